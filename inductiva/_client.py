@@ -1,0 +1,293 @@
+"""The one place that builds the HTTP client and turns error responses into exceptions.
+
+Settings resolve when the client is built, never at import: an argument
+(``inductiva.api_key = ...`` and friends) beats an ``INDUCTIVA_*`` environment
+variable, which beats the default. One ``httpx.Client`` (one connection pool)
+serves the whole process and is rebuilt only when the settings change; each
+running event loop gets one ``httpx.AsyncClient``.
+
+Every request goes through :class:`~inductiva._retry.RetryTransport`, and every
+non-2xx response becomes an :mod:`inductiva.errors` exception in a response hook,
+so generated endpoint calls (:func:`call`, :func:`acall`) and streaming
+transfers (:func:`stream`) behave alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+import threading
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import attrs
+import httpx
+from inductiva_api import AuthenticatedClient
+from inductiva_api.models import Error
+from inductiva_api.types import Response
+
+from . import errors
+from ._retry import AsyncRetryTransport, RetryPolicy, RetryTransport
+
+__all__ = [
+    "Settings",
+    "acall",
+    "call",
+    "get_async_client",
+    "get_client",
+    "reset",
+    "resolve_settings",
+    "set_transport",
+    "stream",
+]
+
+T = TypeVar("T")
+
+DEFAULT_API_URL = "https://api.inductiva.ai"
+USER_AGENT = "inductiva-python/0.4.0"
+
+
+@attrs.frozen
+class Settings:
+    """Resolved client settings (see :func:`resolve_settings`)."""
+
+    api_key: str | None
+    api_url: str
+    timeout: float = 60.0
+    connect_timeout: float = 10.0
+    max_retries: int = 4
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The retry policy these settings ask for."""
+        return RetryPolicy(max_attempts=self.max_retries + 1)
+
+
+def _setting(name: str, argument: object, default: Any, parse: Callable[[str], Any]) -> Any:
+    if argument is not None:
+        return argument
+    module_value = getattr(sys.modules.get("inductiva"), name, None)
+    if module_value is not None:
+        return module_value
+    env = f"INDUCTIVA_{name.upper()}"
+    raw = os.environ.get(env)
+    if raw is None or raw == "":
+        return default
+    try:
+        return parse(raw)
+    except ValueError:
+        raise errors.ConfigurationError(
+            f"{env}={raw!r} is not valid: expected {parse.__name__}"
+        ) from None
+
+
+def resolve_settings(
+    api_key: str | None = None,
+    api_url: str | None = None,
+    timeout: float | None = None,
+    max_retries: int | None = None,
+) -> Settings:
+    """Per setting: argument, then ``inductiva.<name>``, then ``INDUCTIVA_<NAME>``, then default."""
+    settings = Settings(
+        api_key=_setting("api_key", api_key, None, str),
+        api_url=str(_setting("api_url", api_url, DEFAULT_API_URL, str)).rstrip("/"),
+        timeout=float(_setting("timeout", timeout, 60.0, float)),
+        max_retries=int(_setting("max_retries", max_retries, 4, int)),
+    )
+    url = urlsplit(settings.api_url)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise errors.ConfigurationError(
+            f"api_url {settings.api_url!r} is not an http(s) URL, e.g. {DEFAULT_API_URL!r}"
+        )
+    if settings.timeout <= 0:
+        raise errors.ConfigurationError(f"timeout must be > 0 seconds, got {settings.timeout}")
+    if settings.max_retries < 0:
+        raise errors.ConfigurationError(f"max_retries must be >= 0, got {settings.max_retries}")
+    return settings
+
+
+def _error_from(response: httpx.Response) -> errors.ApiError:
+    code, message = "", ""
+    try:
+        body = Error.from_dict(response.json())
+        code, message = body.code, body.message
+    except (ValueError, KeyError, TypeError):
+        message = response.text[:200].strip()
+    request = response.request
+    return errors.error_for_status(
+        response.status_code, code, message, method=request.method, url=str(request.url)
+    )
+
+
+def _raise_for_status(response: httpx.Response) -> None:
+    if not response.is_success:
+        response.read()
+        raise _error_from(response)
+
+
+async def _araise_for_status(response: httpx.Response) -> None:
+    if not response.is_success:
+        await response.aread()
+        raise _error_from(response)
+
+
+def _httpx_kwargs(settings: Settings) -> dict[str, Any]:
+    if not settings.api_key:
+        raise errors.AuthenticationError(
+            "No API key: set INDUCTIVA_API_KEY or `inductiva.api_key = ...`.", status_code=401
+        )
+    return {
+        "base_url": settings.api_url,
+        "headers": {"X-API-Key": settings.api_key, "User-Agent": USER_AGENT},
+        "timeout": httpx.Timeout(
+            settings.timeout, connect=settings.connect_timeout, pool=settings.timeout
+        ),
+        "limits": httpx.Limits(max_connections=100, max_keepalive_connections=20),
+    }
+
+
+_lock = threading.Lock()
+_sync: tuple[Settings, AuthenticatedClient] | None = None
+_async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[Settings, AuthenticatedClient]]
+_async = weakref.WeakKeyDictionary()
+_transport: httpx.BaseTransport | None = None
+_async_transport: httpx.AsyncBaseTransport | None = None
+
+
+def set_transport(
+    transport: httpx.BaseTransport | None = None,
+    async_transport: httpx.AsyncBaseTransport | None = None,
+) -> None:
+    """Send requests through these transports (e.g. ``httpx.MockTransport`` in tests)."""
+    global _transport, _async_transport
+    reset()
+    _transport, _async_transport = transport, async_transport
+
+
+def reset() -> None:
+    """Close the shared clients; the next call builds them again from fresh settings."""
+    global _sync
+    with _lock:
+        if _sync is not None:
+            _sync[1].get_httpx_client().close()
+        _sync = None
+        _async.clear()
+
+
+def _wrap(client: httpx.Client | httpx.AsyncClient) -> AuthenticatedClient:
+    api = AuthenticatedClient(
+        base_url=str(client.base_url), token="", prefix="", auth_header_name="X-API-Key"
+    )
+    if isinstance(client, httpx.Client):
+        return api.set_httpx_client(client)
+    return api.set_async_httpx_client(client)
+
+
+def get_client() -> AuthenticatedClient:
+    """The process-wide generated client, built (or rebuilt) from current settings."""
+    global _sync
+    settings = resolve_settings()
+    with _lock:
+        if _sync is not None and _sync[0] == settings:
+            return _sync[1]
+        if _sync is not None:
+            _sync[1].get_httpx_client().close()
+        transport = RetryTransport(_transport or httpx.HTTPTransport(), settings.retry_policy)
+        client = httpx.Client(
+            transport=transport,
+            event_hooks={"response": [_raise_for_status]},
+            **_httpx_kwargs(settings),
+        )
+        _sync = (settings, _wrap(client))
+        return _sync[1]
+
+
+def get_async_client() -> AuthenticatedClient:
+    """The generated client for the running event loop (one pool per loop)."""
+    settings = resolve_settings()
+    loop = asyncio.get_running_loop()
+    cached = _async.get(loop)
+    if cached is not None and cached[0] == settings:
+        return cached[1]
+    transport = AsyncRetryTransport(
+        _async_transport or httpx.AsyncHTTPTransport(), settings.retry_policy
+    )
+    client = httpx.AsyncClient(
+        transport=transport,
+        event_hooks={"response": [_araise_for_status]},
+        **_httpx_kwargs(settings),
+    )
+    api = _wrap(client)
+    _async[loop] = (settings, api)
+    return api
+
+
+def _connection_error(exc: httpx.TransportError) -> errors.ApiConnectionError:
+    url = ""
+    with contextlib.suppress(RuntimeError):
+        url = str(exc.request.url)
+    if isinstance(exc, httpx.TimeoutException):
+        return errors.ApiTimeoutError(
+            f"Request to {url} timed out ({type(exc).__name__}); raise INDUCTIVA_TIMEOUT "
+            "or check your network."
+        )
+    return errors.ApiConnectionError(
+        f"Could not reach the Inductiva API at {url}: {exc or type(exc).__name__}. "
+        "Check INDUCTIVA_API_URL and your network."
+    )
+
+
+def _parsed(response: Response[Error | T]) -> T:
+    parsed = response.parsed
+    if parsed is None or isinstance(parsed, Error):
+        raise errors.ApiError(
+            f"Unexpected HTTP {int(response.status_code)} response from the API",
+            status_code=int(response.status_code),
+        )
+    return parsed
+
+
+def call(endpoint: Callable[..., Response[Error | T]], /, **kwargs: Any) -> T:
+    """Call a generated ``sync_detailed`` function; return its parsed 2xx model or raise."""
+    try:
+        return _parsed(endpoint(client=get_client(), **kwargs))
+    except httpx.TransportError as exc:
+        raise _connection_error(exc) from exc
+
+
+async def acall(endpoint: Callable[..., Awaitable[Response[Error | T]]], /, **kwargs: Any) -> T:
+    """Call a generated ``asyncio_detailed`` function; return its parsed 2xx model or raise."""
+    try:
+        return _parsed(await endpoint(client=get_async_client(), **kwargs))
+    except httpx.TransportError as exc:
+        raise _connection_error(exc) from exc
+
+
+@contextlib.contextmanager
+def stream(
+    method: str, path: str, *, headers: dict[str, str] | None = None, content: Any = None
+) -> Iterator[httpx.Response]:
+    """A streamed request through the shared client; errors while reading are translated too."""
+    client = get_client().get_httpx_client()
+    try:
+        with client.stream(method, path, headers=headers, content=content) as response:
+            yield response
+    except httpx.TransportError as exc:
+        raise _connection_error(exc) from exc
+
+
+@contextlib.asynccontextmanager
+async def astream(
+    method: str, path: str, *, headers: dict[str, str] | None = None
+) -> AsyncIterator[httpx.Response]:
+    """The asyncio twin of :func:`stream`."""
+    client = get_async_client().get_async_httpx_client()
+    try:
+        async with client.stream(method, path, headers=headers) as response:
+            yield response
+    except httpx.TransportError as exc:
+        raise _connection_error(exc) from exc

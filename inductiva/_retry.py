@@ -1,0 +1,181 @@
+"""Retries with jittered exponential backoff, as an httpx transport.
+
+Every request made through the shared client, generated endpoint calls and
+streaming transfers alike, passes through :class:`RetryTransport`, so the
+policy lives in one place:
+
+* connection failures before anything was sent (connect errors and timeouts)
+  and ``429`` are retried for every request;
+* ``502``/``503``/``504`` and failures after the request may have reached the
+  server are retried only for idempotent requests: GET/HEAD/PUT/DELETE/OPTIONS,
+  requests carrying an ``Idempotency-Key`` header, and kills;
+* ``Retry-After`` (seconds or an HTTP date) is honoured, capped;
+* a request whose body is a stream (an upload) is never replayed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+import re
+import time
+from collections.abc import Awaitable, Callable
+
+import attrs
+import httpx
+
+__all__ = ["AsyncRetryTransport", "RetryPolicy", "RetryTransport"]
+
+logger = logging.getLogger("inductiva")
+
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_ALWAYS_SAFE_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@attrs.frozen
+class RetryPolicy:
+    """When and how long to wait before trying a request again."""
+
+    max_attempts: int = 5
+    backoff_base: float = 0.5
+    backoff_max: float = 20.0
+    max_retry_after: float = 60.0
+    retry_statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+    idempotent_post_paths: tuple[str, ...] = (r"/tasks/[^/]+/kill$",)
+
+    def is_idempotent(self, request: httpx.Request) -> bool:
+        """Whether sending ``request`` twice has the same effect as once."""
+        if request.method in _IDEMPOTENT_METHODS or "Idempotency-Key" in request.headers:
+            return True
+        return any(re.search(p, request.url.path) for p in self.idempotent_post_paths)
+
+    @staticmethod
+    def is_replayable(request: httpx.Request) -> bool:
+        """Whether the request body can be sent again (it is not a one-shot stream)."""
+        return isinstance(request.stream, httpx.ByteStream)
+
+    def retry_on_status(self, request: httpx.Request, status_code: int) -> bool:
+        """Whether a response with ``status_code`` should be retried."""
+        if status_code not in self.retry_statuses or not self.is_replayable(request):
+            return False
+        return status_code == 429 or self.is_idempotent(request)
+
+    def retry_on_error(self, request: httpx.Request, exc: Exception) -> bool:
+        """Whether a transport error should be retried."""
+        if not isinstance(exc, httpx.TransportError) or not self.is_replayable(request):
+            return False
+        return isinstance(exc, _ALWAYS_SAFE_ERRORS) or self.is_idempotent(request)
+
+    def delay(
+        self,
+        attempt: int,
+        retry_after: str | None = None,
+        rand: Callable[[], float] = random.random,
+    ) -> float:
+        """Seconds to sleep after failed ``attempt`` (1-based): Retry-After, else full jitter."""
+        hinted = _parse_retry_after(retry_after)
+        if hinted is not None:
+            return min(hinted, self.max_retry_after)
+        return rand() * min(self.backoff_max, self.backoff_base * 2.0 ** (attempt - 1))
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _log_retry(request: httpx.Request, why: str, attempt: int, wait: float) -> None:
+    logger.info(
+        "%s %s: %s; retry %d in %.2fs", request.method, request.url.path, why, attempt, wait
+    )
+
+
+class RetryTransport(httpx.BaseTransport):
+    """Wraps a transport, retrying requests as :class:`RetryPolicy` allows."""
+
+    def __init__(
+        self,
+        wrapped: httpx.BaseTransport,
+        policy: RetryPolicy,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._wrapped = wrapped
+        self._policy = policy
+        self._sleep = sleep
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request``, retrying per the policy; the last outcome is returned or raised."""
+        policy = self._policy
+        for attempt in range(1, policy.max_attempts + 1):
+            last = attempt == policy.max_attempts
+            try:
+                response = self._wrapped.handle_request(request)
+            except httpx.TransportError as exc:
+                if last or not policy.retry_on_error(request, exc):
+                    raise
+                wait = policy.delay(attempt)
+                _log_retry(request, type(exc).__name__, attempt, wait)
+                self._sleep(wait)
+                continue
+            if last or not policy.retry_on_status(request, response.status_code):
+                return response
+            wait = policy.delay(attempt, response.headers.get("Retry-After"))
+            response.close()
+            _log_retry(request, f"HTTP {response.status_code}", attempt, wait)
+            self._sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def close(self) -> None:
+        """Close the wrapped transport."""
+        self._wrapped.close()
+
+
+class AsyncRetryTransport(httpx.AsyncBaseTransport):
+    """The asyncio twin of :class:`RetryTransport`."""
+
+    def __init__(
+        self,
+        wrapped: httpx.AsyncBaseTransport,
+        policy: RetryPolicy,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._wrapped = wrapped
+        self._policy = policy
+        self._sleep = sleep
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request``, retrying per the policy; the last outcome is returned or raised."""
+        policy = self._policy
+        for attempt in range(1, policy.max_attempts + 1):
+            last = attempt == policy.max_attempts
+            try:
+                response = await self._wrapped.handle_async_request(request)
+            except httpx.TransportError as exc:
+                if last or not policy.retry_on_error(request, exc):
+                    raise
+                wait = policy.delay(attempt)
+                _log_retry(request, type(exc).__name__, attempt, wait)
+                await self._sleep(wait)
+                continue
+            if last or not policy.retry_on_status(request, response.status_code):
+                return response
+            wait = policy.delay(attempt, response.headers.get("Retry-After"))
+            await response.aclose()
+            _log_retry(request, f"HTTP {response.status_code}", attempt, wait)
+            await self._sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def aclose(self) -> None:
+        """Close the wrapped transport."""
+        await self._wrapped.aclose()
