@@ -1,0 +1,38 @@
+"""Python client for the Inductiva simulation-task API.
+
+Settings are read when the client is first used (not at import): set
+``inductiva.api_key`` / ``inductiva.api_url`` (or ``INDUCTIVA_API_KEY`` /
+``INDUCTIVA_API_URL``); ``inductiva.timeout`` and ``inductiva.max_retries``
+(``INDUCTIVA_TIMEOUT``, ``INDUCTIVA_MAX_RETRIES``) tune requests.
+"""
+
+from __future__ import annotations
+
+from . import errors, molecules, simulators, tasks
+from .errors import InductivaError
+from .output_info import OutputFile, OutputInfo
+from .task import Task, TaskInfo
+
+api_key: str | None = None
+api_url: str | None = None
+timeout: float | None = None
+max_retries: int | None = None
+
+__version__ = "0.4.0"
+
+__all__ = [
+    "InductivaError",
+    "OutputFile",
+    "OutputInfo",
+    "Task",
+    "TaskInfo",
+    "__version__",
+    "api_key",
+    "api_url",
+    "errors",
+    "max_retries",
+    "molecules",
+    "simulators",
+    "tasks",
+    "timeout",
+]

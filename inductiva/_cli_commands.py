@@ -1,0 +1,129 @@
+"""What each ``inductiva tasks ...`` command does, using only the public library API.
+
+Each command prints its result on stdout and returns an exit code; errors are
+raised as :mod:`inductiva.errors` exceptions and turned into a one-line message
+and an exit code by :func:`inductiva.cli.main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from inductiva import errors, tasks
+from inductiva._cli_exit import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from inductiva._cli_render import render_task_info
+from inductiva.task import Task
+
+__all__ = ["COMMANDS", "ask_confirmation", "run"]
+
+SUCCESS = "success"
+
+
+def _error(message: str) -> None:
+    print(f"inductiva: error: {message}", file=sys.stderr)
+
+
+def ask_confirmation(question: str) -> bool | None:
+    """Ask ``question [y/N]`` on stderr and read stdin: True/False, or None if no answer."""
+    print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
+    if sys.stdin is None or sys.stdin.closed:
+        print(file=sys.stderr)
+        return None
+    line = sys.stdin.readline()
+    if not sys.stdin.isatty():  # the answer was not echoed: end the prompt's line
+        print(file=sys.stderr)
+    if not line:  # end of input: nobody is there to answer
+        return None
+    return line.strip().lower() in ("y", "yes")
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """``tasks list``: the table of the most recent tasks."""
+    tasks.list(args.last_n, status=args.status)
+    return EXIT_OK
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """``tasks info``: one task's details."""
+    print(render_task_info(Task(args.task_id).get_info()))
+    return EXIT_OK
+
+
+def _kill_question(ids: Sequence[str]) -> str:
+    if len(ids) == 1:
+        return f"Kill task {ids[0]}?"
+    return f"Kill {len(ids)} tasks ({', '.join(ids)})?"
+
+
+def cmd_kill(args: argparse.Namespace) -> int:
+    """``tasks kill``: kill each task after confirmation; go on past per-task errors."""
+    ids = list(dict.fromkeys(args.task_ids))
+    targets = [Task(task_id) for task_id in ids]  # bad ids fail before asking anything
+    if not args.yes:
+        answer = ask_confirmation(_kill_question(ids))
+        if answer is None:
+            _error("no confirmation: stdin gave no answer; pass --yes to kill without asking")
+            return EXIT_USAGE
+        if not answer:
+            _error("not confirmed; no task was killed")
+            return EXIT_ERROR
+    code = EXIT_OK
+    for task in targets:
+        try:
+            status = task.kill()
+        except errors.AuthenticationError:
+            raise  # every other task would fail the same way
+        except errors.InductivaError as exc:
+            message = " ".join(str(exc).split())
+            _error(message if task.id in message else f"task {task.id}: {message}")
+            code = EXIT_ERROR
+        else:
+            print(f"{task.id}: {status}")
+    return code
+
+
+def cmd_wait(args: argparse.Namespace) -> int:
+    """``tasks wait``: block until the task finishes; exit 0 only on success."""
+    task = Task(args.task_id)
+    try:
+        status = str(task.wait(timeout=args.timeout))
+    except KeyboardInterrupt:
+        _error(
+            f"interrupted; task {task.id} keeps running "
+            f"(stop it with `inductiva tasks kill {task.id}`)"
+        )
+        return EXIT_INTERRUPTED
+    print(status)
+    return EXIT_OK if status == SUCCESS else EXIT_ERROR
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    """``tasks download``: fetch the outputs and print the directory holding them."""
+    output_dir = Task(args.task_id).download_outputs(
+        filenames=args.filenames, output_dir=args.output_dir, uncompress=args.uncompress
+    )
+    print(output_dir.resolve())
+    return EXIT_OK
+
+
+def cmd_files(args: argparse.Namespace) -> int:
+    """``tasks files``: the output archive's table of contents."""
+    print(Task(args.task_id).get_output_files_info())
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "list": cmd_list,
+    "info": cmd_info,
+    "kill": cmd_kill,
+    "wait": cmd_wait,
+    "download": cmd_download,
+    "files": cmd_files,
+}
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the command ``args`` names; return its exit code."""
+    return COMMANDS[args.command](args)

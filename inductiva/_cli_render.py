@@ -1,0 +1,75 @@
+"""Text the command line prints about one task (pure rendering, no fetching)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Protocol
+
+from ._format import NOT_AVAILABLE, format_bytes, format_duration
+
+__all__ = ["TaskDetails", "format_timestamp", "render_task_info"]
+
+
+class TaskDetails(Protocol):
+    """What ``inductiva tasks info`` shows of a task (``inductiva.task.TaskInfo`` fits)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def method_name(self) -> str: ...
+    @property
+    def simulator(self) -> str: ...
+    @property
+    def create_time(self) -> datetime.datetime: ...
+    @property
+    def input_submit_time(self) -> datetime.datetime | None: ...
+    @property
+    def start_time(self) -> datetime.datetime | None: ...
+    @property
+    def end_time(self) -> datetime.datetime | None: ...
+    @property
+    def execution_time(self) -> float | None: ...
+    @property
+    def vm_type(self) -> str | None: ...
+    @property
+    def host_type(self) -> str | None: ...
+    @property
+    def input_size(self) -> int | None: ...
+    @property
+    def output_size(self) -> int | None: ...
+
+
+def format_timestamp(moment: datetime.datetime | None) -> str:
+    """``"04 Aug 2023, 12:06:17 UTC"`` in local time, or ``"n/a"``."""
+    if moment is None:
+        return NOT_AVAILABLE
+    local = moment.astimezone()
+    return f"{local:%d %b %Y, %H:%M:%S} {local.tzname() or ''}".rstrip()
+
+
+def _size(size: int | None) -> str:
+    return NOT_AVAILABLE if size is None else format_bytes(size)
+
+
+def render_task_info(info: TaskDetails) -> str:
+    """A ``Label: value`` block with the task's status, times, machine and sizes."""
+    machine = info.vm_type or NOT_AVAILABLE
+    if info.host_type:
+        machine += f" (host: {info.host_type})"
+    rows = (
+        ("Task", info.id),
+        ("Status", str(info.status)),
+        ("Simulator", f"{info.simulator} ({info.method_name})"),
+        ("Created", format_timestamp(info.create_time)),
+        ("Input submitted", format_timestamp(info.input_submit_time)),
+        ("Started", format_timestamp(info.start_time)),
+        ("Ended", format_timestamp(info.end_time)),
+        ("Duration", format_duration(info.execution_time)),
+        ("Machine type", machine),
+        ("Input size", _size(info.input_size)),
+        ("Output size", _size(info.output_size)),
+    )
+    width = max(len(label) for label, _ in rows) + 2
+    return "\n".join(f"{label + ':':<{width}}{value}" for label, value in rows)

@@ -1,0 +1,209 @@
+"""Safe, verified extraction of output archives.
+
+Every member name is checked before anything is written: absolute paths,
+drive letters, ``..`` components, NUL/control characters and names the host
+cannot hold (reserved device names and ``<>:"|?*`` on Windows) raise
+:class:`~inductiva.errors.UnsafeArchiveError`. Members are then written into a
+hidden staging directory inside the destination, each checked against its
+CRC-32 and size, and moved into place only when all of them verified; on any
+failure the staging directory is removed, so final names never hold partial
+data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from . import errors
+
+__all__ = [
+    "CHUNK",
+    "MemberWriter",
+    "check_member_name",
+    "extract_archive",
+    "move_into_place",
+    "plan_targets",
+    "staging_dir",
+    "verify_archive",
+]
+
+CHUNK = 1024 * 1024
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_CONTROL = re.compile(r"[\x00-\x1f]")
+_WINDOWS_BAD_CHARS = re.compile(r'[<>:"|?*]')
+_WINDOWS_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"COM{i}" for i in "123456789¹²³"}
+    | {f"LPT{i}" for i in "123456789¹²³"}
+)
+
+
+def _unsafe(name: str, why: str) -> errors.UnsafeArchiveError:
+    return errors.UnsafeArchiveError(
+        f"Refusing to extract archive member {name!r}: {why}. Nothing was extracted."
+    )
+
+
+def check_member_name(name: str, *, windows: bool | None = None) -> PurePosixPath:
+    """The relative path ``name`` stands for, or UnsafeArchiveError if it is unsafe here."""
+    windows = os.name == "nt" if windows is None else windows
+    if not name or name in ("/", "."):
+        raise _unsafe(name, "empty name")
+    if "\x00" in name or _CONTROL.search(name):
+        raise _unsafe(name, "NUL or control character in the name")
+    if name.startswith(("/", "\\")):
+        raise _unsafe(name, "absolute path")
+    if _DRIVE.match(name):
+        raise _unsafe(name, "drive letter")
+    parts = [p for p in re.split(r"[/\\]", name) if p not in ("", ".")]
+    if not parts:
+        raise _unsafe(name, "empty name")
+    if ".." in parts:
+        raise _unsafe(name, "'..' component would escape the output directory")
+    if windows:
+        for part in parts:
+            if _WINDOWS_BAD_CHARS.search(part):
+                raise _unsafe(name, 'character not allowed on Windows (<>:"|?*)')
+            if part.endswith((" ", ".")):
+                raise _unsafe(name, "component ends with a space or dot (invalid on Windows)")
+            if part.split(".")[0].upper().rstrip(" ") in _WINDOWS_RESERVED:
+                raise _unsafe(name, f"{part!r} is a reserved device name on Windows")
+    return PurePosixPath(*parts)
+
+
+def plan_targets(names: Iterable[str], root: Path) -> dict[str, Path]:
+    """Each name's destination under ``root``, all names checked first."""
+    resolved_root = root.resolve()
+    targets: dict[str, Path] = {}
+    for name in names:
+        rel = check_member_name(name)
+        target = resolved_root.joinpath(*rel.parts)
+        if not target.resolve().is_relative_to(resolved_root):
+            raise _unsafe(name, "resolves outside the output directory (symlink?)")
+        targets[name] = target
+    return targets
+
+
+@contextlib.contextmanager
+def staging_dir(output_dir: Path) -> Iterator[Path]:
+    """A hidden temporary directory inside ``output_dir``, removed on exit."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".inductiva-partial-", dir=output_dir))
+    try:
+        yield stage
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+class MemberWriter:
+    """Writes one member's bytes to a file while checking its size and CRC-32."""
+
+    def __init__(self, name: str, path: Path, size: int, crc: int) -> None:
+        self.name, self.path, self.size, self.crc = name, path, size, crc
+        self._written = 0
+        self._crc = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh: IO[bytes] = path.open("wb")
+
+    def write(self, data: bytes | memoryview) -> None:
+        """Append ``data``."""
+        self._crc = zlib.crc32(data, self._crc)
+        self._written += len(data)
+        self._fh.write(data)
+
+    def finish(self) -> None:
+        """Close the file; IntegrityError if the size or CRC-32 is wrong."""
+        self._fh.close()
+        if self._written != self.size or self._crc != self.crc:
+            raise errors.IntegrityError(
+                f"Output file {self.name!r} is corrupt: got {self._written} bytes with CRC-32 "
+                f"{self._crc:08x}, expected {self.size} bytes with CRC-32 {self.crc:08x}."
+            )
+
+    def abort(self) -> None:
+        """Close and delete the file."""
+        self._fh.close()
+        self.path.unlink(missing_ok=True)
+
+
+def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, writer: MemberWriter) -> None:
+    try:
+        with zf.open(info) as src:
+            while chunk := src.read(CHUNK):
+                writer.write(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        writer.abort()
+        raise errors.IntegrityError(f"Output file {info.filename!r} is corrupt: {exc}") from exc
+    writer.finish()
+
+
+def _open_zip(path: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise errors.IntegrityError(f"Downloaded archive is not a valid zip: {exc}") from exc
+
+
+def move_into_place(stage: Path, output_dir: Path, targets: dict[str, Path]) -> None:
+    """Move staged files (same relative paths) from ``stage`` to their targets."""
+    root = output_dir.resolve()
+    for target in targets.values():
+        staged = stage.joinpath(target.relative_to(root))
+        if staged.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, target)
+
+
+def extract_archive(archive: Path, output_dir: Path, members: Iterable[str] | None = None) -> None:
+    """Extract (the named ``members`` of) ``archive`` into ``output_dir``, verified, or nothing."""
+    with _open_zip(archive) as zf:
+        infos = zf.infolist()
+        if members is not None:
+            wanted = set(members)
+            infos = [i for i in infos if i.filename in wanted]
+        targets = plan_targets((i.filename for i in infos), output_dir)
+        with staging_dir(output_dir) as stage:
+            stage_root = stage.resolve()
+            root = output_dir.resolve()
+            for info in infos:
+                staged = stage_root.joinpath(targets[info.filename].relative_to(root))
+                if info.is_dir():
+                    staged.mkdir(parents=True, exist_ok=True)
+                    continue
+                writer = MemberWriter(info.filename, staged, info.file_size, info.CRC)
+                _copy_member(zf, info, writer)
+            move_into_place(stage_root, output_dir, targets)
+
+
+def verify_archive(archive: Path) -> int:
+    """Check every member's CRC-32 and size without writing; return the member count."""
+    with _open_zip(archive) as zf:
+        infos = zf.infolist()
+        for info in infos:
+            crc, size = 0, 0
+            try:
+                with zf.open(info) as src:
+                    while chunk := src.read(CHUNK):
+                        crc = zlib.crc32(chunk, crc)
+                        size += len(chunk)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                raise errors.IntegrityError(
+                    f"Output file {info.filename!r} in the archive is corrupt: {exc}"
+                ) from exc
+            if size != info.file_size or crc != info.CRC:
+                raise errors.IntegrityError(
+                    f"Output file {info.filename!r} in the archive is corrupt (size/CRC mismatch)."
+                )
+        return len(infos)

@@ -1,0 +1,63 @@
+"""Output objects: a downloaded output directory, and the registry by task method.
+
+``task.get_output()`` looks the task's ``method_name`` up here, so a task
+rebuilt by ``inductiva.tasks.get`` gets the same output class as the one
+returned by ``simulate()``. Unknown methods get the generic :class:`TaskOutput`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pathlib
+
+import attrs
+
+__all__ = ["TaskOutput", "output_class", "register_output"]
+
+
+@attrs.frozen
+class TaskOutput:
+    """The extracted outputs of a task, in the directory ``path``."""
+
+    path: pathlib.Path = attrs.field(converter=pathlib.Path)
+
+    def files(self) -> list[str]:
+        """Every output file, as a path relative to :attr:`path` (``/``-separated, sorted)."""
+        found = (p for p in self.path.rglob("*") if p.is_file())
+        return sorted(p.relative_to(self.path).as_posix() for p in found)
+
+    def read_text(self, name: str) -> str:
+        """The text of output file ``name`` (relative to :attr:`path`)."""
+        return (self.path / name).read_text(errors="replace")
+
+    def stdout(self) -> str:
+        """What the simulation printed."""
+        return self.read_text("stdout.txt")
+
+    def stderr(self) -> str:
+        """What the simulation printed to stderr."""
+        return self.read_text("stderr.txt")
+
+
+# method name -> "module:Class" (imported on first use) or the class itself.
+_REGISTRY: dict[str, str | type[TaskOutput]] = {
+    "md.gromacs.protein_solvation": "inductiva.molecules:ProteinSolvationOutput",
+    "fvm.openfoam.run_simulation": "inductiva.simulators:OpenFOAMOutput",
+}
+
+
+def register_output(method_name: str, cls: type[TaskOutput]) -> None:
+    """Make ``get_output()`` of tasks running ``method_name`` return ``cls``."""
+    _REGISTRY[method_name] = cls
+
+
+def output_class(method_name: str) -> type[TaskOutput]:
+    """The output class for ``method_name`` (the generic :class:`TaskOutput` if unknown)."""
+    entry = _REGISTRY.get(method_name, TaskOutput)
+    if isinstance(entry, str):
+        module, _, name = entry.partition(":")
+        resolved = getattr(importlib.import_module(module), name)
+        if not (isinstance(resolved, type) and issubclass(resolved, TaskOutput)):
+            raise TypeError(f"{entry} is not a TaskOutput subclass")
+        _REGISTRY[method_name] = entry = resolved
+    return entry

@@ -1,0 +1,88 @@
+"""Progress bars for transfers (tqdm, on stderr) and a file wrapper that feeds one.
+
+Bars count bytes (``unit="B"``, scaled by 1024). They are shown unless
+``inductiva.progress = False`` or ``INDUCTIVA_PROGRESS=0`` (read when a bar is
+made, never at import).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from typing import IO, Any
+
+from tqdm import tqdm
+
+__all__ = ["ProgressReader", "byte_bar", "progress_enabled"]
+
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def progress_enabled() -> bool:
+    """Whether transfer progress bars should be drawn."""
+    setting = getattr(sys.modules.get("inductiva"), "progress", None)
+    if setting is not None:
+        return bool(setting)
+    return os.environ.get("INDUCTIVA_PROGRESS", "1").strip().lower() not in _FALSE
+
+
+def byte_bar(total: int | None, desc: str | None = None, initial: int = 0) -> tqdm[Any]:
+    """A byte-counting progress bar on stderr (disabled per :func:`progress_enabled`)."""
+    return tqdm(
+        total=total,
+        initial=initial,
+        desc=desc,
+        unit="B",
+        unit_scale=True,
+        unit_divisor=1024,
+        file=sys.stderr,
+        disable=not progress_enabled(),
+        dynamic_ncols=True,
+    )
+
+
+class ProgressReader(io.RawIOBase):
+    """A read-only view of a binary file that advances a progress bar as it is read.
+
+    ``fileno``/``seek``/``tell`` are passed through so httpx can learn the length
+    (and send ``Content-Length``) while streaming the body in chunks.
+    """
+
+    def __init__(self, raw: IO[bytes], bar: tqdm[Any]) -> None:
+        super().__init__()
+        self._raw = raw
+        self._bar = bar
+
+    def readable(self) -> bool:
+        """Always readable."""
+        return True
+
+    def seekable(self) -> bool:
+        """Seekable when the wrapped file is."""
+        return self._raw.seekable()
+
+    def fileno(self) -> int:
+        """The wrapped file's descriptor."""
+        return self._raw.fileno()
+
+    def tell(self) -> int:
+        """The wrapped file's position."""
+        return self._raw.tell()
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        """Move the wrapped file's position (the bar is not rewound)."""
+        return self._raw.seek(offset, whence)
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Read up to ``size`` bytes and count them on the bar."""
+        data = self._raw.read(-1 if size is None else size)
+        if data:
+            self._bar.update(len(data))
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        """Read into ``buffer`` and count the bytes on the bar."""
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)

@@ -1,0 +1,220 @@
+"""Resumable full-archive downloads into a ``.part`` file, verified as they stream.
+
+``GET /tasks/{id}/output`` is written to ``<dest>.part`` with a sidecar
+``<dest>.part.json`` recording the archive's ETag and size. A dropped
+connection resumes with ``Range: bytes=<have>-`` and ``If-Range: <etag>``
+(a 200 answer means the archive changed: start over), within the call up to
+``inductiva.max_retries`` times and in a later call. When the central
+directory could be read first, a :class:`~inductiva._zipstream.StreamVerifier`
+checks every member's CRC-32 inline as the bytes arrive, so
+no second pass over the file is needed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import attrs
+import httpx
+
+from . import _client, _remote_zip, _zipstream, errors
+from ._progress import byte_bar
+
+__all__ = ["ArchiveFetch", "discard", "read_directory"]
+
+logger = logging.getLogger("inductiva")
+
+
+class _Writer:
+    """Writes chunks to ``fh`` and hands them to the stream verifier."""
+
+    def __init__(self, fh: IO[bytes], verifier: _zipstream.StreamVerifier | None) -> None:
+        self._fh, self._verifier = fh, verifier
+        self.written = 0
+
+    def put(self, chunk: bytes) -> None:
+        """Write ``chunk`` (raises at once if the verifier already found corruption)."""
+        self._fh.write(chunk)
+        self.written += len(chunk)
+        if self._verifier is not None:
+            self._verifier.feed(chunk)
+
+
+_WIDE_READ = 1024 * 1024
+_STREAM_LINKS = ("_stream", "_httpcore_stream", "_connection")
+
+
+@contextlib.contextmanager
+def _wide_reads(response: httpx.Response) -> Iterator[None]:
+    """Let this response's HTTP/1.1 connection read up to 1 MiB per socket read.
+
+    httpcore reads 64 KiB at a time, which makes large downloads CPU-bound in
+    the HTTP parser. This walks the response stream down to its connection and
+    raises ``READ_NUM_BYTES`` for the duration of the download only; with any
+    other transport (or a future httpcore) it finds nothing and does nothing.
+    """
+    node: object = response.stream
+    for _ in range(8):
+        if isinstance(getattr(node, "READ_NUM_BYTES", None), int):
+            break
+        node = next((getattr(node, a) for a in _STREAM_LINKS if hasattr(node, a)), None)
+    else:
+        node = None
+    if node is None or not isinstance(getattr(node, "READ_NUM_BYTES", None), int):
+        yield
+        return
+    node.READ_NUM_BYTES = _WIDE_READ  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        with contextlib.suppress(AttributeError):
+            del node.READ_NUM_BYTES  # type: ignore[attr-defined]
+
+
+@attrs.frozen
+class _ResumeState:
+    """What the sidecar file remembers about a ``.part`` file."""
+
+    task_id: str
+    etag: str | None
+    size: int | None
+
+
+def _sidecar(part: Path) -> Path:
+    return part.with_name(part.name + ".json")
+
+
+def _load_state(part: Path, task_id: str) -> tuple[int, str | None, int | None]:
+    """``(bytes_held, etag, total)`` of a resumable ``.part``, or zeros to start afresh."""
+    try:
+        raw = json.loads(_sidecar(part).read_text())
+        state = _ResumeState(str(raw["task_id"]), raw.get("etag"), raw.get("size"))
+        have = part.stat().st_size
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0, None, None
+    if state.task_id != task_id or not state.etag:
+        return 0, None, None
+    return have, state.etag, state.size
+
+
+def _save_state(part: Path, state: _ResumeState) -> None:
+    _sidecar(part).write_text(json.dumps(attrs.asdict(state)))
+
+
+def discard(part: Path) -> None:
+    """Remove ``part`` and its sidecar."""
+    part.unlink(missing_ok=True)
+    _sidecar(part).unlink(missing_ok=True)
+
+
+class ArchiveFetch:
+    """One full download into ``part``: resumable, verified as it streams when possible."""
+
+    def __init__(self, task_id: str, part: Path, remote: _remote_zip.RemoteZip | None) -> None:
+        self.task_id, self.part, self.remote = task_id, part, remote
+        self.verifier: _zipstream.StreamVerifier | None = None
+        self.fed = 0
+
+    def _stop_verifying(self) -> None:
+        if self.verifier is not None:
+            self.verifier.abandon()
+        self.verifier, self.remote = None, None
+
+    def _prepare(self, have: int, etag: str | None) -> tuple[int, str | None]:
+        """Align the resume point with the archive version and the stream verifier."""
+        if self.remote is not None and etag and etag != self.remote.etag:
+            discard(self.part)  # an older archive's bytes: start over
+            have, etag = 0, None
+        if self.verifier is not None and have != self.fed:
+            self._stop_verifying()
+        if self.remote is not None and self.verifier is None:
+            self.verifier = _zipstream.StreamVerifier(self.remote.members, self.part, have)
+            self.fed = have
+        return have, etag or (self.remote.etag if self.remote else None)
+
+    def fetch_once(self, have: int, etag: str | None) -> None:
+        """One request continuing ``part`` from ``have`` bytes."""
+        headers = {"Range": f"bytes={have}-", "If-Range": etag} if etag else {}
+        path = _remote_zip.output_path(self.task_id)
+        with _client.stream("GET", path, headers=headers) as response:
+            if response.status_code == 206:
+                first, _last, total = _remote_zip.parse_content_range(
+                    response.headers.get("Content-Range")
+                )
+                if first != have:
+                    raise errors.TransferError(f"Asked to resume at byte {have}, got {first}.")
+            else:
+                if have or self.verifier is not None:
+                    logger.info("Output archive of task %s changed; fetching it anew", self.task_id)
+                    self._stop_verifying()
+                have = 0
+                length = response.headers.get("Content-Length")
+                total = int(length) if length and length.isdigit() else -1
+            known = total if total >= 0 else None
+            _save_state(self.part, _ResumeState(self.task_id, response.headers.get("ETag"), known))
+            with (
+                _wide_reads(response),
+                self.part.open("r+b" if have else "wb") as fh,
+                byte_bar(known, desc="Downloading", initial=have) as bar,
+            ):
+                fh.truncate(have)
+                fh.seek(have)
+                writer = _Writer(fh, self.verifier)
+                try:
+                    for chunk in response.iter_bytes():
+                        writer.put(chunk)
+                        bar.update(len(chunk))
+                finally:
+                    self.fed += writer.written
+        size = self.part.stat().st_size
+        if total >= 0 and size != total:
+            raise errors.IntegrityError(f"Downloaded {size} bytes of a {total}-byte archive.")
+
+    def run(self) -> bool:
+        """Fetch the whole archive, resuming after drops; True if it was verified on the fly."""
+        settings = _client.resolve_settings()
+        attempts = settings.max_retries + 1
+        try:
+            for attempt in range(1, attempts + 1):
+                have, etag, known_size = _load_state(self.part, self.task_id)
+                have, etag = self._prepare(have, etag)
+                try:
+                    self.fetch_once(have, etag)
+                    break
+                except errors.RangeNotSatisfiableError:
+                    if have and have == known_size:
+                        break  # the .part was already complete and the archive is unchanged
+                    discard(self.part)
+                    self._stop_verifying()
+                    if attempt == attempts:
+                        raise
+                except errors.ApiConnectionError:
+                    if attempt == attempts:
+                        raise
+                    wait = settings.retry_policy.delay(attempt)
+                    logger.info(
+                        "Download of task %s interrupted; resuming in %.2fs", self.task_id, wait
+                    )
+                    time.sleep(wait)
+        except BaseException:
+            self._stop_verifying()
+            raise
+        if self.verifier is None:
+            return False
+        self.verifier.close()
+        return True
+
+
+def read_directory(task_id: str) -> _remote_zip.RemoteZip | None:
+    """The archive's central directory, or None if it cannot be read ahead."""
+    try:
+        return _remote_zip.open_remote_zip(task_id)
+    except errors.TransferError as exc:
+        logger.debug("No streaming verification for task %s: %s", task_id, exc)
+        return None

@@ -1,0 +1,227 @@
+"""Decoding zip members from a byte stream, and verifying an archive as it downloads.
+
+:func:`read_member` parses a member's local header at the stream position and
+feeds its decompressed bytes (stored or deflate) to a sink that checks size and
+CRC-32 (:class:`CrcSink`, or :class:`inductiva._extract.MemberWriter`, which
+also writes them). :class:`StreamVerifier` checks a whole archive as its bytes
+are pushed in by the download, so verification needs no second pass over the
+file.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from . import errors
+from ._remote_zip import MemberEntry
+
+__all__ = [
+    "CrcSink",
+    "Feed",
+    "StreamVerifier",
+    "check_supported",
+    "read_member",
+]
+
+_LOCAL = struct.Struct("<4s5H3L2H")
+_LOCAL_SIG = b"PK\x03\x04"
+_METHODS = {0: "stored", 8: "deflate"}
+_READ = 1024 * 1024
+
+
+class Sink(Protocol):
+    """Where a member's decompressed bytes go."""
+
+    def write(self, data: bytes | memoryview) -> None: ...
+    def finish(self) -> None: ...
+
+
+class Feed:
+    """Sequential reads over an iterator of chunks, tracking the archive offset."""
+
+    def __init__(self, chunks: Iterator[bytes], offset: int) -> None:
+        self._chunks = chunks
+        self._buf = memoryview(b"")
+        self.offset = offset
+
+    def take(self, n: int) -> Iterator[bytes | memoryview]:
+        """Yield the next ``n`` bytes in pieces; IntegrityError if the stream ends first."""
+        while n > 0:
+            if not self._buf:
+                chunk = next(self._chunks, None)
+                if chunk is None:
+                    raise errors.IntegrityError("The archive data ended early.")
+                self._buf = memoryview(chunk)
+            piece, self._buf = self._buf[:n], self._buf[n:]
+            n -= len(piece)
+            self.offset += len(piece)
+            yield piece
+
+    def read(self, n: int) -> bytes:
+        """The next ``n`` bytes."""
+        return b"".join(self.take(n))
+
+    def skip_to(self, offset: int) -> None:
+        """Discard bytes up to archive ``offset``."""
+        if offset < self.offset:
+            raise errors.IntegrityError("Archive members overlap.")
+        for _ in self.take(offset - self.offset):
+            pass
+
+    def drain(self) -> None:
+        """Consume whatever is left."""
+        for _ in self._chunks:
+            pass
+
+
+class CrcSink:
+    """Checks a member's size and CRC-32 without keeping its bytes."""
+
+    def __init__(self, name: str, size: int, crc: int) -> None:
+        self.name, self.size, self.crc = name, size, crc
+        self._seen, self._crc = 0, 0
+
+    def write(self, data: bytes | memoryview) -> None:
+        """Account for ``data``."""
+        self._crc = zlib.crc32(data, self._crc)
+        self._seen += len(data)
+
+    def finish(self) -> None:
+        """IntegrityError if the size or CRC-32 is wrong."""
+        if self._seen != self.size or self._crc != self.crc:
+            raise errors.IntegrityError(
+                f"Output file {self.name!r} in the archive is corrupt: got {self._seen} bytes "
+                f"with CRC-32 {self._crc:08x}, expected {self.size} with {self.crc:08x}."
+            )
+
+
+def check_supported(entries: Sequence[MemberEntry]) -> None:
+    """TransferError for encrypted members or compression methods other than stored/deflate."""
+    for entry in entries:
+        if entry.flags & 0x1:
+            raise errors.TransferError(f"Output file {entry.name!r} is encrypted; cannot extract.")
+        if entry.method not in _METHODS:
+            raise errors.TransferError(
+                f"Output file {entry.name!r} uses zip compression method {entry.method}; "
+                "only stored and deflate are supported. Download the whole archive instead."
+            )
+
+
+def read_member(feed: Feed, entry: MemberEntry, sink: Sink) -> None:
+    """Decode the member starting at the feed's position into ``sink``, then ``finish`` it."""
+    fields = _LOCAL.unpack(feed.read(_LOCAL.size))
+    if fields[0] != _LOCAL_SIG:
+        raise errors.IntegrityError(f"Bad local header for {entry.name!r} in the output archive.")
+    feed.skip_to(feed.offset + fields[9] + fields[10])  # name and extra field
+    inflate = zlib.decompressobj(-15) if entry.method == 8 else None
+    try:
+        for piece in feed.take(entry.compress_size):
+            sink.write(inflate.decompress(piece) if inflate else piece)
+        if inflate:
+            sink.write(inflate.flush())
+    except zlib.error as exc:
+        raise errors.IntegrityError(f"Output file {entry.name!r} is corrupt: {exc}") from exc
+    sink.finish()
+
+
+class StreamVerifier:
+    """Checks every member of an archive as its bytes are pushed in, in order.
+
+    A small state machine (seek to a local header, parse it, skip name and
+    extra field, check the data) costs a few steps per chunk on top of the
+    CRC-32 itself, so it runs inline with the download. The first
+    ``prefix_len`` bytes are read back from ``prefix`` (a resumed ``.part``).
+    """
+
+    def __init__(self, entries: Sequence[MemberEntry], prefix: Path, prefix_len: int) -> None:
+        check_supported(entries)
+        self._entries = sorted(entries, key=lambda e: e.header_offset)
+        self._index = 0
+        self.offset = 0
+        self._state = "seek"
+        self._need = 0
+        self._header = bytearray()
+        self._sink: CrcSink | None = None
+        self._inflate: Any = None
+        if prefix_len:
+            with prefix.open("rb") as fh:
+                left = prefix_len
+                while left > 0 and (data := fh.read(min(_READ, left))):
+                    left -= len(data)
+                    self.feed(data)
+
+    def _start(self, state: str, need: int) -> None:
+        self._state, self._need = state, need
+
+    def _step(self, view: memoryview) -> int:
+        """Consume a prefix of ``view``; return how many bytes were used."""
+        if self._index >= len(self._entries):
+            return len(view)
+        entry = self._entries[self._index]
+        if self._state == "seek":
+            gap = entry.header_offset - self.offset
+            if gap < 0:
+                raise errors.IntegrityError("Archive members overlap.")
+            if gap == 0:
+                self._header.clear()
+                self._start("header", _LOCAL.size)
+            return min(gap, len(view))
+        used = min(self._need, len(view))
+        self._need -= used
+        if self._state == "header":
+            self._header += view[:used]
+            if not self._need:
+                fields = _LOCAL.unpack(bytes(self._header))
+                if fields[0] != _LOCAL_SIG:
+                    raise errors.IntegrityError(
+                        f"Bad local header for {entry.name!r} in the output archive."
+                    )
+                self._start("names", fields[9] + fields[10])
+        elif self._state == "names":
+            if not self._need:
+                self._sink = CrcSink(entry.name, entry.file_size, entry.crc)
+                self._inflate = zlib.decompressobj(-15) if entry.method == 8 else None
+                self._start("data", entry.compress_size)
+        else:
+            self._data(entry, view[:used])
+        return used
+
+    def _data(self, entry: MemberEntry, piece: memoryview) -> None:
+        assert self._sink is not None
+        try:
+            self._sink.write(self._inflate.decompress(piece) if self._inflate else piece)
+            if not self._need:
+                if self._inflate:
+                    self._sink.write(self._inflate.flush())
+                self._sink.finish()
+                self._index += 1
+                self._state = "seek"
+        except zlib.error as exc:
+            raise errors.IntegrityError(f"Output file {entry.name!r} is corrupt: {exc}") from exc
+
+    def feed(self, chunk: bytes) -> None:
+        """Check the next bytes of the archive; IntegrityError as soon as a member is wrong."""
+        view = memoryview(chunk)
+        while view:
+            used = self._step(view)
+            self.offset += used
+            view = view[used:]
+        while self._index < len(self._entries) and self._state != "seek" and not self._need:
+            self._step(view)  # zero-length members complete without more bytes
+
+    def close(self) -> None:
+        """IntegrityError unless every member was seen and checked."""
+        self.feed(b"")
+        if self._index < len(self._entries):
+            name = self._entries[self._index].name
+            raise errors.IntegrityError(
+                f"The archive ended before output file {name!r} was complete."
+            )
+
+    def abandon(self) -> None:
+        """Stop checking (the download failed or the archive changed)."""
+        self._index = len(self._entries)

@@ -1,0 +1,340 @@
+"""The ``inductiva`` command line: manage your tasks from the shell.
+
+::
+
+    inductiva [--api-key KEY] [--api-url URL] [-v] tasks list [-n N] [--status S]
+    inductiva tasks info ID
+    inductiva tasks kill ID [ID ...] [--yes]
+    inductiva tasks wait ID [--timeout SECONDS]
+    inductiva tasks download ID [--filenames F [F ...]] [--dir DIR] [--no-uncompress]
+    inductiva tasks files ID
+
+This module builds the parser and maps outcomes to exit codes; the commands
+themselves live in :mod:`inductiva._cli_commands`. Exit codes:
+
+====  ==================================================================
+0     success
+1     the API or the task reported an error (e.g. unknown task id),
+      ``wait`` saw the task end without success, or a kill was declined
+2     usage error: a bad option or argument, a bad setting, or
+      ``kill`` without ``--yes`` and no answer on stdin
+3     ``wait --timeout`` ran out before the task finished
+4     authentication: the API key is missing or invalid
+130   interrupted (Ctrl-C)
+====  ==================================================================
+
+Errors print one line, ``inductiva: error: <message>``, on stderr; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Iterator, Sequence
+
+import inductiva
+from inductiva import errors
+from inductiva._cli_exit import (
+    EXIT_AUTH,
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TIMEOUT,
+    EXIT_USAGE,
+)
+
+__all__ = [
+    "EXIT_AUTH",
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_TIMEOUT",
+    "EXIT_USAGE",
+    "build_parser",
+    "main",
+]
+
+PROG = "inductiva"
+# Every TaskStatus, in the order a task meets them (a unit test keeps this in sync).
+STATUSES = (
+    "pending-input",
+    "submitted",
+    "started",
+    "success",
+    "failed",
+    "pending-kill",
+    "killed",
+    "spot-instance-preempted",
+    "executer-terminated",
+    "executer-failed",
+)
+
+_EPILOG = """\
+exit codes: 0 ok, 1 API or task error, 2 usage error, 3 wait timed out,
+4 missing or invalid API key, 130 interrupted.
+Settings: --api-key/--api-url override INDUCTIVA_API_KEY/INDUCTIVA_API_URL."""
+
+
+def _global_options(*, suppress: bool) -> argparse.ArgumentParser:
+    """Options accepted before or after the command (``suppress`` for the latter)."""
+    parent = argparse.ArgumentParser(add_help=False)
+    default: object = argparse.SUPPRESS if suppress else None
+    parent.add_argument(
+        "--api-key",
+        metavar="KEY",
+        default=default,
+        help="API key (overrides INDUCTIVA_API_KEY)",
+    )
+    parent.add_argument(
+        "--api-url",
+        metavar="URL",
+        default=default,
+        help="API base URL (overrides INDUCTIVA_API_URL)",
+    )
+    parent.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=argparse.SUPPRESS if suppress else 0,
+        help="log to stderr (-v: info, -vv: debug including HTTP requests)",
+    )
+    return parent
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds > 0, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected seconds > 0, got {text!r}")
+    return value
+
+
+def _add_task_commands(tasks: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    common = _global_options(suppress=True)
+
+    def command(name: str, help_text: str, description: str) -> argparse.ArgumentParser:
+        parser = tasks.add_parser(
+            name,
+            help=help_text,
+            description=description,
+            parents=[common],
+            epilog=_EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        parser.set_defaults(command=name)
+        return parser
+
+    listing = command(
+        "list",
+        "print a table of your most recent tasks",
+        "Print your most recent tasks, newest first, as a table "
+        "(the same table as inductiva.tasks.list).",
+    )
+    listing.add_argument(
+        "-n",
+        "--last-n",
+        type=_positive_int,
+        default=10,
+        metavar="N",
+        help="how many tasks to show (default: 10)",
+    )
+    listing.add_argument(
+        "--status",
+        choices=STATUSES,
+        metavar="STATUS",
+        help="only tasks with this status; one of: " + ", ".join(STATUSES),
+    )
+
+    info = command(
+        "info",
+        "show one task's details",
+        "Show a task's status, simulator, times, duration, machine type and sizes.",
+    )
+    info.add_argument("task_id", metavar="ID", help="the task id")
+
+    kill = command(
+        "kill",
+        "kill tasks that have not finished",
+        "Kill one or more tasks. Asks for confirmation on stdin unless --yes is given; "
+        "refuses if stdin gives no answer.",
+    )
+    kill.add_argument("task_ids", metavar="ID", nargs="+", help="task ids to kill")
+    kill.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+
+    wait = command(
+        "wait",
+        "wait for a task to finish and print its final status",
+        "Block until the task finishes, then print its final status. Exit 0 on success, "
+        "1 if it ended otherwise (e.g. failed, killed), 3 on timeout. "
+        "Ctrl-C stops waiting; it does not kill the task.",
+    )
+    wait.add_argument("task_id", metavar="ID", help="the task id")
+    wait.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        metavar="SECONDS",
+        help="give up after this many seconds (default: wait forever)",
+    )
+
+    download = command(
+        "download",
+        "download a task's outputs and print where they are",
+        "Download a task's output archive (or only some files) and print the output directory.",
+    )
+    download.add_argument("task_id", metavar="ID", help="the task id")
+    download.add_argument(
+        "--filenames",
+        nargs="+",
+        metavar="F",
+        help="only these files of the archive (see `inductiva tasks files ID`)",
+    )
+    download.add_argument(
+        "--dir",
+        dest="output_dir",
+        metavar="DIR",
+        help="where to put the outputs (default: the library's default output directory)",
+    )
+    download.add_argument(
+        "--no-uncompress",
+        dest="uncompress",
+        action="store_false",
+        help="keep the downloaded zip archive instead of extracting it",
+    )
+
+    files = command(
+        "files",
+        "list the files in a task's output archive",
+        "Print the output archive's size and each file's size, compressed size and name.",
+    )
+    files.add_argument("task_id", metavar="ID", help="the task id")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``inductiva`` argument parser (subcommands: ``tasks list|info|kill|wait|...``)."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Manage your Inductiva simulation tasks from the shell.",
+        parents=[_global_options(suppress=False)],
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {inductiva.__version__}")
+    groups = parser.add_subparsers(dest="group", metavar="COMMAND", required=True)
+    tasks_parser = groups.add_parser(
+        "tasks",
+        help="list, inspect, kill, wait for and download tasks",
+        description="List, inspect, kill, wait for and download your tasks.",
+        parents=[_global_options(suppress=True)],
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    tasks = tasks_parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_task_commands(tasks)
+    return parser
+
+
+@contextlib.contextmanager
+def _logging_to_stderr(verbosity: int) -> Iterator[None]:
+    """-v: the client's info logs on stderr; -vv: its debug logs and each HTTP request.
+
+    Handlers and levels are restored on exit, so ``main()`` leaves logging as it found it.
+    """
+    if verbosity <= 0:
+        yield
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    levels = {"inductiva": logging.DEBUG if verbosity > 1 else logging.INFO}
+    if verbosity > 1:
+        levels.update(httpx=logging.INFO)
+    previous = {name: logging.getLogger(name).level for name in levels}
+    for name, level in levels.items():
+        logging.getLogger(name).addHandler(handler)
+        logging.getLogger(name).setLevel(level)
+    try:
+        yield
+    finally:
+        for name, level in previous.items():
+            logging.getLogger(name).removeHandler(handler)
+            logging.getLogger(name).setLevel(level)
+
+
+@contextlib.contextmanager
+def _settings(api_key: str | None, api_url: str | None) -> Iterator[None]:
+    """--api-key/--api-url as ``inductiva.api_key``/``api_url`` (they beat the environment).
+
+    The previous values come back on exit, so ``main()`` can be called in-process.
+    """
+    previous = (inductiva.api_key, inductiva.api_url)
+    if api_key is not None:
+        inductiva.api_key = api_key
+    if api_url is not None:
+        inductiva.api_url = api_url
+    try:
+        yield
+    finally:
+        inductiva.api_key, inductiva.api_url = previous
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return code
+
+
+def _exit_code(exc: errors.InductivaError) -> int:
+    if isinstance(exc, errors.AuthenticationError):
+        return EXIT_AUTH
+    if isinstance(exc, errors.ConfigurationError | errors.InvalidArgumentError):
+        return EXIT_USAGE
+    if isinstance(exc, errors.TaskTimeoutError):
+        return EXIT_TIMEOUT
+    return EXIT_ERROR
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (see the module docstring)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    # Imported here so that --help and --version stay instant.
+    from inductiva import _cli_commands
+
+    try:
+        with _logging_to_stderr(args.verbose), _settings(args.api_key, args.api_url):
+            return _cli_commands.run(args)
+    except errors.AuthenticationError as exc:
+        message = _one_line(exc)
+        if "--api-key" not in message:
+            message += " (or pass --api-key)"
+        return _fail(message, EXIT_AUTH)
+    except errors.InductivaError as exc:
+        return _fail(_one_line(exc), _exit_code(exc))
+    except KeyboardInterrupt:
+        return _fail("interrupted", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly, without a second error at exit.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR

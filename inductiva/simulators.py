@@ -1,0 +1,142 @@
+"""Simulators that run an input directory you prepared.
+
+::
+
+    openfoam = inductiva.simulators.OpenFOAM()
+    task = openfoam.run(input_dir="my_case", commands=["blockMesh", "simpleFoam"])
+    print(task.get_output().force_coefficients()[-1])
+
+``Synthetic`` runs the ``synthetic.run`` test method (configurable duration,
+exit code and output files), handy for trying the client out.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import tempfile
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import attrs
+
+from ._outputs import TaskOutput
+from ._simulation import check_positive, existing_dir, submit
+from .errors import InvalidArgumentError
+from .task import Task
+
+__all__ = ["ForceCoefficients", "OpenFOAM", "OpenFOAMOutput", "Synthetic"]
+
+
+class ForceCoefficients(NamedTuple):
+    """One row of ``postProcessing/forceCoeffs/0/coefficient.dat``."""
+
+    time: float
+    cd: float
+    cl: float
+
+
+def _is_number(name: str) -> bool:
+    try:
+        float(name)
+    except ValueError:
+        return False
+    return True
+
+
+@attrs.frozen
+class OpenFOAMOutput(TaskOutput):
+    """Outputs of an OpenFOAM run: logs, time directories and force coefficients."""
+
+    def logs(self) -> dict[str, str]:
+        """Each command's log text, by command name (from the ``log.<command>`` files)."""
+        files = sorted(self.path.glob("log.*"))
+        return {p.name.removeprefix("log."): p.read_text(errors="replace") for p in files}
+
+    def time_steps(self) -> list[float]:
+        """The times with a result directory (e.g. ``100/``), ascending."""
+        dirs = (p.name for p in self.path.iterdir() if p.is_dir() and _is_number(p.name))
+        return sorted(float(name) for name in dirs)
+
+    def force_coefficients(self) -> list[ForceCoefficients]:
+        """``(time, cd, cl)`` rows of the forceCoeffs function object."""
+        path = self.path / "postProcessing" / "forceCoeffs" / "0" / "coefficient.dat"
+        rows = []
+        for line in path.read_text().splitlines():
+            fields = line.split()
+            if fields and not line.lstrip().startswith("#"):
+                rows.append(ForceCoefficients(*(float(f) for f in fields[:3])))
+        return rows
+
+
+class OpenFOAM:
+    """The OpenFOAM CFD suite; runs ``commands`` in a case directory."""
+
+    method_name = "fvm.openfoam.run_simulation"
+
+    def __repr__(self) -> str:
+        return "OpenFOAM()"
+
+    def run(
+        self,
+        input_dir: str | pathlib.Path,
+        commands: Sequence[str],
+        n_vcpus: int = 1,
+        run_async: bool = False,
+        resource_pool: str | None = None,
+    ) -> Task:
+        """Run ``commands`` (e.g. ``["blockMesh", "simpleFoam"]``) on the case in ``input_dir``.
+
+        Blocks until the task finishes unless ``run_async``; a blocking run kills
+        the remote task if interrupted (Ctrl-C), then re-raises.
+        """
+        case = existing_dir("input_dir", input_dir)
+        if isinstance(commands, str) or not commands:
+            raise InvalidArgumentError(
+                f"commands must be a non-empty list of commands such as "
+                f"['blockMesh', 'simpleFoam'], got {commands!r}"
+            )
+        if not all(isinstance(c, str) and c.strip() for c in commands):
+            raise InvalidArgumentError(
+                f"every command must be a non-empty string, got {commands!r}"
+            )
+        check_positive("n_vcpus", n_vcpus, integer=True)
+        params = {"commands": list(commands), "n_vcpus": n_vcpus}
+        return submit(
+            self.method_name, params, case, run_async=run_async, resource_pool=resource_pool
+        )
+
+
+class Synthetic:
+    """A test simulator: sleeps ``duration`` seconds, prints, writes files, exits."""
+
+    method_name = "synthetic.run"
+
+    def __repr__(self) -> str:
+        return "Synthetic()"
+
+    def run(
+        self,
+        duration: float = 0.0,
+        exit_code: int = 0,
+        stdout: str = "",
+        stderr: str = "",
+        files: Sequence[tuple[str, int]] = (),
+        run_async: bool = False,
+        compressible: bool = True,
+    ) -> Task:
+        """Submit a synthetic task; ``files`` are ``(name, size in bytes)`` pairs to create."""
+        if isinstance(duration, bool) or not isinstance(duration, int | float) or duration < 0:
+            raise InvalidArgumentError(f"duration must be seconds >= 0, got {duration!r}")
+        params: dict[str, Any] = {
+            "duration": float(duration),
+            "exit_code": int(exit_code),
+            "stdout": stdout,
+            "stderr": stderr,
+            "files": [
+                {"name": name, "size": int(size), "compressible": compressible}
+                for name, size in files
+            ],
+        }
+        with tempfile.TemporaryDirectory(prefix="inductiva-input-") as tmp:
+            (pathlib.Path(tmp) / "params.txt").write_text("synthetic\n")
+            return submit(self.method_name, params, pathlib.Path(tmp), run_async=run_async)

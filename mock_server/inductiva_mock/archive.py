@@ -1,0 +1,100 @@
+"""Output archives: building the zip of a finished task and reading its member list."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+SAMPLE_BYTES = 64 * 1024
+CHUNK = 1024 * 1024
+
+
+def looks_compressible(path: Path) -> bool:
+    """Whether deflating *path* is worth it, judged on its first 64 KiB."""
+    with path.open("rb") as fh:
+        sample = fh.read(SAMPLE_BYTES)
+    if len(sample) < 256:
+        return True
+    return len(zlib.compress(sample, 1)) < 0.9 * len(sample)
+
+
+def build_output_archive(
+    stdout: Path, stderr: Path, output_dir: Path, dest: Path
+) -> tuple[int, bool]:
+    """Zip stdout/stderr and every file under *output_dir* into *dest* atomically.
+
+    Compressible members are deflated, others stored. The zip is written under a
+    temporary name and renamed into place when complete. Returns (size, whether
+    the task produced anything at all).
+    """
+    members: list[tuple[Path, str]] = []
+    produced = False
+    for path, name in ((stdout, "stdout.txt"), (stderr, "stderr.txt")):
+        if path.exists():
+            members.append((path, name))
+            produced = produced or path.stat().st_size > 0
+    if output_dir.is_dir():
+        for root, dirs, files in os.walk(output_dir):
+            dirs.sort()
+            for fname in sorted(files):
+                full = Path(root, fname)
+                rel = full.relative_to(output_dir).as_posix()
+                if rel in ("stdout.txt", "stderr.txt"):
+                    rel = f"outputs/{rel}"
+                members.append((full, rel))
+                produced = True
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".tmp")
+    with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
+        for path, name in members:
+            method = zipfile.ZIP_DEFLATED if looks_compressible(path) else zipfile.ZIP_STORED
+            zf.write(path, name, compress_type=method, compresslevel=1)
+    os.replace(tmp, dest)
+    return dest.stat().st_size, produced
+
+
+def list_archive(path: Path) -> dict[str, Any]:
+    """The `OutputList` model for an archive, from its central directory."""
+    with zipfile.ZipFile(path) as zf:
+        contents = [
+            {"name": info.filename, "size": info.file_size, "compressed_size": info.compress_size}
+            for info in zf.infolist()
+            if not info.is_dir()
+        ]
+    return {"size": path.stat().st_size, "contents": contents}
+
+
+def etag_of(path: Path, task_id: str) -> str:
+    """A strong ETag from the archive's size, mtime and the task id."""
+    st = path.stat()
+    digest = hashlib.sha256(f"{task_id}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()
+    return f'"{digest[:32]}"'
+
+
+def is_valid_zip(path: Path) -> bool:
+    """Whether *path* is a readable zip archive."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            zf.infolist()
+        return True
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def safe_extract(archive: Path, dest: Path) -> int:
+    """Extract *archive* into *dest*, refusing members that escape it; returns members count."""
+    dest.mkdir(parents=True, exist_ok=True)
+    root = dest.resolve()
+    count = 0
+    with zipfile.ZipFile(archive) as zf:
+        for info in zf.infolist():
+            target = (dest / info.filename).resolve()
+            if not target.is_relative_to(root):
+                continue
+            zf.extract(info, dest)
+            count += 1
+    return count

@@ -1,0 +1,38 @@
+"""Notification of task status changes, for long-polling without polling the database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+
+
+class StatusHub:
+    """Per-task asyncio events, set whenever a task's status changes."""
+
+    def __init__(self) -> None:
+        self._events: defaultdict[str, set[asyncio.Event]] = defaultdict(set)
+
+    def notify(self, task_id: str) -> None:
+        """Wake every waiter of *task_id*."""
+        for ev in self._events.pop(task_id, set()):
+            ev.set()
+
+    async def wait(self, task_id: str, timeout: float) -> bool:
+        """Wait up to *timeout* seconds for a change of *task_id*; True if one happened.
+
+        The waiter is registered before the first suspension point, so a caller
+        that checked the status just before cannot miss a change.
+        """
+        ev = asyncio.Event()
+        self._events[task_id].add(ev)
+        try:
+            await asyncio.wait_for(ev.wait(), timeout)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            waiters = self._events.get(task_id)
+            if waiters is not None:
+                waiters.discard(ev)
+                if not waiters:
+                    self._events.pop(task_id, None)

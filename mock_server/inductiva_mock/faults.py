@@ -1,0 +1,167 @@
+"""Fault injection (error bursts, delays, dropped downloads) and request statistics."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .spec import json_bytes
+
+ADMIN_PREFIX = "/__mock__"
+PROBE_HEADER = b"x-mock-probe"
+FAULT_KEYS = frozenset(
+    {
+        "fail_next",
+        "fail_status",
+        "retry_after",
+        "path_regex",
+        "drop_download_after_bytes",
+        "drop_download_times",
+        "delay_seconds",
+    }
+)
+
+
+class DownloadDropped(Exception):
+    """Raised inside an output stream to cut the connection (fault injection)."""
+
+
+@dataclass
+class Faults:
+    """The current fault settings; counters decrease as faults fire."""
+
+    fail_next: int = 0
+    fail_status: int = 503
+    retry_after: int = 1
+    path_regex: str | None = None
+    drop_download_after_bytes: int = 0
+    drop_download_times: int = 0
+    delay_seconds: float = 0.0
+    _pattern: re.Pattern[str] | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Faults:
+        """Validate and build settings from JSON (raises ValueError)."""
+        unknown = set(data) - FAULT_KEYS
+        if unknown:
+            raise ValueError(f"unknown fault settings: {sorted(unknown)}")
+        f = cls(
+            fail_next=int(data.get("fail_next", 0)),
+            fail_status=int(data.get("fail_status", 503)),
+            retry_after=int(data.get("retry_after", 1)),
+            path_regex=data.get("path_regex"),
+            drop_download_after_bytes=int(data.get("drop_download_after_bytes", 0)),
+            drop_download_times=int(data.get("drop_download_times", 0)),
+            delay_seconds=float(data.get("delay_seconds", 0.0)),
+        )
+        if f.fail_status not in (429, 503):
+            raise ValueError("fail_status must be 429 or 503")
+        if min(f.fail_next, f.retry_after, f.drop_download_after_bytes, f.drop_download_times) < 0:
+            raise ValueError("counts and sizes must be >= 0")
+        if f.delay_seconds < 0:
+            raise ValueError("delay_seconds must be >= 0")
+        f._pattern = re.compile(f.path_regex) if f.path_regex else None
+        return f
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as JSON."""
+        return {
+            "fail_next": self.fail_next,
+            "fail_status": self.fail_status,
+            "retry_after": self.retry_after,
+            "path_regex": self.path_regex,
+            "drop_download_after_bytes": self.drop_download_after_bytes,
+            "drop_download_times": self.drop_download_times,
+            "delay_seconds": self.delay_seconds,
+        }
+
+    def matches(self, path: str) -> bool:
+        """Whether the faults apply to a request for *path*."""
+        return self._pattern is None or self._pattern.search(path) is not None
+
+    def take_download_drop(self) -> int | None:
+        """Byte count after which to drop the next download, consuming one; None for no drop."""
+        if self.drop_download_times > 0:
+            self.drop_download_times -= 1
+            return self.drop_download_after_bytes
+        return None
+
+
+@dataclass
+class Stats:
+    """Request counters exposed at GET /__mock__/stats."""
+
+    requests: int = 0
+    requests_by_path: Counter[str] = field(default_factory=Counter)
+    bytes_sent_output: int = 0
+    response_validation_errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The counters as JSON."""
+        return {
+            "requests": self.requests,
+            "requests_by_path": dict(self.requests_by_path),
+            "bytes_sent_output": self.bytes_sent_output,
+            "response_validation_errors": list(self.response_validation_errors),
+        }
+
+
+class FaultState:
+    """Holder of the mutable settings and counters shared by the app."""
+
+    def __init__(self, initial: dict[str, Any] | None = None) -> None:
+        self.faults = Faults.from_dict(initial or {})
+        self.stats = Stats()
+
+
+class FaultMiddleware:
+    """Counts requests and injects error bursts and delays before the app sees them."""
+
+    def __init__(self, app: ASGIApp, state: FaultState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one ASGI connection scope."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        probe = any(k == PROBE_HEADER for k, _ in scope.get("headers", []))
+        if path.startswith(ADMIN_PREFIX) or probe:
+            await self.app(scope, receive, send)
+            return
+        stats = self.state.stats
+        stats.requests += 1
+        stats.requests_by_path[path] += 1
+        f = self.state.faults
+        if f.matches(path):
+            if f.delay_seconds > 0:
+                await asyncio.sleep(f.delay_seconds)
+            if f.fail_next > 0:
+                f.fail_next -= 1
+                await _send_fault(send, f.fail_status, f.retry_after)
+                return
+        await self.app(scope, receive, send)
+
+
+async def _send_fault(send: Send, status: int, retry_after: int) -> None:
+    code = "rate_limited" if status == 429 else "service_unavailable"
+    body = json_bytes({"code": code, "message": f"Injected fault: retry after {retry_after} s."})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"retry-after", str(retry_after).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,175 @@
+"""Start and stop a mock server subprocess (for tests, the demo and benchmarks)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+PROBE_HEADERS = {"X-Mock-Probe": "1"}
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free right now."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+class MockServer:
+    """A `python -m inductiva_mock` subprocess, usable as a context manager."""
+
+    def __init__(
+        self,
+        data_dir: Path | None = None,
+        api_keys: Sequence[str] = ("demo-key",),
+        port: int | None = None,
+        admin: bool = True,
+        faults: dict[str, Any] | None = None,
+        extra_args: Sequence[str] = (),
+        host: str = "127.0.0.1",
+        startup_timeout: float = 20.0,
+    ) -> None:
+        self._own_dir = data_dir is None
+        self.data_dir = (
+            Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="inductiva-mock-"))
+        )
+        self.api_keys = list(api_keys)
+        self.host = host
+        self.port = port or free_port(host)
+        self.admin = admin
+        self.faults = faults
+        self.extra_args = list(extra_args)
+        self.startup_timeout = startup_timeout
+        self.log_path = self.data_dir / "server.log"
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. http://127.0.0.1:8000."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def api_key(self) -> str:
+        """The first API key."""
+        return self.api_keys[0]
+
+    def command(self) -> list[str]:
+        """The server's command line."""
+        cmd = [sys.executable, "-m", "inductiva_mock", "--host", self.host]
+        cmd += ["--port", str(self.port), "--data-dir", str(self.data_dir)]
+        for key in self.api_keys:
+            cmd += ["--api-key", key]
+        if self.admin:
+            cmd.append("--admin")
+        if self.faults:
+            cmd += ["--faults", json.dumps(self.faults)]
+        return cmd + self.extra_args
+
+    def start(self) -> MockServer:
+        """Start the server and wait until GET /version answers."""
+        if self._proc is not None:
+            return self
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ)
+        pkg_root = str(Path(__file__).resolve().parents[1])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (pkg_root, env.get("PYTHONPATH", "")) if p)
+        log = self.log_path.open("ab")
+        self._proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, env=env)
+        log.close()
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RuntimeError(
+                    f"mock server exited with {self._proc.returncode}; see {self.log_path}:\n"
+                    + self.log_path.read_text(errors="replace")[-3000:]
+                )
+            try:
+                httpx.get(f"{self.url}/version", headers=PROBE_HEADERS, timeout=1.0)
+                return self
+            except httpx.TransportError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"mock server did not answer within {self.startup_timeout} s")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the server (SIGTERM, then SIGKILL)."""
+        proc, self._proc = self._proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def restart(self) -> MockServer:
+        """Stop and start again with the same data dir and port."""
+        self.stop()
+        return self.start()
+
+    def cleanup(self) -> None:
+        """Stop and remove the data dir if this object created it."""
+        self.stop()
+        if self._own_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.cleanup()
+
+    # -- admin helpers -----------------------------------------------------
+    def _admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        resp = httpx.request(method, f"{self.url}/__mock__/{path}", json=body, timeout=60.0)
+        resp.raise_for_status()
+        return resp.json()
+
+    def set_faults(self, **kw: Any) -> dict[str, Any]:
+        """Replace the fault settings (see docs/mock-server.md)."""
+        result: dict[str, Any] = self._admin("PUT", "faults", kw)
+        return result
+
+    def clear_faults(self) -> None:
+        """Remove every fault."""
+        self._admin("PUT", "faults", {})
+
+    def stats(self) -> dict[str, Any]:
+        """Request counters."""
+        result: dict[str, Any] = self._admin("GET", "stats")
+        return result
+
+    def reset_stats(self) -> None:
+        """Zero the counters."""
+        self._admin("POST", "stats/reset")
+
+    def seed(
+        self,
+        count: int,
+        status: str = "success",
+        method: str = "fvm.openfoam.run_simulation",
+        api_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Insert *count* finished fake tasks in bulk."""
+        body = {"count": count, "status": status, "method": method, "api_key": api_key}
+        result: dict[str, Any] = self._admin("POST", "seed", body)
+        return result

@@ -1,0 +1,1 @@
+"""Simulator runners, each executed as `python -m inductiva_mock.runners.<name>`."""

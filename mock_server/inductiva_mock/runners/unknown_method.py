@@ -1,0 +1,18 @@
+"""Runner for a method the mock does not simulate: fails with a clear message."""
+
+from __future__ import annotations
+
+import sys
+
+from ._common import parse
+
+
+def main() -> int:
+    """Report the unknown method on stderr and exit 1."""
+    args = parse()
+    print(f"error: the mock backend has no simulator for method {args.method!r}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,260 @@
+"""Running tasks as local subprocesses: queueing, concurrency, kill and restart recovery."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import sys
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+from .archive import build_output_archive, safe_extract
+from .config import Config
+from .db import TaskStore, utc_now
+from .events import StatusHub
+
+log = logging.getLogger("inductiva_mock")
+
+METHOD_RUNNERS: dict[str, str] = {
+    "synthetic.run": "synthetic",
+    "md.gromacs.protein_solvation": "protein_solvation",
+    "fvm.openfoam.run_simulation": "openfoam",
+}
+FINAL_STATUSES = frozenset(
+    {
+        "success",
+        "failed",
+        "killed",
+        "spot-instance-preempted",
+        "executer-terminated",
+        "executer-failed",
+    }
+)
+
+
+class KillConflict(Exception):
+    """The task finished otherwise and cannot be killed."""
+
+
+class Supervisor:
+    """Owns the run queue and the runner subprocesses."""
+
+    def __init__(self, cfg: Config, store: TaskStore, hub: StatusHub) -> None:
+        self.cfg = cfg
+        self.store = store
+        self.hub = hub
+        self._queue: deque[str] = deque()
+        self._running: dict[str, asyncio.subprocess.Process | None] = {}
+        self._jobs: set[asyncio.Task[None]] = set()
+        self._kill_requested: set[str] = set()
+        self._host = socket.gethostname()
+
+    # -- paths -------------------------------------------------------------
+    def task_dir(self, task_id: str) -> Path:
+        """Directory holding a task's input, params, logs and working files."""
+        return self.cfg.data_dir / "tasks" / task_id
+
+    def output_archive(self, task_id: str) -> Path:
+        """Where a task's output zip lives once complete."""
+        return self.cfg.data_dir / "outputs" / f"{task_id}.zip"
+
+    # -- status ------------------------------------------------------------
+    def set_status(self, task_id: str, status: str, **fields: Any) -> None:
+        """Persist a status change and wake long-polls."""
+        self.store.update(task_id, status=status, **fields)
+        self.hub.notify(task_id)
+
+    # -- lifecycle ---------------------------------------------------------
+    def recover(self) -> None:
+        """After a restart: orphaned runs are terminated, submitted tasks re-queued."""
+        for task in self.store.with_status(["started", "pending-kill"]):
+            if task.pid:
+                _kill_stale_group(task.pid)
+            final = "killed" if task.status == "pending-kill" else "executer-terminated"
+            self.set_status(task.id, final, end_time=utc_now(), pid=None)
+        for task in self.store.with_status(["submitted"]):
+            self._queue.append(task.id)
+        self._pump()
+
+    async def shutdown(self) -> None:
+        """Stop every runner (SIGKILL) and mark its task executer-terminated."""
+        for task_id, proc in list(self._running.items()):
+            if proc is not None and proc.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+            task = self.store.get(task_id)
+            if task is not None and task.status in ("started", "pending-kill"):
+                final = "killed" if task.status == "pending-kill" else "executer-terminated"
+                self.set_status(task_id, final, end_time=utc_now(), pid=None)
+        for job in list(self._jobs):
+            job.cancel()
+        self._queue.clear()
+
+    def enqueue(self, task_id: str) -> None:
+        """Queue a submitted task; it starts when a slot is free."""
+        self._queue.append(task_id)
+        self._pump()
+
+    def _pump(self) -> None:
+        while self._queue and len(self._running) < self.cfg.max_concurrent:
+            task_id = self._queue.popleft()
+            task = self.store.get(task_id)
+            if task is None or task.status != "submitted":
+                continue
+            self._running[task_id] = None
+            job = asyncio.get_running_loop().create_task(self._run(task_id))
+            self._jobs.add(job)
+            job.add_done_callback(self._jobs.discard)
+
+    # -- kill --------------------------------------------------------------
+    def kill(self, task_id: str) -> str:
+        """Ask for a task to be killed; returns its new status (raises KillConflict)."""
+        task = self.store.get(task_id)
+        assert task is not None
+        if task.status in ("killed", "pending-kill"):
+            return task.status
+        if task.status in FINAL_STATUSES:
+            raise KillConflict(task.status)
+        if task.status in ("pending-input", "submitted"):
+            with contextlib.suppress(ValueError):
+                self._queue.remove(task_id)
+            self.set_status(task_id, "killed", end_time=utc_now())
+            return "killed"
+        # started (or any unknown non-final status): stop the process group.
+        self._kill_requested.add(task_id)
+        self.set_status(task_id, "pending-kill")
+        proc = self._running.get(task_id)
+        if proc is not None and proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            asyncio.get_running_loop().call_later(self.cfg.kill_grace_seconds, _force_kill, proc)
+        return "pending-kill"
+
+    # -- one run -----------------------------------------------------------
+    async def _run(self, task_id: str) -> None:
+        tdir = self.task_dir(task_id)
+        work, out = tdir / "work", tdir / "output"
+        stdout_path, stderr_path = tdir / "stdout.txt", tdir / "stderr.txt"
+        try:
+            task = self.store.get(task_id)
+            assert task is not None
+            await asyncio.to_thread(_prepare, tdir, work, out, task.params)
+            task = self.store.get(task_id)
+            if task is None or task.status != "submitted":
+                shutil.rmtree(work, ignore_errors=True)
+                shutil.rmtree(out, ignore_errors=True)
+                return
+            runner = METHOD_RUNNERS.get(task.method, "unknown_method")
+            with stdout_path.open("wb") as so, stderr_path.open("wb") as se:
+                proc = await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    f"inductiva_mock.runners.{runner}",
+                    "--input-dir",
+                    str(work),
+                    "--output-dir",
+                    str(out),
+                    "--params",
+                    str(tdir / "params.json"),
+                    "--method",
+                    task.method,
+                    cwd=work,
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=so,
+                    stderr=se,
+                    start_new_session=True,
+                    env=_child_env(),
+                )
+            self._running[task_id] = proc
+            (tdir / "runner.pid").write_text(str(proc.pid))
+            current = self.store.get(task_id)
+            if current is None or current.status != "submitted":
+                # Killed while the process was being spawned: it never counts as started.
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                await proc.wait()
+                return
+            self.set_status(
+                task_id,
+                "started",
+                start_time=utc_now(),
+                pid=proc.pid,
+                executer={
+                    "host_type": "mock",
+                    "vm_type": self.cfg.vm_type,
+                    "vm_name": f"mock-{self._host}-{proc.pid}",
+                    "n_vcpus": self.cfg.n_vcpus,
+                },
+            )
+            code = await proc.wait()
+            killed = task_id in self._kill_requested
+            dest = self.output_archive(task_id)
+            size, produced = await asyncio.to_thread(
+                build_output_archive, stdout_path, stderr_path, out, dest
+            )
+            fields: dict[str, Any] = {"end_time": utc_now(), "pid": None}
+            if killed and not produced:
+                dest.unlink(missing_ok=True)
+            else:
+                fields.update(output_path=str(dest), output_size_bytes=size)
+            status = "killed" if killed else ("success" if code == 0 else "failed")
+            self.set_status(task_id, status, **fields)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("runner supervision of task %s failed", task_id)
+            self.set_status(task_id, "executer-failed", end_time=utc_now(), pid=None)
+        finally:
+            self._running.pop(task_id, None)
+            self._kill_requested.discard(task_id)
+            await asyncio.to_thread(_cleanup, tdir)
+            self._pump()
+
+
+def _prepare(tdir: Path, work: Path, out: Path, params: dict[str, Any]) -> None:
+    for d in (work, out):
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+    archive = tdir / "input.zip"
+    if archive.exists():
+        safe_extract(archive, work)
+    (tdir / "params.json").write_text(json.dumps(params))
+
+
+def _cleanup(tdir: Path) -> None:
+    for name in ("work", "output"):
+        shutil.rmtree(tdir / name, ignore_errors=True)
+    for name in ("stdout.txt", "stderr.txt"):
+        (tdir / name).unlink(missing_ok=True)
+
+
+def _force_kill(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    pkg_root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (pkg_root, env.get("PYTHONPATH", "")) if p)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def _kill_stale_group(pid: int) -> None:
+    """SIGKILL a runner left over by a crashed server, if that pid is still one of ours."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return
+    if b"inductiva_mock.runners" in cmdline:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)

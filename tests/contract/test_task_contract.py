@@ -1,0 +1,187 @@
+"""Task, tasks.get/list and the scenarios against the mock server."""
+
+from __future__ import annotations
+
+import pathlib
+import zipfile
+from collections.abc import Iterator
+
+import pytest
+from inductiva_mock.launcher import MockServer
+
+import inductiva
+from inductiva import _client, errors
+from inductiva.molecules import ProteinSolvationOutput
+from inductiva.simulators import OpenFOAMOutput, Synthetic
+
+pytestmark = pytest.mark.contract
+
+PDB = "".join(
+    f"ATOM  {i:5d}  CA  ALA A{i:4d}    {i * 1.5:8.3f}{i * 0.5:8.3f}{-i * 1.0:8.3f}  1.00  0.00\n"
+    for i in range(1, 6)
+)
+
+
+@pytest.fixture
+def server(
+    mock_server: MockServer, monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> Iterator[MockServer]:
+    """The client pointed at the session mock server, run from a temp working directory."""
+    monkeypatch.setattr(inductiva, "api_url", mock_server.url)
+    monkeypatch.setattr(inductiva, "api_key", "test-key")
+    monkeypatch.chdir(tmp_path)
+    _client.reset()
+    yield mock_server
+    _client.reset()
+
+
+@pytest.fixture
+def pdb(tmp_path: pathlib.Path) -> pathlib.Path:
+    """A small PDB file."""
+    path = tmp_path / "my_protein.pdb"
+    path.write_text(PDB)
+    return path
+
+
+@pytest.fixture
+def case(tmp_path: pathlib.Path) -> pathlib.Path:
+    """A tiny OpenFOAM case directory."""
+    system = tmp_path / "case" / "system"
+    system.mkdir(parents=True)
+    (system / "controlDict").write_text("application simpleFoam;\n")
+    return tmp_path / "case"
+
+
+def test_synthetic_lifecycle(server: MockServer) -> None:
+    """A blocking run ends in success with timing, machine type and output listing."""
+    task = Synthetic().run(duration=0.2, stdout="hello", files=[("out/a.txt", 5000)])
+    assert task.get_status() == "success"
+    info = task.get_info()
+    assert info.method_name == "synthetic.run" and info.start_time and info.end_time
+    assert info.start_time.tzinfo is not None
+    assert task.get_machine_type() == info.vm_type is not None
+    execution_time = task.get_execution_time()
+    assert execution_time is not None and execution_time >= 0.2
+    files = task.get_output_files_info()
+    assert {"stdout.txt", "stderr.txt", "out/a.txt"} <= set(files.names)
+    assert "Archive size:" in str(files)
+
+
+def test_async_run_then_wait(server: MockServer) -> None:
+    """run_async returns at once; wait() then follows the task to success."""
+    task = Synthetic().run(duration=1.0, run_async=True)
+    assert task.get_status() in {"submitted", "started"}
+    assert task.wait(timeout=30) == "success"
+
+
+def test_wait_timeout(server: MockServer) -> None:
+    """wait(timeout=...) raises TaskTimeoutError while the task is still running."""
+    task = Synthetic().run(duration=30, run_async=True)
+    try:
+        with pytest.raises(errors.TaskTimeoutError):
+            task.wait(timeout=0.5)
+    finally:
+        task.kill()
+
+
+def test_kill_is_confirmed_and_idempotent(server: MockServer) -> None:
+    """kill() returns once the task is killed; killing again is fine."""
+    task = Synthetic().run(duration=60, run_async=True)
+    assert task.kill() == "killed"
+    assert task.get_status() == "killed"
+    assert task.kill() == "killed"
+
+
+def test_kill_finished_task(server: MockServer) -> None:
+    """Killing a task that succeeded raises TaskFinishedError naming its status."""
+    task = Synthetic().run(duration=0)
+    with pytest.raises(errors.TaskFinishedError, match="'success'"):
+        task.kill()
+
+
+def test_sync_context_kills_on_exception(server: MockServer) -> None:
+    """An exception inside sync_context kills the remote task and propagates."""
+    task = Synthetic().run(duration=60, run_async=True)
+    with pytest.raises(RuntimeError, match="boom"), task.sync_context():
+        raise RuntimeError("boom")
+    assert task.get_status() == "killed"
+
+
+def test_failed_task_output_raises(server: MockServer) -> None:
+    """get_output() of a failed task raises TaskFailedError."""
+    task = Synthetic().run(duration=0, exit_code=3)
+    assert task.get_status() == "failed"
+    with pytest.raises(errors.TaskFailedError, match="'failed'"):
+        task.get_output()
+
+
+def test_unknown_task_is_not_found(server: MockServer) -> None:
+    """A task id the key does not own is a NotFoundError."""
+    with pytest.raises(errors.NotFoundError):
+        inductiva.Task("1234567890123456789").get_status()
+
+
+def test_protein_solvation_output(server: MockServer, pdb: pathlib.Path) -> None:
+    """ProteinSolvation runs and its output object parses the mock's files."""
+    task = inductiva.molecules.ProteinSolvation(protein_pdb=pdb).simulate(
+        simulation_time_ns=0.02, temperature=310
+    )
+    output = task.get_output()
+    assert isinstance(output, ProteinSolvationOutput)
+    assert output.final_structure.is_file() and output.trajectory.is_file()
+    energies = output.energies()
+    assert len(energies) == 5 and energies[0][0] == 0.0 and energies[-1][0] == pytest.approx(20.0)
+    assert output.path == pathlib.Path("inductiva_output", task.id)
+
+
+def test_openfoam_output(server: MockServer, case: pathlib.Path) -> None:
+    """OpenFOAM runs commands and its output object reads logs, times and coefficients."""
+    task = inductiva.simulators.OpenFOAM().run(
+        input_dir=case, commands=["blockMesh", "simpleFoam"], n_vcpus=2
+    )
+    output = task.get_output()
+    assert isinstance(output, OpenFOAMOutput)
+    assert set(output.logs()) == {"blockMesh", "simpleFoam"}
+    assert output.time_steps() == [100.0, 200.0]
+    coefficients = output.force_coefficients()
+    assert len(coefficients) == 200 and coefficients[0].time == 1.0
+
+
+def test_get_output_of_task_from_history(server: MockServer, case: pathlib.Path) -> None:
+    """A Task rebuilt by tasks.get() gets the same output class as the original."""
+    task = inductiva.simulators.OpenFOAM().run(input_dir=case, commands=["simpleFoam"])
+    [again] = [t for t in inductiva.tasks.get(last_n=5) if t == task]
+    assert isinstance(again.get_output(output_dir="again"), OpenFOAMOutput)
+
+
+def test_download_selected_and_archive(server: MockServer, tmp_path: pathlib.Path) -> None:
+    """download_outputs() fetches chosen files, or keeps the whole zip with uncompress=False."""
+    task = Synthetic().run(duration=0, files=[("important_file1.txt", 4000), ("big.bin", 90000)])
+    out = task.download_outputs(filenames=["important_file1.txt"], output_dir=tmp_path / "some")
+    assert sorted(p.name for p in out.iterdir()) == ["important_file1.txt"]
+    raw = task.download_outputs(uncompress=False)
+    assert raw == pathlib.Path("inductiva_output", task.id)
+    [archive] = raw.glob("*.zip")
+    assert "big.bin" in zipfile.ZipFile(archive).namelist()
+
+
+def test_tasks_get_and_list_use_one_request(
+    server: MockServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """get()/list() read the history one page per request, never one request per task."""
+    server.seed(30, status="success", method="fvm.openfoam.run_simulation", api_key="test-key")
+    server.reset_stats()
+    tasks = inductiva.tasks.get(last_n=25, status="success")
+    assert len(tasks) == 25 and all(t.info and t.info.status == "success" for t in tasks)
+    inductiva.tasks.list(25, status="success")
+    assert server.stats()["requests_by_path"] == {"/tasks": 2}
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 26 and lines[0].split()[:3] == ["ID", "Simulator", "Status"]
+    assert all(line.split()[2] == "success" for line in lines[1:])
+    assert [line.split()[0] for line in lines[1:]] == [t.id for t in tasks]
+
+
+def test_tasks_get_rejects_bad_status(server: MockServer) -> None:
+    """An invalid status is refused locally, naming the allowed values."""
+    with pytest.raises(errors.InvalidArgumentError, match="spot-instance-preempted"):
+        inductiva.tasks.get(last_n=3, status="finished")

@@ -1,0 +1,77 @@
+"""Helpers shared by the mock server tests: HTTP clients, zips, submission, waiting."""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from typing import Any
+
+import httpx
+from inductiva_mock.launcher import MockServer
+
+FINAL = {
+    "success",
+    "failed",
+    "killed",
+    "executer-terminated",
+    "executer-failed",
+    "spot-instance-preempted",
+}
+
+
+def make_zip(files: dict[str, bytes | str] | None = None) -> bytes:
+    """An in-memory zip archive of *files*."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in (files or {}).items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def client_for(server: MockServer, key: str | None) -> httpx.Client:
+    """An httpx client of *server* sending X-API-Key *key* (none when None)."""
+    headers = {"X-API-Key": key} if key else {}
+    return httpx.Client(base_url=server.url, headers=headers, timeout=30.0)
+
+
+def submit(
+    api: httpx.Client,
+    method: str,
+    params: dict[str, Any],
+    files: dict[str, bytes | str] | None = None,
+    upload: bool = True,
+) -> str:
+    """Register a task (and upload its input unless *upload* is false); returns its id."""
+    r = api.post("/tasks/submit", json={"method": method, "params": params})
+    assert r.status_code == 202, r.text
+    task_id: str = r.json()["id"]
+    if upload:
+        r = api.post(
+            f"/tasks/{task_id}/input",
+            content=make_zip(files),
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        assert r.status_code == 200, r.text
+    return task_id
+
+
+def wait_final(api: httpx.Client, task_id: str, timeout: float = 30.0) -> str:
+    """Long-poll until the task reaches a final status; returns it."""
+    deadline = time.monotonic() + timeout
+    status = api.get(f"/tasks/{task_id}/status").json()["status"]
+    while status not in FINAL:
+        assert time.monotonic() < deadline, f"task {task_id} still {status}"
+        r = api.get(f"/tasks/{task_id}/status", params={"wait_seconds": 5, "last_status": status})
+        status = r.json()["status"]
+    return status
+
+
+def wait_status(api: httpx.Client, task_id: str, wanted: str, timeout: float = 15.0) -> None:
+    """Long-poll until the task is in *wanted* status."""
+    deadline = time.monotonic() + timeout
+    status = api.get(f"/tasks/{task_id}/status").json()["status"]
+    while status != wanted:
+        assert time.monotonic() < deadline, f"task {task_id} still {status}, wanted {wanted}"
+        r = api.get(f"/tasks/{task_id}/status", params={"wait_seconds": 2, "last_status": status})
+        status = r.json()["status"]

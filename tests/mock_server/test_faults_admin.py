@@ -1,0 +1,114 @@
+"""Fault injection, statistics, seeding and response validation."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from inductiva_mock.launcher import MockServer
+from mock_helpers import client_for, submit, wait_final
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_error_burst_with_retry_after(clean_faults: MockServer, api: httpx.Client) -> None:
+    """fail_next=N answers N matching requests with 503 + Retry-After, then recovers."""
+    clean_faults.set_faults(fail_next=2, fail_status=503, retry_after=3, path_regex="^/tasks$")
+    assert api.get("/version").status_code == 200  # not matching the regex
+    for _ in range(2):
+        r = api.get("/tasks")
+        assert r.status_code == 503
+        assert r.headers["retry-after"] == "3"
+        assert r.json()["code"] == "service_unavailable"
+    assert api.get("/tasks").status_code == 200
+
+
+def test_429_burst(clean_faults: MockServer, api: httpx.Client) -> None:
+    """fail_status=429 answers rate-limited errors."""
+    clean_faults.set_faults(fail_next=1, fail_status=429)
+    r = api.get("/tasks")
+    assert r.status_code == 429 and r.headers["retry-after"] == "1"
+    assert api.get("/tasks").status_code == 200
+
+
+def test_dropped_download(clean_faults: MockServer, api: httpx.Client) -> None:
+    """drop_download_* cuts the body after N bytes: the client sees a protocol error."""
+    task_id = submit(api, "synthetic.run", {"files": [{"name": "f.txt", "size": 3_000_000}]})
+    assert wait_final(api, task_id) == "success"
+    size = api.get(f"/tasks/{task_id}/output/list").json()["size"]
+    assert size > 20_000
+    clean_faults.set_faults(drop_download_after_bytes=10_000, drop_download_times=1)
+    received = 0
+    with pytest.raises(httpx.HTTPError), api.stream("GET", f"/tasks/{task_id}/output") as r:
+        for chunk in r.iter_bytes():
+            received += len(chunk)
+    assert received <= 10_000
+    assert len(api.get(f"/tasks/{task_id}/output").content) == size  # next one is whole
+
+
+def test_delay(clean_faults: MockServer, api: httpx.Client) -> None:
+    """delay_seconds delays matching responses."""
+    clean_faults.set_faults(delay_seconds=0.4, path_regex="^/version")
+    t0 = time.monotonic()
+    assert api.get("/version").status_code == 200
+    assert time.monotonic() - t0 >= 0.4
+
+
+def test_invalid_fault_settings_rejected(clean_faults: MockServer) -> None:
+    """Unknown keys or statuses other than 429/503 are refused with 422."""
+    r = httpx.put(f"{clean_faults.url}/__mock__/faults", json={"fail_status": 500})
+    assert r.status_code == 422
+    r = httpx.put(f"{clean_faults.url}/__mock__/faults", json={"bogus": 1})
+    assert r.status_code == 422
+
+
+def test_stats_count_requests_and_output_bytes(mock_server: MockServer, api: httpx.Client) -> None:
+    """Stats count requests per path and output bytes; reset zeroes them."""
+    task_id = submit(api, "synthetic.run", {"stdout": "x"})
+    wait_final(api, task_id)
+    mock_server.reset_stats()
+    body = api.get(f"/tasks/{task_id}/output").content
+    api.get("/tasks")
+    stats = mock_server.stats()
+    assert stats["requests"] == 2
+    assert stats["requests_by_path"]["/tasks"] == 1
+    assert stats["bytes_sent_output"] == len(body)
+
+
+def test_seed_bulk_tasks(mock_server: MockServer) -> None:
+    """Seeding 10,000 tasks is fast and they are listed with outputs."""
+    t0 = time.monotonic()
+    mock_server.seed(10_000, status="failed", api_key="other-key")
+    assert time.monotonic() - t0 < 5
+    with client_for(mock_server, "other-key") as c:
+        page = c.get("/tasks", params={"status": "failed", "per_page": 1000}).json()
+        assert page["total"] >= 10_000 and len(page["tasks"]) == 1000
+        first = page["tasks"][0]["id"]
+        assert c.get(f"/tasks/{first}/output/list").status_code == 200
+
+
+def test_admin_endpoints_absent_without_admin() -> None:
+    """Without --admin, /__mock__/ does not exist."""
+    with MockServer(api_keys=["k"], admin=False) as s:
+        assert httpx.get(f"{s.url}/__mock__/stats").status_code == 404
+
+
+def test_response_validation_is_on(tmp_path: Path) -> None:
+    """A response violating the spec is turned into a loud 500 and recorded."""
+    spec = (REPO / "openapi.yaml").read_text()
+    strict = spec.replace("required: [version, api_version]", "required: [version, build_id]")
+    assert strict != spec
+    (tmp_path / "strict.yaml").write_text(strict)
+    with MockServer(api_keys=["k"], extra_args=["--spec", str(tmp_path / "strict.yaml")]) as s:
+        r = httpx.get(f"{s.url}/version")
+        assert r.status_code == 500 and r.json()["code"] == "response_validation_failed"
+        assert s.stats()["response_validation_errors"]
+
+
+def test_startup_faults_from_env_style_option() -> None:
+    """--faults JSON applies from startup (the launcher's readiness probe is exempt)."""
+    with MockServer(api_keys=["k"], faults={"fail_next": 1}) as s:
+        assert httpx.get(f"{s.url}/version").status_code == 503
+        assert httpx.get(f"{s.url}/version").status_code == 200

@@ -1,0 +1,164 @@
+"""download_outputs(filenames=...): only the wanted members travel, verified, resumable."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from transfer_fakes import TASK_ID, ArchiveServer, corrupt_member, listing, make_zip, serve, unserve
+
+from inductiva import errors
+from inductiva._download import download_outputs
+
+BIG = os.urandom(3_000_000)
+MEMBERS = {
+    "stdout.txt": b"log line\n" * 500,
+    "stderr.txt": b"",
+    "important_file1.txt": os.urandom(200_000),
+    "important_file2.txt": os.urandom(100_000),
+    "bulk/trajectory.bin": BIG,
+    "bulk/frames/0.dat": b"frame0" * 1000,
+    "bulk/frames/1.dat": b"frame1" * 1000,
+    "tail.txt": b"the end\n",
+}
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ArchiveServer]:
+    """A fake API serving MEMBERS (deflated) as the task's output archive."""
+    srv = ArchiveServer(make_zip(MEMBERS))
+    serve(monkeypatch, srv)
+    yield srv
+    unserve()
+
+
+def test_fetches_only_the_named_members(server: ArchiveServer, tmp_path: Path) -> None:
+    """Two adjacent members cost one tail request plus one coalesced range request."""
+    names = ["important_file1.txt", "important_file2.txt"]
+    out = download_outputs(TASK_ID, filenames=names, output_dir=tmp_path)
+    assert listing(out) == names
+    for name in names:
+        assert (out / name).read_bytes() == MEMBERS[name]
+    assert len(server.ranges()) == 2 and server.ranges()[0] == "bytes=-65536"
+    wanted = sum(len(MEMBERS[n]) for n in names)
+    assert server.bytes_sent < wanted + 64 * 1024 + 2048
+    assert server.bytes_sent < len(server.archive) / 5
+
+
+def test_far_apart_members_use_separate_ranges(server: ArchiveServer, tmp_path: Path) -> None:
+    """Members separated by more than 64 KiB are not merged (the 3 MB file is skipped)."""
+    out = download_outputs(TASK_ID, filenames=["stdout.txt", "tail.txt"], output_dir=tmp_path)
+    assert (out / "tail.txt").read_bytes() == MEMBERS["tail.txt"]
+    assert len(server.ranges()) == 3
+    assert server.bytes_sent < 70_000 + 2 * 1024
+
+
+def test_directory_name_selects_its_members(server: ArchiveServer, tmp_path: Path) -> None:
+    """filenames=["bulk/frames"] downloads every file under that directory."""
+    out = download_outputs(TASK_ID, filenames=["bulk/frames"], output_dir=tmp_path)
+    assert listing(out) == ["bulk", "bulk/frames", "bulk/frames/0.dat", "bulk/frames/1.dat"]
+
+
+def test_single_string_is_one_filename(server: ArchiveServer, tmp_path: Path) -> None:
+    """A lone str is taken as one name, not as a sequence of characters."""
+    out = download_outputs(TASK_ID, filenames="tail.txt", output_dir=tmp_path)  # type: ignore[arg-type]
+    assert listing(out) == ["tail.txt"]
+
+
+def test_unknown_files_error_lists_close_matches(server: ArchiveServer, tmp_path: Path) -> None:
+    """Unknown names raise UnknownFilesError with suggestions; nothing is fetched or created."""
+    target = tmp_path / "out"
+    with pytest.raises(errors.UnknownFilesError) as info:
+        download_outputs(
+            TASK_ID, filenames=["important_file1.txt", "importnt_file2.txt"], output_dir=target
+        )
+    assert info.value.missing == ["importnt_file2.txt"]
+    message = str(info.value)
+    assert "important_file2.txt" in message and "8 files" in message
+    assert isinstance(info.value, ValueError)
+    assert not target.exists()
+    assert server.ranges() == ["bytes=-65536"]
+
+
+def test_filenames_with_uncompress_false_is_rejected(server: ArchiveServer, tmp_path: Path) -> None:
+    """The combination is an InvalidArgumentError explaining why; no request is made."""
+    with pytest.raises(errors.InvalidArgumentError, match="uncompress=False"):
+        download_outputs(TASK_ID, filenames=["tail.txt"], uncompress=False, output_dir=tmp_path)
+    assert server.requests == []
+
+
+def test_empty_filenames_is_rejected(server: ArchiveServer, tmp_path: Path) -> None:
+    """filenames=[] is an InvalidArgumentError, not a silent no-op."""
+    with pytest.raises(errors.InvalidArgumentError, match="non-empty"):
+        download_outputs(TASK_ID, filenames=[], output_dir=tmp_path)
+
+
+def test_dropped_range_resumes_with_remaining_members(
+    server: ArchiveServer, tmp_path: Path
+) -> None:
+    """After a drop, finished members are kept and only the rest are requested again."""
+    server.drop_after, server.drop_times = 250_000, 1
+    names = ["important_file1.txt", "important_file2.txt"]
+    out = download_outputs(TASK_ID, filenames=names, output_dir=tmp_path)
+    for name in names:
+        assert (out / name).read_bytes() == MEMBERS[name]
+    first, second = server.ranges()[1:]
+    assert first is not None and second is not None
+    assert int(second.split("=")[1].split("-")[0]) > int(first.split("=")[1].split("-")[0])
+
+
+def test_corrupt_member_raises_integrity_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A CRC mismatch in a fetched member raises IntegrityError and writes no file."""
+    archive = corrupt_member(make_zip(MEMBERS, stored=True), "important_file2.txt")
+    serve(monkeypatch, ArchiveServer(archive))
+    try:
+        with pytest.raises(errors.IntegrityError, match="important_file2"):
+            download_outputs(
+                TASK_ID,
+                filenames=["important_file1.txt", "important_file2.txt"],
+                output_dir=tmp_path / "out",
+            )
+        assert listing(tmp_path) == []
+    finally:
+        unserve()
+
+
+def test_stored_members_are_fetched_too(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Members stored without compression are copied and verified as well."""
+    serve(monkeypatch, ArchiveServer(make_zip(MEMBERS, stored=True)))
+    try:
+        out = download_outputs(TASK_ID, filenames=["bulk/trajectory.bin"], output_dir=tmp_path)
+        assert (out / "bulk" / "trajectory.bin").read_bytes() == BIG
+    finally:
+        unserve()
+
+
+def test_small_archive_tail_covers_everything(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An archive smaller than the tail request still works (the 206 holds all of it)."""
+    serve(monkeypatch, ArchiveServer(make_zip({"a.txt": b"A", "b.txt": b"B"})))
+    try:
+        out = download_outputs(TASK_ID, filenames=["b.txt"], output_dir=tmp_path)
+        assert (out / "b.txt").read_bytes() == b"B"
+    finally:
+        unserve()
+
+
+def test_unsafe_member_name_is_refused_before_fetching(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Asking for a member named ../x raises UnsafeArchiveError and writes nothing."""
+    srv = ArchiveServer(make_zip({"../x.txt": b"x", "ok.txt": b"ok"}))
+    serve(monkeypatch, srv)
+    try:
+        with pytest.raises(errors.UnsafeArchiveError):
+            download_outputs(TASK_ID, filenames=["../x.txt"], output_dir=tmp_path / "out")
+        assert listing(tmp_path) == []
+        assert srv.ranges() == ["bytes=-65536"]
+    finally:
+        unserve()

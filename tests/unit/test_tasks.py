@@ -1,0 +1,113 @@
+"""inductiva.tasks.get / list on httpx.MockTransport: paging, filtering, validation, table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from task_fakes import FakeApi, installed
+
+import inductiva
+from inductiva import errors
+
+
+@pytest.fixture
+def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
+    """The in-memory API behind the shared client."""
+    yield from installed(monkeypatch)
+
+
+def _fill(api: FakeApi, count: int, status: str = "success") -> list[str]:
+    ids = [str(1691000000000000000 + i) for i in range(count)]
+    for task_id in ids:
+        api.add(task_id, status, method_name="fvm.openfoam.run_simulation")
+    return ids[::-1]  # newest first
+
+
+def test_get_returns_newest_first_in_one_request(fake_api: FakeApi) -> None:
+    """get(last_n) returns Task objects, newest first, from a single page request."""
+    ids = _fill(fake_api, 30)
+    tasks = inductiva.tasks.get(last_n=10)
+    assert [t.id for t in tasks] == ids[:10]
+    assert all(isinstance(t, inductiva.Task) for t in tasks)
+    assert fake_api.paths() == ["GET /tasks"]
+    assert fake_api.requests[0].url.params["per_page"] == "10"
+
+
+def test_get_pages_by_at_most_1000(fake_api: FakeApi) -> None:
+    """More than 1000 tasks are fetched 1000 per request."""
+    ids = _fill(fake_api, 2300)
+    tasks = inductiva.tasks.get(last_n=2100)
+    assert [t.id for t in tasks] == ids[:2100]
+    pages = [(r.url.params["page"], r.url.params["per_page"]) for r in fake_api.requests]
+    assert pages == [("1", "1000"), ("2", "1000"), ("3", "1000")]
+
+
+def test_get_stops_when_history_is_shorter(fake_api: FakeApi) -> None:
+    """Asking for more tasks than exist returns them all after one request."""
+    _fill(fake_api, 3)
+    assert len(inductiva.tasks.get(last_n=50)) == 3
+    assert len(fake_api.requests) == 1
+
+
+def test_get_filters_by_status(fake_api: FakeApi) -> None:
+    """status= is sent to the API and only matching tasks come back."""
+    _fill(fake_api, 3, "success")
+    fake_api.add("5", "submitted")
+    tasks = inductiva.tasks.get(last_n=5, status="submitted")
+    assert [t.id for t in tasks] == ["5"]
+    assert fake_api.requests[0].url.params["status"] == "submitted"
+
+
+@pytest.mark.parametrize("status", ["done", "SUCCESS", "", 3])
+def test_get_rejects_unknown_status(status: object) -> None:
+    """An invalid status is an InvalidArgumentError (a ValueError) naming allowed values."""
+    with pytest.raises(errors.InvalidArgumentError, match="pending-input, submitted") as info:
+        inductiva.tasks.get(last_n=5, status=status)  # type: ignore[arg-type]
+    assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize("last_n", [0, -1, 2.5, "10", True, None])
+def test_get_rejects_bad_last_n(last_n: object) -> None:
+    """last_n must be a positive int."""
+    with pytest.raises(errors.InvalidArgumentError, match="positive integer"):
+        inductiva.tasks.get(last_n=last_n)  # type: ignore[arg-type]
+
+
+def test_tasks_carry_their_info(fake_api: FakeApi) -> None:
+    """Tasks from get() already hold their information (no request to read it)."""
+    _fill(fake_api, 2)
+    tasks = inductiva.tasks.get(last_n=2)
+    assert all(t.info is not None and t.info.simulator == "openfoam" for t in tasks)
+    assert tasks[0].get_machine_type() is None  # finished task: served from the cache
+    assert len(fake_api.requests) == 1
+
+
+def test_list_prints_the_table_with_one_request(
+    fake_api: FakeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """list() prints a header and one row per task, from a single request."""
+    ids = _fill(fake_api, 5)
+    assert inductiva.tasks.list(5, status="success") is None
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == [
+        "ID",
+        "Simulator",
+        "Status",
+        "Submitted",
+        "Started",
+        "Duration",
+        "VM",
+        "Type",
+    ]
+    assert [line.split()[0] for line in lines[1:]] == ids
+    assert all(line.split()[1:3] == ["openfoam", "success"] for line in lines[1:])
+    assert len(fake_api.requests) == 1
+
+
+def test_list_with_no_tasks_prints_header_only(
+    fake_api: FakeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An empty history prints only the header."""
+    inductiva.tasks.list(5)
+    assert len(capsys.readouterr().out.splitlines()) == 1

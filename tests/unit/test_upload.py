@@ -1,0 +1,149 @@
+"""zip_directory and upload_input: streamed from a temporary zip through the generated endpoint."""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from transfer_fakes import TASK_ID, ArchiveServer, serve, unserve
+
+from inductiva import _progress, _upload, errors
+from inductiva._upload import upload_input, zip_directory
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ArchiveServer]:
+    """A fake API accepting uploads for TASK_ID."""
+    srv = ArchiveServer(b"")
+    serve(monkeypatch, srv)
+    yield srv
+    unserve()
+
+
+@pytest.fixture
+def input_dir(tmp_path: Path) -> Path:
+    """An input directory with nested files, a binary blob and an empty directory."""
+    root = tmp_path / "input"
+    (root / "constant").mkdir(parents=True)
+    (root / "constant" / "props.txt").write_text("nu 1e-5\n" * 100)
+    (root / "mesh.bin").write_bytes(os.urandom(300_000))
+    (root / "empty").mkdir()
+    return root
+
+
+def _members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert zf.testzip() is None
+        return {i.filename: zf.read(i) for i in zf.infolist()}
+
+
+def test_zip_directory_round_trips(input_dir: Path, tmp_path: Path) -> None:
+    """Every file (relative POSIX names, deflated) and empty directory is zipped; size returned."""
+    dest = tmp_path / "in.zip"
+    size = zip_directory(input_dir, dest)
+    assert size == dest.stat().st_size
+    members = _members(dest.read_bytes())
+    assert sorted(members) == ["constant/props.txt", "empty/", "mesh.bin"]
+    assert members["mesh.bin"] == (input_dir / "mesh.bin").read_bytes()
+    with zipfile.ZipFile(dest) as zf:
+        assert zf.getinfo("constant/props.txt").compress_type == zipfile.ZIP_DEFLATED
+
+
+def test_zip_directory_skips_its_own_destination(input_dir: Path) -> None:
+    """A destination inside the source directory is not zipped into itself."""
+    dest = input_dir / "self.zip"
+    zip_directory(input_dir, dest)
+    assert "self.zip" not in _members(dest.read_bytes())
+
+
+def test_upload_sends_the_zipped_directory(server: ArchiveServer, input_dir: Path) -> None:
+    """The body is the zip of the directory, sent with Content-Length as octet-stream."""
+    upload_input(TASK_ID, input_dir)
+    (request,) = server.requests
+    assert request.url.path == f"/tasks/{TASK_ID}/input"
+    assert request.headers["Content-Type"] == "application/octet-stream"
+    assert int(request.headers["Content-Length"]) == len(server.uploads[0])
+    members = _members(server.uploads[0])
+    assert members["constant/props.txt"] == (input_dir / "constant" / "props.txt").read_bytes()
+
+
+def test_upload_streams_in_chunks_with_progress(
+    server: ArchiveServer, input_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The zip is read in bounded chunks through the progress reader, never whole."""
+    reads: list[int] = []
+    original = _progress.ProgressReader.read
+
+    def spy(self: _progress.ProgressReader, size: int | None = -1) -> bytes:
+        data = original(self, size)
+        reads.append(len(data))
+        return data
+
+    monkeypatch.setattr(_progress.ProgressReader, "read", spy)
+    upload_input(TASK_ID, input_dir)
+    assert len([n for n in reads if n]) >= 4
+    assert max(reads) <= 64 * 1024
+    assert sum(reads) == len(server.uploads[0])
+
+
+def test_progress_bar_counts_every_byte(
+    server: ArchiveServer, input_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upload bar ends at the zip's size."""
+    bars: list[object] = []
+    original = _upload.byte_bar
+
+    def recording(*args: object, **kwargs: object) -> object:
+        bar = original(*args, **kwargs)  # type: ignore[arg-type]
+        bars.append(bar)
+        return bar
+
+    monkeypatch.setattr(_upload, "byte_bar", recording)
+    monkeypatch.setenv("INDUCTIVA_PROGRESS", "1")
+    upload_input(TASK_ID, input_dir)
+    (bar,) = bars
+    assert bar.n == bar.total == len(server.uploads[0])  # type: ignore[attr-defined]
+
+
+def test_missing_directory_is_a_clear_error(server: ArchiveServer, tmp_path: Path) -> None:
+    """A path that does not exist or is a file raises InvalidArgumentError; nothing is sent."""
+    with pytest.raises(errors.InvalidArgumentError, match="does not exist"):
+        upload_input(TASK_ID, tmp_path / "nope")
+    (tmp_path / "f.txt").write_text("x")
+    with pytest.raises(errors.InvalidArgumentError, match="not a directory"):
+        upload_input(TASK_ID, tmp_path / "f.txt")
+    assert server.requests == []
+
+
+def test_refused_upload_is_sent_again_from_the_start(
+    server: ArchiveServer, input_dir: Path
+) -> None:
+    """A 503 (body not taken) is retried; the second attempt carries the whole zip."""
+    server.upload_status = [503]
+    upload_input(TASK_ID, input_dir)
+    assert len(server.requests) == 2
+    assert sorted(_members(server.uploads[0])) == ["constant/props.txt", "empty/", "mesh.bin"]
+
+
+def test_conflict_is_not_retried(server: ArchiveServer, input_dir: Path) -> None:
+    """A 409 (task not pending-input) raises ConflictError after one attempt."""
+    server.upload_status = [409]
+    with pytest.raises(errors.ConflictError):
+        upload_input(TASK_ID, input_dir)
+    assert len(server.requests) == 1
+
+
+def test_temporary_zip_is_removed(
+    server: ArchiveServer, input_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The temporary zip lives in the temp dir and is deleted after the upload."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    upload_input(TASK_ID, input_dir)
+    assert list(tmp.iterdir()) == []
