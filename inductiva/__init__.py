@@ -3,7 +3,8 @@
 Settings are read when the client is first used (not at import): set
 ``inductiva.api_key`` / ``inductiva.api_url`` (or ``INDUCTIVA_API_KEY`` /
 ``INDUCTIVA_API_URL``); ``inductiva.timeout`` and ``inductiva.max_retries``
-(``INDUCTIVA_TIMEOUT``, ``INDUCTIVA_MAX_RETRIES``) tune requests.
+(``INDUCTIVA_TIMEOUT``, ``INDUCTIVA_MAX_RETRIES``) tune requests, and
+``inductiva.progress`` (``INDUCTIVA_PROGRESS``) turns progress bars on or off.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ api_key: str | None = None
 api_url: str | None = None
 timeout: float | None = None
 max_retries: int | None = None
+progress: bool | None = None
 
 __version__ = "0.4.0"
 
@@ -32,6 +34,7 @@ __all__ = [
     "errors",
     "max_retries",
     "molecules",
+    "progress",
     "simulators",
     "tasks",
     "timeout",

@@ -119,7 +119,12 @@ def _error_from(response: httpx.Response) -> errors.ApiError:
         message = response.text[:200].strip()
     request = response.request
     return errors.error_for_status(
-        response.status_code, code, message, method=request.method, url=str(request.url)
+        response.status_code,
+        code,
+        message,
+        method=request.method,
+        url=str(request.url),
+        retry_after=response.headers.get("Retry-After"),
     )
 
 

@@ -164,8 +164,15 @@ def download_outputs(
             "filenames=... cannot be combined with uncompress=False: selected files are always "
             "extracted. Drop uncompress=False, or drop filenames to keep the whole zip."
         )
-    archive = _remote_zip.open_remote_zip(task_id)
-    selected = _select(archive, names)
-    with _output_dir(target):
-        _members.fetch_members(archive, selected, target)
+    for attempt in (1, 2):
+        archive = _remote_zip.open_remote_zip(task_id)
+        selected = _select(archive, names)
+        try:
+            with _output_dir(target):
+                _members.fetch_members(archive, selected, target)
+            break
+        except _members.ArchiveChangedError:
+            if attempt == 2:
+                raise
+            logger.info("Output archive of task %s changed; reading it again", task_id)
     return target

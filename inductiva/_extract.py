@@ -106,9 +106,13 @@ def staging_dir(output_dir: Path) -> Iterator[Path]:
 
 
 class MemberWriter:
-    """Writes one member's bytes to a file while checking its size and CRC-32."""
+    """Writes one member's bytes to a file while checking its size and CRC-32.
 
-    def __init__(self, name: str, path: Path, size: int, crc: int) -> None:
+    ``crc=None`` skips the CRC here, for callers whose reader already checks it
+    (zipfile does while extracting).
+    """
+
+    def __init__(self, name: str, path: Path, size: int, crc: int | None) -> None:
         self.name, self.path, self.size, self.crc = name, path, size, crc
         self._written = 0
         self._crc = 0
@@ -117,17 +121,19 @@ class MemberWriter:
 
     def write(self, data: bytes | memoryview) -> None:
         """Append ``data``."""
-        self._crc = zlib.crc32(data, self._crc)
+        if self.crc is not None:
+            self._crc = zlib.crc32(data, self._crc)
         self._written += len(data)
         self._fh.write(data)
 
     def finish(self) -> None:
         """Close the file; IntegrityError if the size or CRC-32 is wrong."""
         self._fh.close()
-        if self._written != self.size or self._crc != self.crc:
+        crc_ok = self.crc is None or self._crc == self.crc
+        if self._written != self.size or not crc_ok:
             raise errors.IntegrityError(
                 f"Output file {self.name!r} is corrupt: got {self._written} bytes with CRC-32 "
-                f"{self._crc:08x}, expected {self.size} bytes with CRC-32 {self.crc:08x}."
+                f"{self._crc:08x}, expected {self.size} bytes with CRC-32 {self.crc or 0:08x}."
             )
 
     def abort(self) -> None:
@@ -182,7 +188,8 @@ def extract_archive(archive: Path, output_dir: Path, members: Iterable[str] | No
                 if info.is_dir():
                     staged.mkdir(parents=True, exist_ok=True)
                     continue
-                writer = MemberWriter(info.filename, staged, info.file_size, info.CRC)
+                # zipfile verifies the CRC-32 as it reads (BadZipFile on mismatch)
+                writer = MemberWriter(info.filename, staged, info.file_size, None)
                 _copy_member(zf, info, writer)
             move_into_place(stage_root, output_dir, targets)
 

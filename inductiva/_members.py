@@ -18,9 +18,13 @@ from pathlib import Path
 from . import _client, _extract, _remote_zip, _zipstream, errors
 from ._progress import byte_bar
 
-__all__ = ["fetch_members"]
+__all__ = ["ArchiveChangedError", "fetch_members"]
 
 logger = logging.getLogger("inductiva")
+
+
+class ArchiveChangedError(errors.TransferError):
+    """The archive's ETag no longer matches the central directory that was read."""
 
 
 def _fetch_plan(
@@ -36,7 +40,7 @@ def _fetch_plan(
     path = _remote_zip.output_path(archive.task_id)
     with _client.stream("GET", path, headers=headers) as response:
         if response.status_code != 206:
-            raise errors.TransferError(
+            raise ArchiveChangedError(
                 f"Output archive of task {archive.task_id} changed during the download "
                 f"(HTTP {response.status_code} to a range request); try again."
             )

@@ -133,6 +133,12 @@ def fetch_range(task_id: str, start: int, end: int, etag: str | None) -> bytes:
 def _fetch_tail(task_id: str) -> tuple[bytes, int, str | None]:
     headers = {"Range": f"bytes=-{TAIL_BYTES}"}
     with _client.stream("GET", output_path(task_id), headers=headers) as response:
+        length = response.headers.get("Content-Length", "")
+        if response.status_code != 206 and (not length.isdigit() or int(length) > TAIL_BYTES):
+            raise errors.TransferError(
+                "The server ignored the byte-range request for the output archive, so "
+                "single files cannot be fetched; download the whole archive instead."
+            )
         tail = response.read()
         etag = response.headers.get("ETag")
         if response.status_code == 206:

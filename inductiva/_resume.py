@@ -157,14 +157,18 @@ class ArchiveFetch:
                 length = response.headers.get("Content-Length")
                 total = int(length) if length and length.isdigit() else -1
             known = total if total >= 0 else None
+            if not have:
+                # a fresh file, not a truncated one: ext4 flushes files truncated to 0 on close
+                self.part.unlink(missing_ok=True)
             _save_state(self.part, _ResumeState(self.task_id, response.headers.get("ETag"), known))
             with (
                 _wide_reads(response),
                 self.part.open("r+b" if have else "wb") as fh,
                 byte_bar(known, desc="Downloading", initial=have) as bar,
             ):
-                fh.truncate(have)
-                fh.seek(have)
+                if have:
+                    fh.truncate(have)
+                    fh.seek(have)
                 writer = _Writer(fh, self.verifier)
                 try:
                     for chunk in response.iter_bytes():

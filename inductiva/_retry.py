@@ -57,14 +57,14 @@ class RetryPolicy:
         return isinstance(request.stream, httpx.ByteStream)
 
     def retry_on_status(self, request: httpx.Request, status_code: int) -> bool:
-        """Whether a response with ``status_code`` should be retried."""
-        if status_code not in self.retry_statuses or not self.is_replayable(request):
+        """Whether a response with ``status_code`` should be retried (body replayability aside)."""
+        if status_code not in self.retry_statuses:
             return False
         return status_code == 429 or self.is_idempotent(request)
 
     def retry_on_error(self, request: httpx.Request, exc: Exception) -> bool:
-        """Whether a transport error should be retried."""
-        if not isinstance(exc, httpx.TransportError) or not self.is_replayable(request):
+        """Whether a transport error should be retried (body replayability aside)."""
+        if not isinstance(exc, httpx.TransportError):
             return False
         return isinstance(exc, _ALWAYS_SAFE_ERRORS) or self.is_idempotent(request)
 
@@ -117,8 +117,10 @@ class RetryTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request``, retrying per the policy; the last outcome is returned or raised."""
         policy = self._policy
-        for attempt in range(1, policy.max_attempts + 1):
-            last = attempt == policy.max_attempts
+        # Decided before sending: a streamed body, once read, cannot be sent again.
+        attempts = policy.max_attempts if policy.is_replayable(request) else 1
+        for attempt in range(1, attempts + 1):
+            last = attempt == attempts
             try:
                 response = self._wrapped.handle_request(request)
             except httpx.TransportError as exc:
@@ -157,8 +159,10 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request``, retrying per the policy; the last outcome is returned or raised."""
         policy = self._policy
-        for attempt in range(1, policy.max_attempts + 1):
-            last = attempt == policy.max_attempts
+        # Decided before sending: a streamed body, once read, cannot be sent again.
+        attempts = policy.max_attempts if policy.is_replayable(request) else 1
+        for attempt in range(1, attempts + 1):
+            last = attempt == attempts
             try:
                 response = await self._wrapped.handle_async_request(request)
             except httpx.TransportError as exc:

@@ -22,6 +22,7 @@ from inductiva_api.types import File
 
 from . import _client, errors
 from ._progress import ProgressReader, byte_bar
+from ._retry import RetryPolicy
 
 __all__ = ["upload_input", "zip_directory"]
 
@@ -64,17 +65,22 @@ def zip_directory(src: Path, dest: Path) -> int:
     return dest.stat().st_size
 
 
-def _retry_wait(exc: errors.ApiError, attempt: int) -> float | None:
-    """Seconds to wait before re-sending after ``exc``, or None when it must not be re-sent."""
+def _retry_wait(exc: errors.ApiError, attempt: int, policy: RetryPolicy) -> float | None:
+    """Seconds to wait before re-sending after ``exc``, or None when it must not be re-sent.
+
+    Only refusals that guarantee the body was not taken (429, 503) are re-sent;
+    the wait follows the shared policy, honouring ``Retry-After``.
+    """
     if exc.status_code not in (429, 503):
         return None
-    return min(20.0, 0.5 * 2.0 ** (attempt - 1))
+    return policy.delay(attempt, exc.retry_after)
 
 
 def upload_input(task_id: str, input_dir: Path) -> None:
     """Zip ``input_dir`` to a temporary file and upload it as the input of ``task_id``."""
     input_dir = _require_dir(Path(input_dir))
-    attempts = _client.resolve_settings().max_retries + 1
+    policy = _client.resolve_settings().retry_policy
+    attempts = policy.max_attempts
     with tempfile.TemporaryDirectory(prefix="inductiva-upload-") as tmp:
         archive = Path(tmp) / "input.zip"
         size = zip_directory(input_dir, archive)
@@ -84,7 +90,7 @@ def upload_input(task_id: str, input_dir: Path) -> None:
                 _send(task_id, archive, size)
                 return
             except errors.ApiError as exc:
-                wait = _retry_wait(exc, attempt)
+                wait = _retry_wait(exc, attempt, policy)
                 if wait is None or attempt == attempts:
                     raise
                 logger.info("Upload for task %s refused (%s); retry in %.1fs", task_id, exc, wait)

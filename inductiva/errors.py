@@ -104,6 +104,7 @@ class ApiError(InductivaError):
         code: str = "",
         method: str = "",
         url: str = "",
+        retry_after: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -111,6 +112,7 @@ class ApiError(InductivaError):
         self.code = code
         self.method = method
         self.url = url
+        self.retry_after = retry_after
 
 
 class AuthenticationError(ApiError):
@@ -205,10 +207,18 @@ _HINTS: dict[type[ApiError], str] = {
 
 
 def error_for_status(
-    status_code: int, code: str, message: str, *, method: str = "", url: str = ""
+    status_code: int,
+    code: str,
+    message: str,
+    *,
+    method: str = "",
+    url: str = "",
+    retry_after: str | None = None,
 ) -> ApiError:
     """The ApiError subclass for an HTTP error status, with a message saying what to do."""
     cls = _BY_STATUS.get(status_code) or (ServerError if status_code >= 500 else ApiError)
     where = f" ({method} {url})" if method else ""
     text = f"{message or 'HTTP ' + str(status_code)}{where}{_HINTS.get(cls, '')}"
-    return cls(text, status_code=status_code, code=code, method=method, url=url)
+    return cls(
+        text, status_code=status_code, code=code, method=method, url=url, retry_after=retry_after
+    )

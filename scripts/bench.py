@@ -88,7 +88,9 @@ class Table:
     def __init__(self) -> None:
         self.rows: list[tuple[str, str, str, str, str, bool]] = []
 
-    def add(self, metric: str, measured: str, baseline: str, ratio: str, target: str, ok: bool) -> None:
+    def add(
+        self, metric: str, measured: str, baseline: str, ratio: str, target: str, ok: bool
+    ) -> None:
         """Add a row and echo it at once (progress for a long run)."""
         self.rows.append((metric, measured, baseline, ratio, target, ok))
         print(f"  measured {metric}: {measured} ({'PASS' if ok else 'FAIL'})", flush=True)
@@ -119,9 +121,10 @@ def _make_task(size: int, tmp: Path, duration: float = 0.0) -> str:
 
 def bench_download(server: Any, table: Table, tmp: Path, size: int) -> str:
     """Throughput vs curl, peak RSS, partial bytes; returns the task id."""
+    from inductiva_api.api.tasks import list_task_outputs
+
     from inductiva import _client
     from inductiva._download import download_outputs
-    from inductiva_api.api.tasks import list_task_outputs
 
     print(f"creating a task with a {size // MIB} MiB incompressible output...", flush=True)
     task_id = _make_task(size, tmp)
@@ -133,6 +136,8 @@ def bench_download(server: Any, table: Table, tmp: Path, size: int) -> str:
         runs.append(_client_run(server.url, task_id, tmp / "client"))
     curl = min(curls)
     client = min(r["seconds"] for r in runs)
+    print("  curl runs (s):", " ".join(f"{x:.2f}" for x in curls), flush=True)
+    print("  client runs (s):", " ".join(f"{r['seconds']:.2f}" for r in runs), flush=True)
     peak_mb = max(r["peak_rss_kib"] for r in runs) / 1024
     mibs = lambda s: f"{archive / MIB / s:.0f} MiB/s"  # noqa: E731
     ratio = curl / client
@@ -144,7 +149,14 @@ def bench_download(server: Any, table: Table, tmp: Path, size: int) -> str:
         ">= 0.90",
         ratio >= 0.9,
     )
-    table.add("peak RSS of the downloading process", f"{peak_mb:.0f} MB", "-", "-", "< 100 MB", peak_mb < 100)
+    table.add(
+        "peak RSS of the downloading process",
+        f"{peak_mb:.0f} MB",
+        "-",
+        "-",
+        "< 100 MB",
+        peak_mb < 100,
+    )
 
     members = {c.name: c for c in listing.contents}
     wanted = [n for n, _ in SMALL]
@@ -181,7 +193,14 @@ def bench_wait(table: Table, tmp: Path) -> None:
         assert isinstance(end, datetime), end
         lags.append(returned - end.timestamp())
     lag = max(lags)
-    table.add("wait() latency after completion", f"{lag:.3f} s", "old client 5 s poll", f"{lag / 5:.3f}", "< 0.2 s", lag < 0.2)
+    table.add(
+        "wait() latency after completion",
+        f"{lag:.3f} s",
+        "old client 5 s poll",
+        f"{lag / 5:.3f}",
+        "< 0.2 s",
+        lag < 0.2,
+    )
 
 
 def bench_list(server: Any, table: Table) -> None:
@@ -214,8 +233,9 @@ def main() -> int:
         return 0
     for path in (ROOT / "generated", ROOT / "mock_server", ROOT):
         sys.path.insert(0, str(path))
-    import inductiva
     from inductiva_mock.launcher import MockServer
+
+    import inductiva
 
     size = int(os.environ.get("BENCH_SIZE_MIB", "1024")) * MIB
     base = ROOT / ".bench"

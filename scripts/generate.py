@@ -31,9 +31,19 @@ def generate(spec: Path, config: Path, dest_parent: Path) -> Path:
     # The post hooks call ``ruff``: use the one installed beside this Python.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     cmd = [
-        sys.executable, "-m", "openapi_python_client", "generate",
-        "--path", str(spec), "--config", str(config),
-        "--meta", "none", "--output-path", str(out), "--fail-on-warning",
+        sys.executable,
+        "-m",
+        "openapi_python_client",
+        "generate",
+        "--path",
+        str(spec),
+        "--config",
+        str(config),
+        "--meta",
+        "none",
+        "--output-path",
+        str(out),
+        "--fail-on-warning",
     ]
     proc = subprocess.run(cmd, cwd=dest_parent, env=env, capture_output=True, text=True)
     if proc.returncode != 0 or not out.is_dir():
@@ -60,8 +70,10 @@ def diff(expected: Path, actual: Path) -> list[str]:
         a, b = have.get(name, ""), want.get(name, "")
         if a != b:
             lines += difflib.unified_diff(
-                a.splitlines(keepends=True), b.splitlines(keepends=True),
-                f"generated/{PACKAGE}/{name}", f"regenerated/{PACKAGE}/{name}",
+                a.splitlines(keepends=True),
+                b.splitlines(keepends=True),
+                f"generated/{PACKAGE}/{name}",
+                f"regenerated/{PACKAGE}/{name}",
             )
     return lines
 
@@ -80,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             lines = diff(fresh, current)
             if lines:
                 sys.stdout.writelines(lines)
-                print(f"\ngenerated/{PACKAGE} is out of date with {args.spec.name}: run `make generate`.")
+                stale = f"generated/{PACKAGE} is out of date with {args.spec.name}"
+                print(f"\n{stale}: run `make generate`.")
                 return 1
             print(f"generated/{PACKAGE} matches {args.spec.name}")
             return 0

@@ -75,7 +75,9 @@ def test_check_generated_fails_when_spec_edited_without_regenerating(tmp_path: P
     spec = _spec()
     spec["components"]["schemas"]["Task"]["properties"]["priority"] = {"type": "integer"}
     edited = _write_spec(tmp_path / "openapi.yaml", spec)
-    proc = subprocess.run([*GENERATE, "--check", "--spec", str(edited)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [*GENERATE, "--check", "--spec", str(edited)], capture_output=True, text=True
+    )
     assert proc.returncode == 1
     assert "priority" in proc.stdout
     assert "make generate" in proc.stdout
@@ -117,11 +119,13 @@ def test_current_client_decodes_unknown_status_and_fields() -> None:
 
 
 def test_regenerated_variant_and_layer_decode_new_status_and_field(tmp_path: Path) -> None:
-    """A client regenerated from a spec with a new status and field decodes them, and so does inductiva."""
+    """A client regenerated with a new status and field decodes them; so does inductiva."""
     variant = _write_spec(tmp_path / "openapi.yaml", _variant(_spec()))
     target = tmp_path / "gen"
     subprocess.run(
-        [*GENERATE, "--spec", str(variant), "--target", str(target)], check=True, capture_output=True
+        [*GENERATE, "--spec", str(variant), "--target", str(target)],
+        check=True,
+        capture_output=True,
     )
     script = textwrap.dedent(
         f"""

@@ -83,9 +83,7 @@ def test_503_burst_is_retried_until_success(server: MockServer, task_id: str) ->
     assert server.stats()["requests_by_path"][f"/tasks/{task_id}/status"] == 4
 
 
-def test_429_burst_on_download_is_retried(
-    server: MockServer, task_id: str, tmp_path: Path
-) -> None:
+def test_429_burst_on_download_is_retried(server: MockServer, task_id: str, tmp_path: Path) -> None:
     """Rate limiting during a full download is waited out; the result is complete."""
     server.set_faults(fail_next=2, fail_status=429, retry_after=0, path_regex=r"/output$")
     out = download_outputs(task_id, output_dir=tmp_path)
@@ -146,9 +144,7 @@ def test_out_of_retries_keeps_only_resumable_state_then_resumes(
     assert not (out / "output.zip").exists()
 
 
-def test_dropped_partial_download_resumes(
-    server: MockServer, task_id: str, tmp_path: Path
-) -> None:
+def test_dropped_partial_download_resumes(server: MockServer, task_id: str, tmp_path: Path) -> None:
     """A drop while fetching selected members re-fetches only what is missing."""
     server.set_faults(drop_download_after_bytes=MIB, drop_download_times=1)
     out = download_outputs(task_id, filenames=["bulk/b.bin", "notes.txt"], output_dir=tmp_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from inductiva_api.api.tasks import get_task, list_task_outputs
 from inductiva_mock.launcher import MockServer
 
 import inductiva
-from inductiva import _client, _simulation, errors
+from inductiva import _client, _resume, _simulation, errors
 from inductiva._download import download_outputs
 from inductiva._upload import zip_directory
 
@@ -124,9 +125,7 @@ def test_partial_download_moves_only_the_wanted_bytes(
     assert moved < compressed + 256 * 1024
 
 
-def test_unknown_filenames_create_nothing(
-    server: MockServer, task_id: str, tmp_path: Path
-) -> None:
+def test_unknown_filenames_create_nothing(server: MockServer, task_id: str, tmp_path: Path) -> None:
     """A misspelt name raises UnknownFilesError suggesting the right one; no dir appears."""
     with pytest.raises(errors.UnknownFilesError, match=r"small\.txt"):
         download_outputs(task_id, filenames=["smal.txt"], output_dir=tmp_path / "o")
@@ -166,3 +165,35 @@ def test_zip_directory_matches_what_the_server_stores(tmp_path: Path) -> None:
     with zipfile.ZipFile(tmp_path / "in.zip") as zf:
         assert zf.testzip() is None and zf.namelist() == ["sub/f.txt"]
     assert size == (tmp_path / "in.zip").stat().st_size
+
+
+def test_full_download_reads_the_socket_in_large_chunks(
+    server: MockServer, task_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Socket reads are widened beyond httpcore's 64 KiB default (fewer parser round trips)."""
+    sizes: list[int] = []
+    original = _resume._Writer.put
+
+    def put(self: _resume._Writer, chunk: bytes) -> None:
+        sizes.append(len(chunk))
+        original(self, chunk)
+
+    monkeypatch.setattr(_resume._Writer, "put", put)
+    download_outputs(task_id, output_dir=tmp_path, uncompress=False)
+    assert max(sizes) > 64 * 1024
+
+
+def test_full_download_memory_does_not_grow_with_the_archive(
+    server: MockServer, tmp_path: Path
+) -> None:
+    """Peak Python allocations stay bounded (~6 MiB of buffers) while 48 MiB streams to disk."""
+    big = [{"name": "big.bin", "size": 48 * MIB, "compressible": False}]
+    task_id = run_synthetic(big, tmp_path)
+    for uncompress in (False, True):
+        tracemalloc.start()
+        try:
+            download_outputs(task_id, output_dir=tmp_path / str(uncompress), uncompress=uncompress)
+            _current, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert peak < 12 * MIB, (uncompress, peak)

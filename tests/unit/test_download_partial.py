@@ -6,10 +6,11 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from transfer_fakes import TASK_ID, ArchiveServer, corrupt_member, listing, make_zip, serve, unserve
 
-from inductiva import errors
+from inductiva import _client, errors
 from inductiva._download import download_outputs
 
 BIG = os.urandom(3_000_000)
@@ -162,3 +163,24 @@ def test_unsafe_member_name_is_refused_before_fetching(
         assert srv.ranges() == ["bytes=-65536"]
     finally:
         unserve()
+
+
+def test_archive_replaced_mid_download_is_read_again(
+    server: ArchiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the archive changes after its directory was read, the new one is used."""
+    new = {**MEMBERS, "tail.txt": b"a newer tail\n"}
+    original = server.handle
+    swapped = []
+
+    def swap_after_directory(request: httpx.Request) -> httpx.Response:
+        if not swapped and request.headers.get("If-Range"):
+            server.archive, server.etag = make_zip(new), '"v2"'
+            swapped.append(True)
+        return original(request)
+
+    monkeypatch.setattr(server, "handle", swap_after_directory)
+    _client.set_transport(server.transport())
+    out = download_outputs(TASK_ID, filenames=["tail.txt"], output_dir=tmp_path)
+    assert (out / "tail.txt").read_bytes() == b"a newer tail\n"
+    assert len(server.ranges()) == 4  # tail, stale range (200), tail again, member range

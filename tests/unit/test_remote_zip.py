@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from transfer_fakes import TASK_ID, ArchiveServer, listing, make_zip, serve, unserve
 
@@ -145,3 +146,24 @@ def test_content_range_parsing() -> None:
     for bad in (None, "", "bytes 10-19/*", "items 1-2/3"):
         with pytest.raises(errors.TransferError, match="Content-Range"):
             parse_content_range(bad)
+
+
+def test_server_ignoring_ranges_is_a_clear_error_not_a_full_read(
+    fake: ArchiveServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A 200 with the whole (large) archive to a suffix Range is refused without reading it."""
+    fake.archive = make_zip({"a.bin": bytes(200_000), "b.txt": b"b"}, stored=True)
+    original = fake.handle
+
+    def no_ranges(request: httpx.Request) -> httpx.Response:
+        request.headers.pop("Range", None)
+        return original(request)
+
+    monkeypatch.setattr(fake, "handle", no_ranges)
+    unserve()
+    serve(monkeypatch, fake)
+    with pytest.raises(errors.TransferError, match="ignored the byte-range"):
+        download_outputs(TASK_ID, filenames=["b.txt"], output_dir=tmp_path / "o")
+    assert listing(tmp_path) == []
+    full = download_outputs(TASK_ID, output_dir=tmp_path / "full", uncompress=False)
+    assert (full / "output.zip").read_bytes() == fake.archive
