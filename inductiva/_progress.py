@@ -1,6 +1,7 @@
 """Progress bars for transfers (tqdm, on stderr) and a file wrapper that feeds one.
 
-Bars count bytes (``unit="B"``, scaled by 1024). They are shown unless
+Bars count bytes in binary units (``unit="iB"`` scaled by 1024, so rates read
+"273MiB/s" as in the seed). They are shown unless
 ``inductiva.progress = False`` or ``INDUCTIVA_PROGRESS=0`` (read when a bar is
 made, never at import).
 """
@@ -33,7 +34,7 @@ def byte_bar(total: int | None, desc: str | None = None, initial: int = 0) -> tq
         total=total,
         initial=initial,
         desc=desc,
-        unit="B",
+        unit="iB",
         unit_scale=True,
         unit_divisor=1024,
         file=sys.stderr,

@@ -45,6 +45,7 @@ from inductiva._cli_exit import (
     EXIT_TIMEOUT,
     EXIT_USAGE,
 )
+from inductiva._task_info import ALL_STATUSES
 
 __all__ = [
     "EXIT_AUTH",
@@ -58,20 +59,6 @@ __all__ = [
 ]
 
 PROG = "inductiva"
-# Every TaskStatus, in the order a task meets them (a unit test keeps this in sync).
-STATUSES = (
-    "pending-input",
-    "submitted",
-    "started",
-    "success",
-    "failed",
-    "pending-kill",
-    "killed",
-    "spot-instance-preempted",
-    "executer-terminated",
-    "executer-failed",
-)
-
 _EPILOG = """\
 exit codes: 0 ok, 1 API or task error, 2 usage error, 3 wait timed out,
 4 missing or invalid API key, 130 interrupted.
@@ -155,9 +142,9 @@ def _add_task_commands(tasks: argparse._SubParsersAction[argparse.ArgumentParser
     )
     listing.add_argument(
         "--status",
-        choices=STATUSES,
+        choices=ALL_STATUSES,
         metavar="STATUS",
-        help="only tasks with this status; one of: " + ", ".join(STATUSES),
+        help="only tasks with this status; one of: " + ", ".join(ALL_STATUSES),
     )
 
     info = command(
