@@ -4,7 +4,8 @@ Settings are read when the client is first used (not at import): set
 ``inductiva.api_key`` / ``inductiva.api_url`` (or ``INDUCTIVA_API_KEY`` /
 ``INDUCTIVA_API_URL``); ``inductiva.timeout`` and ``inductiva.max_retries``
 (``INDUCTIVA_TIMEOUT``, ``INDUCTIVA_MAX_RETRIES``) tune requests, and
-``inductiva.progress`` (``INDUCTIVA_PROGRESS``) turns progress bars on or off.
+``inductiva.progress`` (``INDUCTIVA_PROGRESS``) turns transfer progress bars on
+or off (by default they are drawn only when stderr is a terminal).
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Settings resolve when the client is built, never at import: an argument
 (``inductiva.api_key = ...`` and friends) beats an ``INDUCTIVA_*`` environment
 variable, which beats the default. One ``httpx.Client`` (one connection pool)
 serves the whole process and is rebuilt only when the settings change; each
-running event loop gets one ``httpx.AsyncClient``.
+running event loop gets one ``httpx.AsyncClient``, closed when that loop shuts
+down (``asyncio.run`` finalises it) or when it is replaced.
 
 Every request goes through :class:`~inductiva._retry.RetryTransport`, and every
 non-2xx response becomes an :mod:`inductiva.errors` exception in a response hook,
@@ -16,11 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 import sys
 import threading
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -92,21 +94,26 @@ def resolve_settings(
     max_retries: int | None = None,
 ) -> Settings:
     """Per setting: argument, then ``inductiva.<name>``, then ``INDUCTIVA_<NAME>``, then default."""
+    seconds = _setting("timeout", timeout, 60.0, float)
+    retries = _setting("max_retries", max_retries, 4, int)
+    number = not isinstance(seconds, bool) and isinstance(seconds, int | float)
+    if not number or not math.isfinite(seconds) or seconds <= 0:
+        raise errors.ConfigurationError(
+            f"timeout must be a finite number of seconds > 0, got {seconds!r}"
+        )
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise errors.ConfigurationError(f"max_retries must be an integer >= 0, got {retries!r}")
     settings = Settings(
         api_key=_setting("api_key", api_key, None, str),
         api_url=str(_setting("api_url", api_url, DEFAULT_API_URL, str)).rstrip("/"),
-        timeout=float(_setting("timeout", timeout, 60.0, float)),
-        max_retries=int(_setting("max_retries", max_retries, 4, int)),
+        timeout=float(seconds),
+        max_retries=retries,
     )
     url = urlsplit(settings.api_url)
     if url.scheme not in ("http", "https") or not url.netloc:
         raise errors.ConfigurationError(
             f"api_url {settings.api_url!r} is not an http(s) URL, e.g. {DEFAULT_API_URL!r}"
         )
-    if settings.timeout <= 0:
-        raise errors.ConfigurationError(f"timeout must be > 0 seconds, got {settings.timeout}")
-    if settings.max_retries < 0:
-        raise errors.ConfigurationError(f"max_retries must be >= 0, got {settings.max_retries}")
     return settings
 
 
@@ -157,7 +164,8 @@ def _httpx_kwargs(settings: Settings) -> dict[str, Any]:
 
 _lock = threading.Lock()
 _sync: tuple[Settings, AuthenticatedClient] | None = None
-_async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[Settings, AuthenticatedClient]]
+_AsyncEntry = tuple[Settings, AuthenticatedClient, AsyncGenerator[None, None]]
+_async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _AsyncEntry]
 _async = weakref.WeakKeyDictionary()
 _transport: httpx.BaseTransport | None = None
 _async_transport: httpx.AsyncBaseTransport | None = None
@@ -174,7 +182,10 @@ def set_transport(
 
 
 def reset() -> None:
-    """Close the shared clients; the next call builds them again from fresh settings."""
+    """Close the shared clients; the next call builds them again from fresh settings.
+
+    Async clients are closed by their own (still running) loops, see :func:`_closer`.
+    """
     global _sync
     with _lock:
         if _sync is not None:
@@ -211,6 +222,28 @@ def get_client() -> AuthenticatedClient:
         return _sync[1]
 
 
+async def _closer(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    """Closes ``client`` when finalised: at loop shutdown, or once it is dropped."""
+    try:
+        yield
+    finally:
+        await client.aclose()
+
+
+def _close_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    """Tie ``client`` to the running loop: the returned generator closes it when finalised.
+
+    Started here (it runs up to its ``yield`` without awaiting), the generator is
+    registered with the loop's async-generator hooks, so ``asyncio.run`` closes it
+    in ``shutdown_asyncgens`` while the loop still runs; a generator dropped
+    earlier (settings changed, :func:`reset`) has its loop schedule the close.
+    """
+    gen = _closer(client)
+    with contextlib.suppress(StopIteration):
+        gen.asend(None).send(None)
+    return gen
+
+
 def get_async_client() -> AuthenticatedClient:
     """The generated client for the running event loop (one pool per loop)."""
     settings = resolve_settings()
@@ -227,7 +260,12 @@ def get_async_client() -> AuthenticatedClient:
         **_httpx_kwargs(settings),
     )
     api = _wrap(client)
-    _async[loop] = (settings, api)
+    with _lock:
+        # Open connections point back at their loop, so entries of closed loops
+        # would never leave the weak dictionary on their own.
+        for closed in [other for other in list(_async) if other.is_closed()]:
+            del _async[closed]
+        _async[loop] = (settings, api, _close_with_loop(client))
     return api
 
 

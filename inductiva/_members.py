@@ -69,7 +69,8 @@ def _fetch_plan(
 
 def fetch_members(archive: _remote_zip.RemoteZip, names: Sequence[str], output_dir: Path) -> None:
     """Download, verify and write the members ``names`` of ``archive`` under ``output_dir``."""
-    entries = [m for m in archive.members if m.name in set(names)]
+    wanted = set(names)
+    entries = [m for m in archive.members if m.name in wanted]
     targets = _extract.plan_targets([e.name for e in entries], output_dir)
     files = [e for e in entries if not e.is_dir]
     _zipstream.check_supported(files)

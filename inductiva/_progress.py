@@ -1,9 +1,11 @@
 """Progress bars for transfers (tqdm, on stderr) and a file wrapper that feeds one.
 
 Bars count bytes in binary units (``unit="iB"`` scaled by 1024, so rates read
-"273MiB/s" as in the seed). They are shown unless
-``inductiva.progress = False`` or ``INDUCTIVA_PROGRESS=0`` (read when a bar is
-made, never at import).
+"273MiB/s" as in the seed). By default they are drawn only when stderr is a
+terminal: piped into a CI log or a file, tqdm's carriage-return redraws would
+pile up as messy partial lines. ``inductiva.progress = True`` or
+``INDUCTIVA_PROGRESS=1`` forces them on, ``False``/``0`` off (read when a bar
+is made, never at import).
 """
 
 from __future__ import annotations
@@ -15,17 +17,40 @@ from typing import IO, Any
 
 from tqdm import tqdm
 
+from .errors import ConfigurationError
+
 __all__ = ["ProgressReader", "byte_bar", "progress_enabled"]
 
 _FALSE = frozenset({"0", "false", "no", "off"})
+_TRUE = frozenset({"1", "true", "yes", "on"})
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return bool(sys.stderr.isatty())
+    except (AttributeError, ValueError):  # replaced by an object without isatty, or closed
+        return False
 
 
 def progress_enabled() -> bool:
-    """Whether transfer progress bars should be drawn."""
+    """Whether transfer progress bars should be drawn.
+
+    ``inductiva.progress``, else ``INDUCTIVA_PROGRESS``, else: only if stderr is a terminal.
+    """
     setting = getattr(sys.modules.get("inductiva"), "progress", None)
     if setting is not None:
         return bool(setting)
-    return os.environ.get("INDUCTIVA_PROGRESS", "1").strip().lower() not in _FALSE
+    raw = os.environ.get("INDUCTIVA_PROGRESS", "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    if raw:
+        raise ConfigurationError(
+            f"INDUCTIVA_PROGRESS={raw!r} is not valid: expected 1/true/yes/on to show "
+            "progress bars or 0/false/no/off to hide them (unset: shown on a terminal only)"
+        )
+    return _stderr_is_terminal()
 
 
 def byte_bar(total: int | None, desc: str | None = None, initial: int = 0) -> tqdm[Any]:

@@ -62,11 +62,16 @@ class RetryPolicy:
             return False
         return status_code == 429 or self.is_idempotent(request)
 
+    @staticmethod
+    def never_sent(exc: BaseException | None) -> bool:
+        """Whether ``exc`` failed before any of the request reached the server."""
+        return isinstance(exc, _ALWAYS_SAFE_ERRORS)
+
     def retry_on_error(self, request: httpx.Request, exc: Exception) -> bool:
         """Whether a transport error should be retried (body replayability aside)."""
         if not isinstance(exc, httpx.TransportError):
             return False
-        return isinstance(exc, _ALWAYS_SAFE_ERRORS) or self.is_idempotent(request)
+        return self.never_sent(exc) or self.is_idempotent(request)
 
     def delay(
         self,

@@ -3,8 +3,8 @@
 The directory is deflated into a temporary zip file (never held in memory),
 then sent as the body of the generated ``upload_task_input`` endpoint: httpx
 reads the file object in chunks, and every read advances a tqdm bar. Uploads
-refused with 429/503 (the server did not take the body) are sent again from
-the start, honouring ``Retry-After``.
+the server did not take (refused with 429/503, or a connection that could not
+be made) are sent again from the start, honouring ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -65,15 +65,20 @@ def zip_directory(src: Path, dest: Path) -> int:
     return dest.stat().st_size
 
 
-def _retry_wait(exc: errors.ApiError, attempt: int, policy: RetryPolicy) -> float | None:
+def _retry_wait(exc: errors.InductivaError, attempt: int, policy: RetryPolicy) -> float | None:
     """Seconds to wait before re-sending after ``exc``, or None when it must not be re-sent.
 
-    Only refusals that guarantee the body was not taken (429, 503) are re-sent;
-    the wait follows the shared policy, honouring ``Retry-After``.
+    Only failures that guarantee the body was not taken are re-sent: refusals
+    (429, 503) and connections that failed before sending (connect errors, pool
+    timeouts). The wait follows the shared policy, honouring ``Retry-After``.
     """
-    if exc.status_code not in (429, 503):
-        return None
-    return policy.delay(attempt, exc.retry_after)
+    if isinstance(exc, errors.ApiError):
+        if exc.status_code not in (429, 503):
+            return None
+        return policy.delay(attempt, exc.retry_after)
+    if isinstance(exc, errors.ApiConnectionError) and policy.never_sent(exc.__cause__):
+        return policy.delay(attempt)
+    return None
 
 
 def upload_input(task_id: str, input_dir: Path) -> None:
@@ -89,7 +94,7 @@ def upload_input(task_id: str, input_dir: Path) -> None:
             try:
                 _send(task_id, archive, size)
                 return
-            except errors.ApiError as exc:
+            except (errors.ApiError, errors.ApiConnectionError) as exc:
                 wait = _retry_wait(exc, attempt, policy)
                 if wait is None or attempt == attempts:
                     raise

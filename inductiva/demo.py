@@ -17,6 +17,7 @@ from typing import Any
 
 import inductiva
 from inductiva import _client
+from inductiva._progress import progress_enabled
 from inductiva.molecules import ProteinSolvationOutput
 from inductiva.simulators import OpenFOAMOutput
 
@@ -54,7 +55,12 @@ def _prepare_inputs(root: pathlib.Path) -> tuple[pathlib.Path, pathlib.Path]:
     return pdb, case
 
 
-def _tour(work: pathlib.Path) -> None:
+def _tour(work: pathlib.Path, bars: bool) -> None:
+    """The demo itself; ``bars``: draw the progress bar of the selected-files download.
+
+    Other transfers (tiny inputs, whole outputs) run without bars to keep the text readable.
+    """
+    inductiva.progress = False
     pdb, case = _prepare_inputs(work)
     synthetic = inductiva.simulators.Synthetic()
 
@@ -91,10 +97,12 @@ def _tour(work: pathlib.Path) -> None:
     print(files_task.get_output_files_info())
 
     _heading("Downloading selected files (with a progress bar)")
+    inductiva.progress = bars
     selected = files_task.download_outputs(
         filenames=["important_file1.txt", "important_file2.txt"],
         output_dir=work / "outputs" / files_task.id,
     )
+    inductiva.progress = False
     print(f"downloaded: {sorted(p.name for p in selected.iterdir())} into {selected}")
 
     _heading("Killing the long task")
@@ -129,10 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     with launcher.MockServer(data_dir=work / "mock-data", api_keys=("demo-key",)) as server:
         print(f"Mock server at {server.url} (state in {work / 'mock-data'})")
         inductiva.api_url, inductiva.api_key = server.url, "demo-key"
+        previous, bars = inductiva.progress, progress_enabled()  # honours INDUCTIVA_PROGRESS
         _client.reset()
         try:
-            _tour(work)
+            _tour(work, bars)
         finally:
+            inductiva.progress = previous
             _client.reset()
     print(f"\nDemo finished in {time.monotonic() - started:.1f} s.")
     return 0

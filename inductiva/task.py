@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import pathlib
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from inductiva_api.api.tasks import get_task, get_task_status, kill_task, list_task_outputs
@@ -89,6 +88,44 @@ def _pause(task_id: str, previous: str, new: str, started: float) -> float:
         logger.info("Task %s: %s -> %s", task_id, previous, new)
         return 0.0
     return max(0.0, _MIN_INTERVAL - (time.monotonic() - started))
+
+
+class _Waiting:
+    """The decisions of a wait, shared by ``wait()`` and ``wait_async()``; no I/O here.
+
+    The caller asks :meth:`next_request` for the keyword arguments of the next
+    status request (None once the status is final), sends it, and passes the
+    status it got to :meth:`answer`, which says how long to pause before asking again.
+    """
+
+    def __init__(self, task_id: str, timeout: float | None, poll: float) -> None:
+        self._task_id = task_id
+        self._deadline = _deadline(validate_timeout("timeout", timeout))
+        self._poll = _validate_poll(poll)
+        self._status: str | None = None
+        self._started = 0.0
+
+    @property
+    def status(self) -> str:
+        """The last status received."""
+        if self._status is None:
+            raise RuntimeError("no status received yet")
+        return self._status
+
+    def next_request(self) -> dict[str, Any] | None:
+        """Arguments of the next status request (a long-poll after the first), or None."""
+        if self._status is None:
+            return _status_kwargs(self._task_id, 0.0, None)
+        if is_terminal(self._status):
+            return None
+        self._started = time.monotonic()
+        seconds = _poll_seconds(self._task_id, self._status, self._poll, self._deadline)
+        return _status_kwargs(self._task_id, seconds, self._status)
+
+    def answer(self, status: str) -> float:
+        """Record the status received; return the seconds to pause before the next request."""
+        previous, self._status = self._status, status
+        return 0.0 if previous is None else _pause(self._task_id, previous, status, self._started)
 
 
 def _kill_outcome(task_id: str, status: str) -> str:
@@ -210,30 +247,19 @@ class Task:
         (None: no limit). The remote task is not affected by an interruption; use
         :meth:`sync_context` for that.
         """
-        deadline, poll = _deadline(validate_timeout("timeout", timeout)), _validate_poll(poll)
-        status = self.get_status()
-        while not is_terminal(status):
-            started = time.monotonic()
-            seconds = _poll_seconds(self._id, status, poll, deadline)
-            kwargs = _status_kwargs(self._id, seconds, status)
-            new = status_text(_client.call(get_task_status.sync_detailed, **kwargs).status)
-            time.sleep(_pause(self._id, status, new, started))
-            status = new
-        return status
+        waiting = _Waiting(self._id, timeout, poll)
+        while (kwargs := waiting.next_request()) is not None:
+            status = _client.call(get_task_status.sync_detailed, **kwargs).status
+            time.sleep(waiting.answer(status_text(status)))
+        return waiting.status
 
     async def wait_async(self, timeout: float | None = None, poll: float = DEFAULT_POLL) -> str:
         """The asyncio twin of :meth:`wait`."""
-        deadline, poll = _deadline(validate_timeout("timeout", timeout)), _validate_poll(poll)
-        status = await self.get_status_async()
-        while not is_terminal(status):
-            started = time.monotonic()
-            seconds = _poll_seconds(self._id, status, poll, deadline)
-            kwargs = _status_kwargs(self._id, seconds, status)
+        waiting = _Waiting(self._id, timeout, poll)
+        while (kwargs := waiting.next_request()) is not None:
             info = await _client.acall(get_task_status.asyncio_detailed, **kwargs)
-            new = status_text(info.status)
-            await asyncio.sleep(_pause(self._id, status, new, started))
-            status = new
-        return status
+            await asyncio.sleep(waiting.answer(status_text(info.status)))
+        return waiting.status
 
     # -- killing -----------------------------------------------------------
 
@@ -314,10 +340,9 @@ class Task:
         The default directory is ``inductiva_output/<task id>`` under the current
         directory. ``uncompress=False`` keeps the zip archive as downloaded.
         """
-        download: Callable[..., pathlib.Path] = importlib.import_module(
-            "inductiva._download"  # the transfer engine, imported on first use
-        ).download_outputs
-        return download(
+        from . import _download  # the transfer engine, imported on first use
+
+        return _download.download_outputs(
             self._id,
             filenames=_check_filenames(filenames),
             output_dir=pathlib.Path(output_dir) if output_dir is not None else None,

@@ -24,19 +24,44 @@ __all__ = ["MAX_PER_PAGE", "get", "get_async", "list", "render"]
 MAX_PER_PAGE = 1000
 
 
-def _page_kwargs(last_n: int, status: str | None) -> dict[str, Any]:
-    member = validate_status(status)
-    per_page = min(validate_last_n(last_n), MAX_PER_PAGE)
-    return {"per_page": per_page, "status": member or UNSET}
+class _Paging:
+    """The paging decisions shared by :func:`get` and :func:`get_async`; no I/O here.
 
+    Pages of up to 1000 tasks are asked for in order until ``last_n`` tasks are
+    found or the history ends; duplicates (a task seen on two pages because
+    new tasks arrived meanwhile) are kept once.
+    """
 
-def _add_page(found: dict[str, Task], page: TaskPage, number: int, last_n: int) -> bool:
-    """Add a page's tasks (newest first, no duplicates); whether another page is needed."""
-    for model in page.tasks:
-        if len(found) < last_n:
-            found.setdefault(model.id, Task.from_info(TaskInfo.from_model(model)))
-    exhausted = len(page.tasks) < page.per_page or number * page.per_page >= page.total
-    return len(found) < last_n and not exhausted
+    def __init__(self, last_n: int, status: str | None) -> None:
+        member = validate_status(status)
+        self._last_n = validate_last_n(last_n)
+        self._kwargs: dict[str, Any] = {
+            "per_page": min(self._last_n, MAX_PER_PAGE),
+            "status": member or UNSET,
+        }
+        self._number = 0
+        self._more = True
+        self._found: dict[str, Task] = {}
+
+    def next_request(self) -> dict[str, Any] | None:
+        """Arguments of the next page request, or None once enough tasks were found."""
+        if not self._more:
+            return None
+        self._number += 1
+        return {"page": self._number, **self._kwargs}
+
+    def add(self, page: TaskPage) -> None:
+        """Keep a page's tasks (newest first) and decide whether another page is needed."""
+        for model in page.tasks:
+            if len(self._found) < self._last_n:
+                self._found.setdefault(model.id, Task.from_info(TaskInfo.from_model(model)))
+        exhausted = len(page.tasks) < page.per_page or self._number * page.per_page >= page.total
+        self._more = len(self._found) < self._last_n and not exhausted
+
+    @property
+    def tasks(self) -> builtins.list[Task]:
+        """The tasks found so far, newest first."""
+        return builtins.list(self._found.values())
 
 
 def get(last_n: int, status: str | None = None) -> builtins.list[Task]:
@@ -44,28 +69,18 @@ def get(last_n: int, status: str | None = None) -> builtins.list[Task]:
 
     ``status`` is one of the API's task statuses, e.g. ``"success"`` or ``"submitted"``.
     """
-    kwargs = _page_kwargs(last_n, status)
-    found: dict[str, Task] = {}
-    number = 1
-    while True:
-        page = _client.call(list_tasks.sync_detailed, page=number, **kwargs)
-        if not _add_page(found, page, number, last_n):
-            break
-        number += 1
-    return builtins.list(found.values())
+    paging = _Paging(last_n, status)
+    while (kwargs := paging.next_request()) is not None:
+        paging.add(_client.call(list_tasks.sync_detailed, **kwargs))
+    return paging.tasks
 
 
 async def get_async(last_n: int, status: str | None = None) -> builtins.list[Task]:
     """The asyncio twin of :func:`get`."""
-    kwargs = _page_kwargs(last_n, status)
-    found: dict[str, Task] = {}
-    number = 1
-    while True:
-        page = await _client.acall(list_tasks.asyncio_detailed, page=number, **kwargs)
-        if not _add_page(found, page, number, last_n):
-            break
-        number += 1
-    return builtins.list(found.values())
+    paging = _Paging(last_n, status)
+    while (kwargs := paging.next_request()) is not None:
+        paging.add(await _client.acall(list_tasks.asyncio_detailed, **kwargs))
+    return paging.tasks
 
 
 def render(tasks: builtins.list[Task]) -> str:

@@ -13,18 +13,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .db import iso_from_ns
-from .errors import error_response
+from .errors import error_response, json_response
 from .faults import Faults, Stats
-from .spec import json_bytes
+from .supervisor import FINAL_STATUSES
 
 if TYPE_CHECKING:
     from .app import MockBackend
 
 MAX_SEED = 1_000_000
-
-
-def _json(payload: Any, status: int = 200) -> Response:
-    return Response(json_bytes(payload), status_code=status, media_type="application/json")
 
 
 async def _read_json(request: Request) -> dict[str, Any] | Response:
@@ -57,10 +53,10 @@ def admin_routes(b: MockBackend) -> list[Route]:
 
     async def faults(request: Request) -> Response:
         if request.method == "GET":
-            return _json(b.faults.faults.to_dict())
+            return json_response(b.faults.faults.to_dict())
         if request.method == "DELETE":
             b.faults.faults = Faults()
-            return _json(b.faults.faults.to_dict())
+            return json_response(b.faults.faults.to_dict())
         data = await _read_json(request)
         if isinstance(data, Response):
             return data
@@ -68,14 +64,14 @@ def admin_routes(b: MockBackend) -> list[Route]:
             b.faults.faults = Faults.from_dict(data)
         except (ValueError, TypeError) as exc:
             return error_response(422, "validation_error", str(exc))
-        return _json(b.faults.faults.to_dict())
+        return json_response(b.faults.faults.to_dict())
 
     async def stats(request: Request) -> Response:
-        return _json(b.faults.stats.to_dict())
+        return json_response(b.faults.stats.to_dict())
 
     async def stats_reset(request: Request) -> Response:
         b.faults.stats = Stats()
-        return _json(b.faults.stats.to_dict())
+        return json_response(b.faults.stats.to_dict())
 
     async def seed(request: Request) -> Response:
         data = await _read_json(request)
@@ -90,16 +86,12 @@ def admin_routes(b: MockBackend) -> list[Route]:
         api_key = str(data.get("api_key") or b.cfg.api_keys[0])
         if not 0 <= count <= MAX_SEED or status not in statuses:
             return error_response(
-                422, "validation_error", f"count must be 0..{MAX_SEED}; status a TaskStatus."
+                422,
+                "validation_error",
+                f"count must be 0..{MAX_SEED} (got {data.get('count')!r}) and status one of "
+                f"{sorted(statuses)} (got {status!r}).",
             )
-        final = status in (
-            "success",
-            "failed",
-            "killed",
-            "executer-terminated",
-            "executer-failed",
-            "spot-instance-preempted",
-        )
+        final = status in FINAL_STATUSES
         archive = seed_archive(b.cfg.data_dir) if status in ("success", "failed") else None
         size = archive.stat().st_size if archive else None
         now = time.time_ns()
@@ -138,7 +130,7 @@ def admin_routes(b: MockBackend) -> list[Route]:
                 }
             )
         b.store.bulk_insert(rows)
-        return _json(
+        return json_response(
             {
                 "count": count,
                 "first_id": rows[0]["id"] if rows else None,

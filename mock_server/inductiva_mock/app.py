@@ -26,10 +26,10 @@ from .archive import etag_of, is_valid_zip, list_archive
 from .config import Config
 from .db import TaskRow, TaskStore, utc_now
 from .download import RangeNotSatisfiable, archive_response, parse_range
-from .errors import conflict, error_response, invalid, not_found, unauthorized
+from .errors import conflict, error_response, invalid, json_response, not_found, unauthorized
 from .events import StatusHub
 from .faults import FaultMiddleware, FaultState
-from .spec import ErrorItem, SpecRequest, SpecResponse, SpecValidator, json_bytes
+from .spec import ErrorItem, SpecRequest, SpecResponse, SpecValidator
 from .supervisor import FINAL_STATUSES, KillConflict, Supervisor
 
 log = logging.getLogger("inductiva_mock")
@@ -142,11 +142,6 @@ class MockBackend:
         return None
 
 
-def json_response(payload: Any, status: int = 200) -> Response:
-    """A JSON body."""
-    return Response(json_bytes(payload), status_code=status, media_type="application/json")
-
-
 def build_routes(b: MockBackend) -> list[Route]:
     """The routes of every operation of openapi.yaml."""
 
@@ -212,7 +207,7 @@ def build_routes(b: MockBackend) -> list[Route]:
     async def list_tasks(request: Request, ctx: Ctx) -> Response:
         q = request.query_params
         page, per_page = int(q.get("page", 1)), int(q.get("per_page", 50))
-        tasks, total = b.store.list(ctx.api_key, page, per_page, q.get("status"))
+        tasks, total = b.store.list_page(ctx.api_key, page, per_page, q.get("status"))
         return json_response(
             {
                 "tasks": [t.to_api() for t in tasks],

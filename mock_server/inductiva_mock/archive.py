@@ -49,11 +49,14 @@ def build_output_archive(
                 produced = True
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
-        for path, name in members:
-            method = zipfile.ZIP_DEFLATED if looks_compressible(path) else zipfile.ZIP_STORED
-            zf.write(path, name, compress_type=method, compresslevel=1)
-    os.replace(tmp, dest)
+    try:
+        with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
+            for path, name in members:
+                method = zipfile.ZIP_DEFLATED if looks_compressible(path) else zipfile.ZIP_STORED
+                zf.write(path, name, compress_type=method, compresslevel=1)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)  # only left when writing failed part-way
     return dest.stat().st_size, produced
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .faults import Faults
+
 DEFAULT_MAX_UPLOAD = 4 * 1024**3
 
 
@@ -36,37 +38,111 @@ class Config:
     log_level: str = "warning"
 
 
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m inductiva_mock",
         description="Stateful, spec-validated local mock of the Inductiva API.",
+        epilog="Options win over the INDUCTIVA_MOCK_* environment variables.",
     )
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--data-dir", type=Path, default=None, help="State directory (SQLite, outputs)")
+    p.add_argument("--host", default="127.0.0.1", help="Bind address (default: %(default)s)")
+    p.add_argument("--port", type=int, default=8000, help="Port, 0-65535 (default: %(default)s)")
     p.add_argument(
-        "--api-key", action="append", default=None, help="Accepted X-API-Key (repeatable)"
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="State directory: SQLite, inputs, outputs "
+        "(env INDUCTIVA_MOCK_DATA_DIR; default: $TMPDIR/inductiva-mock)",
+    )
+    p.add_argument(
+        "--api-key",
+        action="append",
+        default=None,
+        help="Accepted X-API-Key, repeatable "
+        "(env INDUCTIVA_MOCK_API_KEYS, comma-separated; default: one generated key)",
     )
     p.add_argument("--admin", action="store_true", help="Expose the /__mock__/ admin endpoints")
-    p.add_argument("--faults", default=None, help="Initial fault injection settings (JSON)")
-    p.add_argument("--vm-type", default="c2-standard-8")
-    p.add_argument("--n-vcpus", type=int, default=None)
-    p.add_argument("--max-concurrent", type=int, default=4)
-    p.add_argument("--max-upload-bytes", type=int, default=DEFAULT_MAX_UPLOAD)
-    p.add_argument("--kill-grace-seconds", type=float, default=2.0)
+    p.add_argument(
+        "--faults",
+        default=None,
+        help="Initial fault settings, a JSON object (env INDUCTIVA_MOCK_FAULTS)",
+    )
+    p.add_argument(
+        "--vm-type",
+        default="c2-standard-8",
+        help="Reported executer.vm_type (default: %(default)s)",
+    )
+    p.add_argument(
+        "--n-vcpus",
+        type=int,
+        default=None,
+        help="Reported executer.n_vcpus (default: the --vm-type suffix, else 1)",
+    )
+    p.add_argument(
+        "--max-concurrent", type=int, default=4, help="Tasks running at once (default: %(default)s)"
+    )
+    p.add_argument(
+        "--max-upload-bytes",
+        type=int,
+        default=DEFAULT_MAX_UPLOAD,
+        help="Largest accepted input archive; larger ones get 413 (default: 4 GiB)",
+    )
+    p.add_argument(
+        "--kill-grace-seconds",
+        type=float,
+        default=2.0,
+        help="SIGTERM to SIGKILL delay when killing (default: %(default)s)",
+    )
     p.add_argument(
         "--no-validate-responses",
         action="store_true",
         help="Skip response validation against openapi.yaml (faster, for benchmarks)",
     )
     p.add_argument("--spec", type=Path, default=None, help="OpenAPI file (default: openapi.yaml)")
-    p.add_argument("--log-level", default="warning")
+    p.add_argument(
+        "--log-level",
+        default="warning",
+        choices=LOG_LEVELS,
+        help="Server log level (default: %(default)s)",
+    )
     return p
+
+
+def _check_numbers(p: argparse.ArgumentParser, ns: argparse.Namespace) -> None:
+    """Reject option values outside their allowed ranges, saying what is allowed."""
+    if not 0 <= ns.port <= 65535:
+        p.error(f"--port must be 0-65535, got {ns.port}")
+    if ns.n_vcpus is not None and ns.n_vcpus < 1:
+        p.error(f"--n-vcpus must be >= 1, got {ns.n_vcpus}")
+    if ns.max_concurrent < 1:
+        p.error(f"--max-concurrent must be >= 1, got {ns.max_concurrent}")
+    if ns.max_upload_bytes < 0:
+        p.error(f"--max-upload-bytes must be >= 0, got {ns.max_upload_bytes}")
+    if ns.kill_grace_seconds < 0:
+        p.error(f"--kill-grace-seconds must be >= 0, got {ns.kill_grace_seconds}")
+
+
+def _parse_faults(p: argparse.ArgumentParser, text: str | None) -> dict[str, Any]:
+    """The initial fault settings, validated like `PUT /__mock__/faults`."""
+    if not text:
+        return {}
+    try:
+        faults = json.loads(text)
+        if not isinstance(faults, dict):
+            raise ValueError('expected a JSON object such as {"fail_next": 3}')
+        Faults.from_dict(faults)
+    except (TypeError, ValueError) as exc:
+        p.error(f"--faults / INDUCTIVA_MOCK_FAULTS: {exc}")
+    return faults
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Config:
     """Build a Config from *argv* and the environment (options win over variables)."""
-    ns = _parser().parse_args(argv)
+    parser = _parser()
+    ns = parser.parse_args(argv)
+    _check_numbers(parser, ns)
     env = os.environ
     keys: list[str] = list(ns.api_key or [])
     if not keys and env.get("INDUCTIVA_MOCK_API_KEYS"):
@@ -79,19 +155,16 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         Path(env["INDUCTIVA_MOCK_DATA_DIR"]) if env.get("INDUCTIVA_MOCK_DATA_DIR") else None
     )
     faults_text = ns.faults if ns.faults is not None else env.get("INDUCTIVA_MOCK_FAULTS")
-    faults: dict[str, Any] = json.loads(faults_text) if faults_text else {}
-    if not isinstance(faults, dict):
-        raise SystemExit("--faults must be a JSON object")
     cfg = Config(
         host=ns.host,
         port=ns.port,
         api_keys=keys,
         generated_key=generated,
         admin=ns.admin,
-        faults=faults,
+        faults=_parse_faults(parser, faults_text),
         vm_type=ns.vm_type,
         n_vcpus=ns.n_vcpus or _vcpus_of(ns.vm_type),
-        max_concurrent=max(1, ns.max_concurrent),
+        max_concurrent=ns.max_concurrent,
         max_upload_bytes=ns.max_upload_bytes,
         kill_grace_seconds=ns.kill_grace_seconds,
         validate_responses=not ns.no_validate_responses,

@@ -88,8 +88,7 @@ class TaskRow:
         """The `Task` model of openapi.yaml.
 
         `executer` is omitted rather than null until the task starts: openapi.yaml
-        declares it as `allOf: [Executer]` + `nullable`, and validators (openapi-core,
-        Prism, schemathesis) reject null there because `allOf` members are not nullable.
+        declares it as a plain `$ref` to `Executer`, which is not nullable.
         """
         task: dict[str, Any] = {
             "id": self.id,
@@ -173,7 +172,7 @@ class TaskStore:
         cols = ", ".join(f"{k} = ?" for k in fields)
         self.conn.execute(f"UPDATE tasks SET {cols} WHERE id = ?", (*fields.values(), task_id))
 
-    def list(
+    def list_page(
         self, api_key: str, page: int, per_page: int, status: str | None
     ) -> tuple[list[TaskRow], int]:
         """One page of *api_key*'s tasks, newest first, and the total matching."""

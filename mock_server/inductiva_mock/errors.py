@@ -1,4 +1,4 @@
-"""Responses carrying the `Error` model."""
+"""JSON responses, in particular those carrying the `Error` model."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ AUTH_MESSAGE = (
     "Missing or invalid X-API-Key header. Set the INDUCTIVA_API_KEY environment variable "
     "to a valid API key."
 )
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    """A compact JSON body with the given status."""
+    return Response(json_bytes(payload), status_code=status, media_type="application/json")
 
 
 def error_response(

@@ -49,7 +49,9 @@ class Faults:
         """Validate and build settings from JSON (raises ValueError)."""
         unknown = set(data) - FAULT_KEYS
         if unknown:
-            raise ValueError(f"unknown fault settings: {sorted(unknown)}")
+            raise ValueError(
+                f"unknown fault settings {sorted(unknown)}; allowed: {sorted(FAULT_KEYS)}"
+            )
         f = cls(
             fail_next=int(data.get("fail_next", 0)),
             fail_status=int(data.get("fail_status", 503)),
@@ -60,7 +62,7 @@ class Faults:
             delay_seconds=float(data.get("delay_seconds", 0.0)),
         )
         if f.fail_status not in (429, 503):
-            raise ValueError("fail_status must be 429 or 503")
+            raise ValueError(f"fail_status must be 429 or 503, got {f.fail_status}")
         if min(f.fail_next, f.retry_after, f.drop_download_after_bytes, f.drop_download_times) < 0:
             raise ValueError("counts and sizes must be >= 0")
         if f.delay_seconds < 0:

@@ -62,6 +62,11 @@ class MockServer:
         return f"http://{self.host}:{self.port}"
 
     @property
+    def pid(self) -> int | None:
+        """Process id of the running server, None when stopped."""
+        return self._proc.pid if self._proc is not None else None
+
+    @property
     def api_key(self) -> str:
         """The first API key."""
         return self.api_keys[0]
@@ -145,7 +150,7 @@ class MockServer:
         return resp.json()
 
     def set_faults(self, **kw: Any) -> dict[str, Any]:
-        """Replace the fault settings (see docs/mock-server.md)."""
+        """Replace the fault settings (see the README's mock server section)."""
         result: dict[str, Any] = self._admin("PUT", "faults", kw)
         return result
 

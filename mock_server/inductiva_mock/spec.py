@@ -125,7 +125,9 @@ def _describe(err: BaseException) -> str:
     parts = [str(err)]
     cause = err.__cause__
     while cause is not None:
-        parts.append(str(cause))
+        text = str(cause)
+        if text and text not in parts[-1]:  # openapi-core often repeats the cause's text
+            parts.append(text)
         cause = cause.__cause__
     return ": ".join(parts)
 

@@ -73,7 +73,8 @@ class Supervisor:
 
     # -- lifecycle ---------------------------------------------------------
     def recover(self) -> None:
-        """After a restart: orphaned runs are terminated, submitted tasks re-queued."""
+        """After a restart: partial files removed, orphaned runs terminated, submitted re-queued."""
+        _remove_partial_files(self.cfg.data_dir)
         for task in self.store.with_status(["started", "pending-kill"]):
             if task.pid:
                 _kill_stale_group(task.pid)
@@ -233,6 +234,13 @@ def _cleanup(tdir: Path) -> None:
         shutil.rmtree(tdir / name, ignore_errors=True)
     for name in ("stdout.txt", "stderr.txt"):
         (tdir / name).unlink(missing_ok=True)
+
+
+def _remove_partial_files(data_dir: Path) -> None:
+    """Delete uploads and archives a crashed server left half-written."""
+    for pattern in ("outputs/*.tmp", "tasks/*/input.*.part"):
+        for path in data_dir.glob(pattern):
+            path.unlink(missing_ok=True)
 
 
 def _force_kill(proc: asyncio.subprocess.Process) -> None:

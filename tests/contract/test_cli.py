@@ -75,6 +75,15 @@ def wait_final(api: AuthenticatedClient, task_id: str, timeout: float = 60) -> s
     return status
 
 
+def wait_started(api: AuthenticatedClient, task_id: str, timeout: float = 30) -> bool:
+    """Block until the task has started (long-polling); whether it did in time."""
+    deadline = time.monotonic() + timeout
+    while (status := status_of(api, task_id, wait=1)) != "started":
+        if status in FINAL or time.monotonic() > deadline:
+            return False
+    return True
+
+
 @pytest.fixture(scope="module")
 def done_task(api: AuthenticatedClient) -> str:
     """A successful synthetic task with two output files."""
@@ -362,23 +371,33 @@ def test_python_dash_m(mock_server: MockServer) -> None:
 
 
 def test_wait_interrupted_leaves_task_running(
-    cli: Cli, api: AuthenticatedClient, running_task: str, mock_server: MockServer
+    api: AuthenticatedClient, running_task: str, mock_server: MockServer, tmp_path: Path
 ) -> None:
     """SIGINT (Ctrl-C) during `tasks wait` exits 130 and does not kill the remote task."""
-    env = _env(mock_server.url, KEY)
-    proc = subprocess.Popen(
-        [str(SCRIPT), "tasks", "wait", running_task],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    time.sleep(1.5)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130, err
-    assert out == "" and "keeps running" in err and "Traceback" not in err
+    assert wait_started(api, running_task)
+    out_path, err_path = tmp_path / "out.txt", tmp_path / "err.txt"
+    with out_path.open("w") as out, err_path.open("w") as err:
+        proc = subprocess.Popen(
+            [str(SCRIPT), "-vv", "tasks", "wait", running_task],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            env=_env(mock_server.url, KEY),
+        )
+    try:
+        # -vv logs each request once answered: after the first status, `wait` is polling.
+        deadline = time.monotonic() + 30
+        while f"/tasks/{running_task}/status" not in err_path.read_text():
+            assert time.monotonic() < deadline and proc.poll() is None, err_path.read_text()
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    stderr = err_path.read_text()
+    assert proc.returncode == 130, stderr
+    assert out_path.read_text() == "" and "keeps running" in stderr and "Traceback" not in stderr
     assert status_of(api, running_task) == "started"
 
 

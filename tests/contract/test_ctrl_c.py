@@ -27,10 +27,13 @@ inductiva.api_url, inductiva.api_key = sys.argv[1], "test-key"
 synthetic = inductiva.simulators.Synthetic()
 if sys.argv[2] == "simulate":
     synthetic.run(duration=60)
-else:
+elif sys.argv[2] == "sync_context":
     task = synthetic.run(duration=60, run_async=True)
     with task.sync_context():
         task.wait()
+else:
+    task = synthetic.run(duration=60, run_async=True)
+    task.wait()
 print("NOT INTERRUPTED", flush=True)
 """
 
@@ -55,11 +58,8 @@ def _wait_for(predicate: object, what: str, timeout: float = 30.0) -> object:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.mark.parametrize("mode", ["simulate", "sync_context"])
-def test_sigint_kills_remote_task_and_propagates(
-    server: MockServer, tmp_path: pathlib.Path, mode: str
-) -> None:
-    """SIGINT while blocked: the task ends killed and the process dies of KeyboardInterrupt."""
+def _interrupt_while_waiting(server: MockServer, tmp_path: pathlib.Path, mode: str) -> str:
+    """Run SCRIPT in ``mode``, send SIGINT once it long-polls a started task; return the id."""
     out, err = tmp_path / "out.txt", tmp_path / "err.txt"
     with out.open("w") as stdout, err.open("w") as stderr:
         proc = subprocess.Popen(
@@ -78,7 +78,6 @@ def test_sigint_kills_remote_task_and_propagates(
             lambda: "status=started" in err.read_text() or "wait_seconds" in err.read_text(),
             "the client to be waiting",
         )
-        time.sleep(0.3)
         proc.send_signal(signal.SIGINT)
         returncode = proc.wait(timeout=30)
     finally:
@@ -87,4 +86,24 @@ def test_sigint_kills_remote_task_and_propagates(
     assert returncode in (-signal.SIGINT, 130), err.read_text()
     assert "KeyboardInterrupt" in err.read_text()
     assert "NOT INTERRUPTED" not in out.read_text()
+    return task.id
+
+
+@pytest.mark.parametrize("mode", ["simulate", "sync_context"])
+def test_sigint_kills_remote_task_and_propagates(
+    server: MockServer, tmp_path: pathlib.Path, mode: str
+) -> None:
+    """SIGINT while blocked: the task ends killed and the process dies of KeyboardInterrupt."""
+    task = inductiva.Task(_interrupt_while_waiting(server, tmp_path, mode))
     assert task.get_status() == "killed"
+
+
+def test_sigint_during_plain_wait_leaves_remote_task_running(
+    server: MockServer, tmp_path: pathlib.Path
+) -> None:
+    """SIGINT in task.wait() (no sync_context) propagates; the remote task keeps running."""
+    task = inductiva.Task(_interrupt_while_waiting(server, tmp_path, "wait"))
+    try:
+        assert task.get_status() == "started"
+    finally:
+        task.kill()

@@ -7,12 +7,15 @@ which the next call continues (tested below).
 
 from __future__ import annotations
 
+import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
-from inductiva_api.api.tasks import get_task_status, list_task_outputs
+from inductiva_api.api.tasks import get_task_status, list_task_outputs, list_tasks, submit_task
+from inductiva_api.models import TaskRequest, TaskRequestParams
 from inductiva_mock.launcher import MockServer
 from test_transfers import point_at, run_synthetic
 
@@ -51,6 +54,92 @@ def server(mock_server: MockServer, monkeypatch: pytest.MonkeyPatch) -> Iterator
     yield mock_server
     mock_server.clear_faults()
     _client.reset()
+
+
+class Recorder(httpx.BaseTransport):
+    """The real transport, recording each request's headers and the status answered.
+
+    ``lose_submit_responses`` makes the first submits reach the server but lose
+    their answer (a ReadError), as when a connection drops after the server acted.
+    """
+
+    def __init__(self) -> None:
+        self._inner = httpx.HTTPTransport()
+        self.seen: list[tuple[httpx.Request, int]] = []
+        self.etags: list[str | None] = []
+        self.lose_submit_responses = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` to the mock server and record the exchange."""
+        response = self._inner.handle_request(request)
+        self.seen.append((request, response.status_code))
+        self.etags.append(response.headers.get("ETag"))
+        if self.lose_submit_responses and request.url.path == "/tasks/submit":
+            self.lose_submit_responses -= 1
+            response.close()
+            raise httpx.ReadError("response lost (test)", request=request)
+        return response
+
+    def close(self) -> None:
+        """Close the real transport."""
+        self._inner.close()
+
+    def output_requests(self) -> list[tuple[str | None, str | None, int, str | None]]:
+        """(Range, If-Range, status, answered ETag) of each full-archive request."""
+        return [
+            (r.headers.get("Range"), r.headers.get("If-Range"), status, etag)
+            for (r, status), etag in zip(self.seen, self.etags, strict=True)
+            if r.url.path.endswith("/output")
+        ]
+
+
+@pytest.fixture
+def recorder(server: MockServer) -> Iterator[Recorder]:
+    """The client's requests to the session server go through a Recorder."""
+    transport = Recorder()
+    _client.set_transport(transport)
+    yield transport
+    _client.set_transport()
+
+
+def _task_count() -> int:
+    return int(_client.call(list_tasks.sync_detailed, per_page=1).total)
+
+
+def _submit() -> str:
+    body = TaskRequest(
+        method="synthetic.run", params=TaskRequestParams.from_dict({"duration": 0.1})
+    )
+    key = str(uuid.uuid4())
+    return str(_client.call(submit_task.sync_detailed, body=body, idempotency_key=key).id)
+
+
+def test_submit_retried_after_503_creates_one_task(server: MockServer, recorder: Recorder) -> None:
+    """Two 503s on /tasks/submit are retried with the same Idempotency-Key: one task appears."""
+    before = _task_count()
+    server.set_faults(fail_next=2, fail_status=503, retry_after=0, path_regex="^/tasks/submit")
+    task_id = _submit()
+    assert _task_count() == before + 1
+    submits = [(r, status) for r, status in recorder.seen if r.url.path == "/tasks/submit"]
+    assert [status for _, status in submits] == [503, 503, 202]
+    assert len({r.headers["Idempotency-Key"] for r, _ in submits}) == 1
+    assert server.stats()["requests_by_path"]["/tasks/submit"] == 3
+    assert _client.call(get_task_status.sync_detailed, task_id=task_id).status == "pending-input"
+
+
+def test_submit_whose_answer_was_lost_creates_one_task(
+    server: MockServer, recorder: Recorder
+) -> None:
+    """A submit the server took but whose answer was lost is retried; the key dedupes it."""
+    before = _task_count()
+    recorder.lose_submit_responses = 1
+    task_id = _submit()
+    assert server.stats()["requests_by_path"]["/tasks/submit"] == 2
+    assert _task_count() == before + 1
+    first, second = [r for r, _ in recorder.seen if r.url.path == "/tasks/submit"]
+    assert first.headers["Idempotency-Key"] == second.headers["Idempotency-Key"]
+    newest = _client.call(list_tasks.sync_detailed, per_page=1).tasks[0]
+    assert newest.id == task_id
 
 
 def _archive_size(task_id: str) -> int:
@@ -103,17 +192,22 @@ def test_persistent_503_is_a_server_error_and_leaves_nothing(
 
 
 def test_dropped_download_resumes_and_completes(
-    server: MockServer, task_id: str, tmp_path: Path
+    server: MockServer, task_id: str, tmp_path: Path, recorder: Recorder
 ) -> None:
-    """Two connection drops mid-archive are resumed; under 2x the archive is sent in total."""
+    """Two drops mid-archive resume with Range + If-Range (206s); the archive is sent ~once."""
     size = _archive_size(task_id)
     server.set_faults(drop_download_after_bytes=2 * MIB, drop_download_times=2)
     server.reset_stats()
     out = download_outputs(task_id, output_dir=tmp_path)
     _assert_complete(out)
     sent = server.stats()["bytes_sent_output"]
-    assert size <= sent < 2 * size
+    assert size <= sent < size + MIB  # restarting from byte 0 would cost 4 MiB more
     assert server.stats()["requests_by_path"][f"/tasks/{task_id}/output"] == 3
+    (*first, etag), *resumed = recorder.output_requests()
+    assert first == [None, None, 200] and etag
+    assert [(if_range, status) for _, if_range, status, _ in resumed] == [(etag, 206)] * 2
+    offsets = [int(rng.removeprefix("bytes=").rstrip("-")) for rng, *_ in resumed if rng]
+    assert len(offsets) == 2 and 0 < offsets[0] < offsets[1] < size
 
 
 def test_dropped_download_kept_zip_is_crc_verified(
@@ -146,8 +240,14 @@ def test_out_of_retries_keeps_only_resumable_state_then_resumes(
 
 def test_dropped_partial_download_resumes(server: MockServer, task_id: str, tmp_path: Path) -> None:
     """A drop while fetching selected members re-fetches only what is missing."""
+    wanted = ["bulk/b.bin", "notes.txt"]
+    listing = _client.call(list_task_outputs.sync_detailed, task_id=task_id)
+    compressed = sum(int(m.compressed_size) for m in listing.contents if m.name in wanted)
     server.set_faults(drop_download_after_bytes=MIB, drop_download_times=1)
-    out = download_outputs(task_id, filenames=["bulk/b.bin", "notes.txt"], output_dir=tmp_path)
+    server.reset_stats()
+    out = download_outputs(task_id, filenames=wanted, output_dir=tmp_path)
+    # the wanted members once, plus at most the dropped MiB and the directory reads
+    assert server.stats()["bytes_sent_output"] < compressed + MIB + 256 * 1024
     assert (out / "bulk" / "b.bin").stat().st_size == 3 * MIB
     assert (out / "notes.txt").stat().st_size == 50_000
     assert not (out / "bulk" / "a.bin").exists()

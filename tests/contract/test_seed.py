@@ -1,10 +1,11 @@
 # ruff: noqa: E501  (the seed's code blocks are copied verbatim, long lines included)
 """Every code block of the seed page (docs tasks.md) runs against the mock server.
 
-The blocks are copied verbatim below. Only scenario inputs are supplied: a
-``my_protein.pdb`` file in the working directory, a ``scenario`` object, and
-the seed's ``...`` placeholders ("arguments related to each specific
-scenario"). One typo of the seed (``my_senario``) is corrected, as noted.
+The blocks are copied verbatim below and run unchanged. Only scenario inputs
+are supplied: a ``my_protein.pdb`` file in the working directory, a
+``scenario`` object, the seed's ``...`` placeholders ("arguments related to
+each specific scenario"), and ``my_senario`` (the seed's misspelling of
+``my_scenario`` in one line) as a second scenario on the same PDB file.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 import pathlib
+import re
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -189,13 +191,17 @@ def _run(block: str, namespace: dict[str, Any], placeholder: str = "") -> str:
 
 
 def test_submitting_sync_and_async(workdir: pathlib.Path) -> None:
-    """The 'Sync. vs Async.' block runs; every task it waits for succeeds."""
-    # The seed misspells my_scenario once (`my_senario`); the block is otherwise verbatim.
-    namespace: dict[str, Any] = {"inductiva": inductiva}
-    before = len(inductiva.tasks.get(last_n=1000))
-    _run(SUBMITTING.replace("my_senario", "my_scenario"), namespace)
+    """The 'Sync. vs Async.' block runs unchanged; every task it waits for succeeds."""
+    misspelt = inductiva.molecules.ProteinSolvation(protein_pdb="my_protein.pdb")
+    namespace: dict[str, Any] = {"inductiva": inductiva, "my_senario": misspelt}
+    before = inductiva.tasks.get(last_n=1000)
+    _run(SUBMITTING, namespace)
     assert namespace["task"].get_status() == "success"
-    assert len(inductiva.tasks.get(last_n=1000)) == before + 4
+    new = [t for t in inductiva.tasks.get(last_n=1000) if t not in before]
+    assert len(new) == 4
+    assert all(t.info and t.info.method_name == "md.gromacs.protein_solvation" for t in new)
+    waited_for = [new[0], new[1], new[3]]  # newest first: context, async+wait, -, sync
+    assert [t.get_status() for t in waited_for] == ["success"] * 3
 
 
 def test_managing_status_and_kill(workdir: pathlib.Path) -> None:
@@ -262,3 +268,6 @@ def test_listing_tasks(workdir: pathlib.Path) -> None:
     ]
     assert 1 <= len(printed) - 1 <= 5
     assert all(line.split()[2] == "success" for line in printed[1:])
+    # Right-aligned columns: every row ends where the header does, column by column.
+    ends = [[m.end() for m in re.finditer(r"\S+(?: \S+)*", line)] for line in printed]
+    assert all(row == ends[0] for row in ends[1:]), printed

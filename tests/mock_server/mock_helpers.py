@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import time
 import zipfile
 from typing import Any
@@ -75,3 +76,16 @@ def wait_status(api: httpx.Client, task_id: str, wanted: str, timeout: float = 1
         assert time.monotonic() < deadline, f"task {task_id} still {status}, wanted {wanted}"
         r = api.get(f"/tasks/{task_id}/status", params={"wait_seconds": 2, "last_status": status})
         status = r.json()["status"]
+
+
+def process_alive(pid: int) -> bool:
+    """Whether *pid* is a live (not zombie) process."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split()[2] != "Z"
+    except OSError:
+        return False

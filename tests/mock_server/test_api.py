@@ -124,19 +124,22 @@ def test_idempotency_key_returns_first_task(api: httpx.Client, other_api: httpx.
     assert other["id"] != first["id"]
 
 
-def test_long_poll_returns_promptly_on_change(api: httpx.Client) -> None:
+def test_long_poll_returns_promptly_on_change(mock_server: MockServer, api: httpx.Client) -> None:
     """A long-poll returns within a few hundred ms of a status change."""
     task_id = submit(api, "synthetic.run", {}, upload=False)
+    path = f"/tasks/{task_id}/status"
     result: dict[str, float | str] = {}
 
     def poll() -> None:
-        t0 = time.monotonic()
-        r = api.get(f"/tasks/{task_id}/status", params={"wait_seconds": 20})
-        result.update(status=r.json()["status"], at=time.monotonic(), took=time.monotonic() - t0)
+        r = api.get(path, params={"wait_seconds": 20, "last_status": "pending-input"})
+        result.update(status=r.json()["status"], at=time.monotonic())
 
     th = threading.Thread(target=poll)
     th.start()
-    time.sleep(0.5)
+    deadline = time.monotonic() + 10
+    while mock_server.stats()["requests_by_path"].get(path, 0) < 1:  # the poll is waiting
+        assert time.monotonic() < deadline, "the long-poll never reached the server"
+        time.sleep(0.01)
     killed_at = time.monotonic()
     assert api.post(f"/tasks/{task_id}/kill").status_code == 202
     th.join(10)

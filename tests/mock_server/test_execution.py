@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import os
 import time
 import zipfile
 from collections.abc import Callable
 
 import httpx
 from inductiva_mock.launcher import MockServer
-from mock_helpers import client_for, submit, wait_final, wait_status
+from mock_helpers import client_for, process_alive, submit, wait_final, wait_status
 
 PDB = (
     "HEADER    TEST PROTEIN\n"
@@ -26,18 +25,6 @@ def _zip_members(api: httpx.Client, task_id: str) -> dict[str, bytes]:
     assert r.status_code == 200
     with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
         return {n: zf.read(n) for n in zf.namelist()}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split()[2] != "Z"
-    except OSError:
-        return False
 
 
 def test_synthetic_outputs_and_stdio(api: httpx.Client, run_task: Callable[..., str]) -> None:
@@ -136,7 +123,8 @@ def test_kill_queued_submitted_task_never_starts(mock_server: MockServer) -> Non
         assert c.post(f"/tasks/{queued}/kill").json()["status"] == "killed"
         c.post(f"/tasks/{blocker}/kill")
         assert wait_final(c, blocker) == "killed"
-        time.sleep(0.3)
+        later = submit(c, "synthetic.run", {})  # queued behind it: runs only after its turn
+        assert wait_final(c, later) == "success"
         assert c.get(f"/tasks/{queued}").json()["start_time"] is None
         assert not (s.data_dir / "tasks" / queued / "runner.pid").exists()
 
@@ -146,12 +134,16 @@ def test_kill_running_terminates_process(mock_server: MockServer, api: httpx.Cli
     task_id = submit(api, "synthetic.run", {"duration": 60, "stdout": "working"})
     wait_status(api, task_id, "started")
     pid = int((mock_server.data_dir / "tasks" / task_id / "runner.pid").read_text())
-    assert _alive(pid)
-    time.sleep(1.0)  # let the runner print before it is killed
+    assert process_alive(pid)
+    stdout = mock_server.data_dir / "tasks" / task_id / "stdout.txt"
+    deadline = time.monotonic() + 10
+    while stdout.read_bytes() != b"working":  # the runner printed before it is killed
+        assert time.monotonic() < deadline, "the runner never printed"
+        time.sleep(0.02)
     r = api.post(f"/tasks/{task_id}/kill")
     assert r.status_code == 202 and r.json()["status"] in ("pending-kill", "killed")
     assert wait_final(api, task_id) == "killed"
-    assert not _alive(pid)
+    assert not process_alive(pid)
     assert api.post(f"/tasks/{task_id}/kill").status_code == 202  # idempotent
     assert _zip_members(api, task_id)["stdout.txt"] == b"working"
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
-from mock_helpers import submit
+from inductiva_mock.launcher import MockServer
+from mock_helpers import client_for, submit, wait_final
 
 FILES = [
     {"name": "text.txt", "size": 300_000},
@@ -114,3 +116,42 @@ def test_large_incompressible_output(api: httpx.Client, run_task: Callable[..., 
         for chunk in r.iter_bytes():
             total += len(chunk)
     assert total == listing["size"]
+
+
+def _peak_rss_bytes(pid: int) -> int:
+    """The high-water mark of a process's resident memory (VmHWM), in bytes."""
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError(f"no VmHWM for pid {pid}")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_1gib_download_is_streamed_not_loaded() -> None:
+    """Serving a 1 GiB archive (whole and ranged) raises the server's peak RSS by < 64 MiB."""
+    size = 1024**3
+    with MockServer(api_keys=["k"]) as s, client_for(s, "k") as c:
+        task_id = submit(
+            c,
+            "synthetic.run",
+            {"files": [{"name": "big.bin", "size": size, "compressible": False}]},
+        )
+        assert wait_final(c, task_id, timeout=120) == "success"
+        archive = c.get(f"/tasks/{task_id}/output/list").json()["size"]
+        assert archive > size
+        pid = s.pid
+        assert pid is not None
+        before = _peak_rss_bytes(pid)
+        total = 0
+        with c.stream("GET", f"/tasks/{task_id}/output") as r:
+            assert int(r.headers["content-length"]) == archive
+            for chunk in r.iter_raw(4 * 1024 * 1024):
+                total += len(chunk)
+        with c.stream("GET", f"/tasks/{task_id}/output", headers={"Range": "bytes=1000-"}) as r:
+            assert r.status_code == 206
+            ranged = sum(len(chunk) for chunk in r.iter_raw(4 * 1024 * 1024))
+        growth = _peak_rss_bytes(pid) - before
+    assert total == archive and ranged == archive - 1000
+    assert before < 512 * 1024**2, f"building the archive peaked at {before / 1024**2:.0f} MiB"
+    assert growth < 64 * 1024**2, f"peak RSS grew by {growth / 1024**2:.0f} MiB"

@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import io
+import sys
+
 import pytest
 
 import inductiva
+from inductiva import errors
 from inductiva._progress import byte_bar, progress_enabled
+
+
+class FakeStderr(io.StringIO):
+    """A stderr that says whether it is a terminal."""
+
+    def __init__(self, terminal: bool) -> None:
+        super().__init__()
+        self.terminal = terminal
+
+    def isatty(self) -> bool:
+        """Whether this pretends to be a terminal."""
+        return self.terminal
 
 
 def test_bar_shows_binary_units_like_the_seed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -21,7 +37,8 @@ def test_bar_shows_binary_units_like_the_seed(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_progress_setting_beats_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """inductiva.progress overrides INDUCTIVA_PROGRESS, which overrides the default (on)."""
+    """inductiva.progress overrides INDUCTIVA_PROGRESS, which overrides the default."""
+    monkeypatch.setattr(sys, "stderr", FakeStderr(terminal=True))
     monkeypatch.setattr(inductiva, "progress", None)
     monkeypatch.delenv("INDUCTIVA_PROGRESS", raising=False)
     assert progress_enabled()
@@ -29,3 +46,33 @@ def test_progress_setting_beats_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert not progress_enabled()
     monkeypatch.setattr(inductiva, "progress", True)
     assert progress_enabled()
+
+
+def test_bars_default_to_off_when_stderr_is_not_a_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Piped stderr gets no bar by default; INDUCTIVA_PROGRESS=1 or inductiva.progress forces it."""
+    monkeypatch.setattr(inductiva, "progress", None)
+    monkeypatch.delenv("INDUCTIVA_PROGRESS", raising=False)
+    for terminal in (False, True):
+        stderr = FakeStderr(terminal)
+        monkeypatch.setattr(sys, "stderr", stderr)
+        with byte_bar(1000, desc="Downloading") as bar:
+            bar.update(1000)
+        assert ("Downloading" in stderr.getvalue()) is terminal
+    monkeypatch.setattr(sys, "stderr", FakeStderr(terminal=False))
+    monkeypatch.setenv("INDUCTIVA_PROGRESS", "yes")
+    assert progress_enabled()
+    monkeypatch.delenv("INDUCTIVA_PROGRESS")
+    monkeypatch.setattr(inductiva, "progress", True)
+    assert progress_enabled()
+
+
+def test_invalid_progress_environment_names_the_allowed_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """INDUCTIVA_PROGRESS=maybe is a ConfigurationError listing what is accepted."""
+    monkeypatch.setattr(inductiva, "progress", None)
+    monkeypatch.setenv("INDUCTIVA_PROGRESS", "maybe")
+    with pytest.raises(errors.ConfigurationError, match="0/false/no/off"):
+        progress_enabled()

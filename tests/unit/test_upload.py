@@ -8,10 +8,11 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from transfer_fakes import TASK_ID, ArchiveServer, serve, unserve
 
-from inductiva import _progress, _upload, errors
+from inductiva import _client, _progress, _upload, errors
 from inductiva._upload import upload_input, zip_directory
 
 
@@ -127,6 +128,32 @@ def test_refused_upload_is_sent_again_from_the_start(
     upload_input(TASK_ID, input_dir)
     assert len(server.requests) == 2
     assert sorted(_members(server.uploads[0])) == ["constant/props.txt", "empty/", "mesh.bin"]
+
+
+@pytest.mark.parametrize(
+    ("failure", "resent"),
+    [(httpx.ConnectError("refused"), True), (httpx.ReadError("reset after sending"), False)],
+)
+def test_upload_is_resent_only_after_failures_before_sending(
+    server: ArchiveServer, input_dir: Path, failure: httpx.TransportError, resent: bool
+) -> None:
+    """A connection never made is re-sent; one that may have delivered the body is raised."""
+    calls: list[httpx.Request] = []
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        if len(calls) == 1:
+            raise failure
+        return server.handle(request)
+
+    _client.set_transport(httpx.MockTransport(flaky))
+    if resent:
+        upload_input(TASK_ID, input_dir)
+        assert sorted(_members(server.uploads[0])) == ["constant/props.txt", "empty/", "mesh.bin"]
+    else:
+        with pytest.raises(errors.ApiConnectionError, match="reset after sending"):
+            upload_input(TASK_ID, input_dir)
+    assert len(calls) == (2 if resent else 1)
 
 
 def test_conflict_is_not_retried(server: ArchiveServer, input_dir: Path) -> None:
