@@ -155,9 +155,9 @@ def _httpx_kwargs(settings: Settings) -> dict[str, Any]:
     return {
         "base_url": settings.api_url,
         "headers": {"X-API-Key": settings.api_key, "User-Agent": USER_AGENT},
-        "timeout": httpx.Timeout(
-            settings.timeout, connect=settings.connect_timeout, pool=settings.timeout
-        ),
+        # Waiting for a free pooled connection is local queueing, not a network
+        # failure: hundreds of concurrent long-polls share the pool without timing out.
+        "timeout": httpx.Timeout(settings.timeout, connect=settings.connect_timeout, pool=None),
         "limits": httpx.Limits(max_connections=100, max_keepalive_connections=20),
     }
 

@@ -17,6 +17,8 @@ from .errors import error_response, json_response
 from .faults import Faults, Stats
 from .supervisor import FINAL_STATUSES
 
+__all__ = ["admin_routes", "seed_archive"]
+
 if TYPE_CHECKING:
     from .app import MockBackend
 

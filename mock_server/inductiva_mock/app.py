@@ -32,6 +32,8 @@ from .faults import FaultMiddleware, FaultState
 from .spec import ErrorItem, SpecRequest, SpecResponse, SpecValidator
 from .supervisor import FINAL_STATUSES, KillConflict, Supervisor
 
+__all__ = ["Ctx", "MockBackend", "build_routes", "create_app"]
+
 log = logging.getLogger("inductiva_mock")
 Handler = Callable[[Request, "Ctx"], Awaitable[Response]]
 

@@ -9,6 +9,15 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+__all__ = [
+    "build_output_archive",
+    "etag_of",
+    "is_valid_zip",
+    "list_archive",
+    "looks_compressible",
+    "safe_extract",
+]
+
 SAMPLE_BYTES = 64 * 1024
 CHUNK = 1024 * 1024
 

@@ -14,6 +14,8 @@ from typing import Any
 
 from .faults import Faults
 
+__all__ = ["Config", "parse_args"]
+
 DEFAULT_MAX_UPLOAD = 4 * 1024**3
 
 

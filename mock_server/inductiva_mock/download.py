@@ -12,6 +12,8 @@ from starlette.responses import StreamingResponse
 
 from .faults import DownloadDropped, Stats
 
+__all__ = ["ByteRange", "RangeNotSatisfiable", "archive_response", "parse_range"]
+
 CHUNK = 1024 * 1024
 _RANGE_RE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$")
 

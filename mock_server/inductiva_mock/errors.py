@@ -9,6 +9,8 @@ from starlette.responses import Response
 
 from .spec import ErrorItem, json_bytes
 
+__all__ = ["conflict", "error_response", "invalid", "json_response", "not_found", "unauthorized"]
+
 AUTH_MESSAGE = (
     "Missing or invalid X-API-Key header. Set the INDUCTIVA_API_KEY environment variable "
     "to a valid API key."

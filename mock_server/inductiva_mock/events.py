@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections import defaultdict
 
+__all__ = ["StatusHub"]
+
 
 class StatusHub:
     """Per-task asyncio events, set whenever a task's status changes."""

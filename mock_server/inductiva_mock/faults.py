@@ -12,6 +12,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .spec import json_bytes
 
+__all__ = ["DownloadDropped", "FaultMiddleware", "FaultState", "Faults", "Stats"]
+
 ADMIN_PREFIX = "/__mock__"
 PROBE_HEADER = b"x-mock-probe"
 FAULT_KEYS = frozenset(

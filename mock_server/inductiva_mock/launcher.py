@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+__all__ = ["MockServer", "free_port"]
+
 PROBE_HEADERS = {"X-Mock-Probe": "1"}
 
 

@@ -27,6 +27,16 @@ from openapi_core.validation.response.validators import (
 )
 from starlette.datastructures import Headers, QueryParams
 
+__all__ = [
+    "ErrorItem",
+    "ResponseValidationFailed",
+    "SpecRequest",
+    "SpecResponse",
+    "SpecValidator",
+    "json_bytes",
+    "load_spec_dict",
+]
+
 DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
 
 

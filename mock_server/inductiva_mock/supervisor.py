@@ -20,6 +20,8 @@ from .config import Config
 from .db import TaskStore, utc_now
 from .events import StatusHub
 
+__all__ = ["KillConflict", "Supervisor"]
+
 log = logging.getLogger("inductiva_mock")
 
 METHOD_RUNNERS: dict[str, str] = {

@@ -75,3 +75,27 @@ def test_get_async_status_and_kill_async(server: MockServer) -> None:
     assert recent[0] == long_task and status in {"submitted", "started"} and killed == "killed"
     with pytest.raises(errors.TaskFinishedError):
         asyncio.run(Synthetic().run(duration=0).kill_async())
+
+
+def test_more_waiters_than_pool_connections_queue_instead_of_timing_out(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """300 concurrent waits (pool of 100) each end in TaskTimeoutError, never a pool timeout."""
+    with MockServer(data_dir=tmp_path / "mock", api_keys=("queue-key",)) as srv:
+        srv.seed(300, status="submitted", api_key="queue-key")  # never start: no process
+        monkeypatch.setattr(inductiva, "api_url", srv.url)
+        monkeypatch.setattr(inductiva, "api_key", "queue-key")
+        monkeypatch.setattr(inductiva, "timeout", 2.0)  # long-polls of 1.5 s; waves of 100
+        monkeypatch.setattr(inductiva, "max_retries", 0)  # a pool wait must not need a retry
+        _client.reset()
+        tasks = inductiva.tasks.get(last_n=300)
+        assert len(tasks) == 300
+
+        async def main() -> list[BaseException | str]:
+            waits = (t.wait_async(timeout=6) for t in tasks)
+            return await asyncio.gather(*waits, return_exceptions=True)
+
+        outcomes = asyncio.run(main())
+        _client.reset()
+    kinds = {type(o).__name__ for o in outcomes}
+    assert kinds == {"TaskTimeoutError"}, kinds

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+__all__ = ["RunnerArgs", "parse"]
+
 
 @dataclass
 class RunnerArgs:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from ._common import parse
 
+__all__ = ["main"]
+
 KNOWN_COMMANDS = frozenset(
     {
         "blockMesh",

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from ._common import parse
 
+__all__ = ["main"]
+
 
 @dataclass
 class Atom:

@@ -10,6 +10,8 @@ from typing import Any
 
 from ._common import parse
 
+__all__ = ["main"]
+
 CHUNK = 1024 * 1024
 _TEXT_LINE = b"inductiva mock synthetic output 0123456789 abcdefghijklmnopqrstuvwxyz\n"
 

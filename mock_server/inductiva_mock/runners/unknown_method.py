@@ -6,6 +6,8 @@ import sys
 
 from ._common import parse
 
+__all__ = ["main"]
+
 
 def main() -> int:
     """Report the unknown method on stderr and exit 1."""
