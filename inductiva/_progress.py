@@ -38,8 +38,13 @@ def progress_enabled() -> bool:
     ``inductiva.progress``, else ``INDUCTIVA_PROGRESS``, else: only if stderr is a terminal.
     """
     setting = getattr(sys.modules.get("inductiva"), "progress", None)
+    if isinstance(setting, bool):
+        return setting
     if setting is not None:
-        return bool(setting)
+        raise ConfigurationError(
+            f"inductiva.progress={setting!r} is not valid: expected True (show progress bars), "
+            "False (hide them) or None (use INDUCTIVA_PROGRESS, else a terminal only)"
+        )
     raw = os.environ.get("INDUCTIVA_PROGRESS", "").strip().lower()
     if raw in _TRUE:
         return True

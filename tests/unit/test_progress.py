@@ -76,3 +76,13 @@ def test_invalid_progress_environment_names_the_allowed_values(
     monkeypatch.setenv("INDUCTIVA_PROGRESS", "maybe")
     with pytest.raises(errors.ConfigurationError, match="0/false/no/off"):
         progress_enabled()
+
+
+@pytest.mark.parametrize("value", ["no", "0", 1, "off"])
+def test_non_bool_progress_attribute_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch, value: object
+) -> None:
+    """inductiva.progress must be True, False or None; anything else names those choices."""
+    monkeypatch.setattr(inductiva, "progress", value)
+    with pytest.raises(errors.ConfigurationError, match="expected True"):
+        progress_enabled()
