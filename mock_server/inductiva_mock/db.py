@@ -87,11 +87,7 @@ class TaskRow:
         return cls(**d)
 
     def to_api(self) -> dict[str, Any]:
-        """The `Task` model of openapi.yaml.
-
-        `executer` is omitted rather than null until the task starts: openapi.yaml
-        declares it as a plain `$ref` to `Executer`, which is not nullable.
-        """
+        """The `Task` model of openapi.yaml (`executer` is null until the task starts)."""
         task: dict[str, Any] = {
             "id": self.id,
             "status": self.status,
@@ -105,8 +101,6 @@ class TaskRow:
             "input_size_bytes": self.input_size_bytes,
             "output_size_bytes": self.output_size_bytes,
         }
-        if task["executer"] is None:
-            del task["executer"]
         return task
 
 

@@ -28,7 +28,8 @@ def task_json(task_id: str, status: str = "submitted", **fields: Any) -> dict[st
         "create_time": "2023-08-04T11:06:16+00:00",
         "input_submit_time": "2023-08-04T11:06:17+00:00",
         "start_time": None,
-        "end_time": None,  # "executer" is absent until the task starts
+        "end_time": None,
+        "executer": None,  # null until the task starts
     }
     body.update(fields)
     return body

@@ -13,7 +13,7 @@ T = TypeVar("T", bound="Executer")
 
 @_attrs_define
 class Executer:
-    """Where a task ran (absent until the task starts).
+    """Where a task ran.
 
     Attributes:
         host_type (str): Kind of host, e.g. `gcp` or `local`.

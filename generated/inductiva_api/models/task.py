@@ -29,7 +29,7 @@ class Task:
         input_submit_time (datetime.datetime | None | Unset):
         start_time (datetime.datetime | None | Unset):
         end_time (datetime.datetime | None | Unset):
-        executer (Executer | Unset): Where a task ran (absent until the task starts).
+        executer (Executer | None | Unset): Null (or absent) until the task starts.
         input_size_bytes (int | None | Unset):
         output_size_bytes (int | None | Unset):
     """
@@ -42,12 +42,14 @@ class Task:
     input_submit_time: datetime.datetime | None | Unset = UNSET
     start_time: datetime.datetime | None | Unset = UNSET
     end_time: datetime.datetime | None | Unset = UNSET
-    executer: Executer | Unset = UNSET
+    executer: Executer | None | Unset = UNSET
     input_size_bytes: int | None | Unset = UNSET
     output_size_bytes: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.executer import Executer
+
         id = self.id
 
         status: str
@@ -90,9 +92,13 @@ class Task:
         else:
             end_time = self.end_time
 
-        executer: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.executer, Unset):
+        executer: dict[str, Any] | None | Unset
+        if isinstance(self.executer, Unset):
+            executer = UNSET
+        elif isinstance(self.executer, Executer):
             executer = self.executer.to_dict()
+        else:
+            executer = self.executer
 
         input_size_bytes: int | None | Unset
         if isinstance(self.input_size_bytes, Unset):
@@ -217,12 +223,22 @@ class Task:
 
         end_time = _parse_end_time(d.pop("end_time", UNSET))
 
-        _executer = d.pop("executer", UNSET)
-        executer: Executer | Unset
-        if isinstance(_executer, Unset):
-            executer = UNSET
-        else:
-            executer = Executer.from_dict(_executer)
+        def _parse_executer(data: object) -> Executer | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                executer_type_0 = Executer.from_dict(data)
+
+                return executer_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(Executer | None | Unset, data)
+
+        executer = _parse_executer(d.pop("executer", UNSET))
 
         def _parse_input_size_bytes(data: object) -> int | None | Unset:
             if data is None:
