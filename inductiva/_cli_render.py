@@ -3,42 +3,11 @@
 from __future__ import annotations
 
 import datetime
-from typing import Protocol
 
 from ._format import NOT_AVAILABLE, format_bytes, format_duration
+from ._task_info import TaskInfo
 
-__all__ = ["TaskDetails", "format_timestamp", "render_task_info"]
-
-
-class TaskDetails(Protocol):
-    """What ``inductiva tasks info`` shows of a task (``inductiva.task.TaskInfo`` fits)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def method_name(self) -> str: ...
-    @property
-    def simulator(self) -> str: ...
-    @property
-    def create_time(self) -> datetime.datetime: ...
-    @property
-    def input_submit_time(self) -> datetime.datetime | None: ...
-    @property
-    def start_time(self) -> datetime.datetime | None: ...
-    @property
-    def end_time(self) -> datetime.datetime | None: ...
-    @property
-    def execution_time(self) -> float | None: ...
-    @property
-    def vm_type(self) -> str | None: ...
-    @property
-    def host_type(self) -> str | None: ...
-    @property
-    def input_size(self) -> int | None: ...
-    @property
-    def output_size(self) -> int | None: ...
+__all__ = ["format_timestamp", "render_task_info"]
 
 
 def format_timestamp(moment: datetime.datetime | None) -> str:
@@ -53,7 +22,7 @@ def _size(size: int | None) -> str:
     return NOT_AVAILABLE if size is None else format_bytes(size)
 
 
-def render_task_info(info: TaskDetails) -> str:
+def render_task_info(info: TaskInfo) -> str:
     """A ``Label: value`` block with the task's status, times, machine and sizes."""
     machine = info.vm_type or NOT_AVAILABLE
     if info.host_type:

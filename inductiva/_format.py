@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+
+from ._task_info import TaskInfo
 
 __all__ = [
     "NOT_AVAILABLE",
     "TASK_TABLE_HEADERS",
-    "TaskRow",
     "format_bytes",
     "format_datetime",
     "format_duration",
@@ -61,28 +61,7 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours}h {minutes}m {secs}s"
 
 
-class TaskRow(Protocol):
-    """What the task table needs of a task's information."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def simulator(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def input_submit_time(self) -> datetime.datetime | None: ...
-    @property
-    def create_time(self) -> datetime.datetime: ...
-    @property
-    def start_time(self) -> datetime.datetime | None: ...
-    @property
-    def execution_time(self) -> float | None: ...
-    @property
-    def vm_type(self) -> str | None: ...
-
-
-def _cells(row: TaskRow) -> tuple[str, ...]:
+def _cells(row: TaskInfo) -> tuple[str, ...]:
     return (
         row.id,
         row.simulator,
@@ -103,6 +82,6 @@ def _render(rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def render_task_table(rows: Iterable[TaskRow]) -> str:
+def render_task_table(rows: Iterable[TaskInfo]) -> str:
     """The seed's task table: a header, then one right-aligned row per task."""
     return _render([TASK_TABLE_HEADERS, *(_cells(r) for r in rows)])
