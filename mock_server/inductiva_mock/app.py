@@ -132,8 +132,11 @@ class MockBackend:
         """The task of the path, if the caller's key owns it."""
         return self.store.get(request.path_params["task_id"], ctx.api_key)
 
-    def output_problem(self, task: TaskRow) -> Response | None:
-        """409 when the task's outputs cannot be served (yet or at all)."""
+    def output_archive(self, request: Request, ctx: Ctx) -> tuple[TaskRow, Path] | Response:
+        """The caller's task and its output zip, or the 404/409 saying why there is none."""
+        task = self.owned(request, ctx)
+        if task is None:
+            return not_found(request.path_params["task_id"])
         if task.status not in FINAL_STATUSES:
             return conflict(
                 f"Task {task.id} is {task.status}; its outputs are not ready yet.",
@@ -141,7 +144,7 @@ class MockBackend:
             )
         if not task.output_path or not Path(task.output_path).is_file():
             return conflict(f"Task {task.id} has no outputs.", "no_outputs")
-        return None
+        return task, Path(task.output_path)
 
 
 def build_routes(b: MockBackend) -> list[Route]:
@@ -251,24 +254,16 @@ def build_routes(b: MockBackend) -> list[Route]:
         return json_response({"id": task.id, "status": status}, 202)
 
     async def list_task_outputs(request: Request, ctx: Ctx) -> Response:
-        task = b.owned(request, ctx)
-        if task is None:
-            return not_found(request.path_params["task_id"])
-        problem = b.output_problem(task)
-        if problem is not None:
-            return problem
-        assert task.output_path is not None
-        return json_response(list_archive(Path(task.output_path)))
+        found = b.output_archive(request, ctx)
+        if isinstance(found, Response):
+            return found
+        return json_response(list_archive(found[1]))
 
     async def download_task_output(request: Request, ctx: Ctx) -> Response:
-        task = b.owned(request, ctx)
-        if task is None:
-            return not_found(request.path_params["task_id"])
-        problem = b.output_problem(task)
-        if problem is not None:
-            return problem
-        assert task.output_path is not None
-        path = Path(task.output_path)
+        found = b.output_archive(request, ctx)
+        if isinstance(found, Response):
+            return found
+        task, path = found
         size = path.stat().st_size
         etag = etag_of(path, task.id)
         range_header = request.headers.get("range")
