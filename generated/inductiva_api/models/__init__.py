@@ -1,31 +1,37 @@
 """Contains all the data models used in inputs/outputs"""
 
-from .error import Error
-from .error_detail import ErrorDetail
-from .executer import Executer
-from .output_list import OutputList
-from .output_member import OutputMember
+from .body_upload_task_input import BodyUploadTaskInput
+from .file_info import FileInfo
+from .g_cloud_executer import GCloudExecuter
+from .g_cloud_executer_host_type import GCloudExecuterHostType
+from .http_error import HTTPError
+from .http_validation_error import HTTPValidationError
+from .inductiva_executer import InductivaExecuter
+from .inductiva_executer_host_type import InductivaExecuterHostType
+from .output_archive_info import OutputArchiveInfo
 from .task import Task
-from .task_page import TaskPage
 from .task_request import TaskRequest
 from .task_request_params import TaskRequestParams
 from .task_status import TaskStatus
-from .task_status_info import TaskStatusInfo
-from .task_submitted import TaskSubmitted
+from .task_status_code import TaskStatusCode
+from .validation_error import ValidationError
 from .version import Version
 
 __all__ = (
-    "Error",
-    "ErrorDetail",
-    "Executer",
-    "OutputList",
-    "OutputMember",
+    "BodyUploadTaskInput",
+    "FileInfo",
+    "GCloudExecuter",
+    "GCloudExecuterHostType",
+    "HTTPError",
+    "HTTPValidationError",
+    "InductivaExecuter",
+    "InductivaExecuterHostType",
+    "OutputArchiveInfo",
     "Task",
-    "TaskPage",
     "TaskRequest",
     "TaskRequestParams",
     "TaskStatus",
-    "TaskStatusInfo",
-    "TaskSubmitted",
+    "TaskStatusCode",
+    "ValidationError",
     "Version",
 )

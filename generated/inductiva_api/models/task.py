@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.task_status import TaskStatus
+from ..models.task_status_code import TaskStatusCode
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.executer import Executer
+    from ..models.g_cloud_executer import GCloudExecuter
+    from ..models.inductiva_executer import InductivaExecuter
 
 
 T = TypeVar("T", bound="Task")
@@ -21,52 +22,49 @@ T = TypeVar("T", bound="Task")
 class Task:
     """
     Attributes:
-        id (str):  Example: 1691150776862178362.
-        status (str | TaskStatus): A TaskStatus, or a status this contract does not know yet.
+        task_id (str):  Example: 1691150776862178362.
+        status (str | TaskStatusCode): A TaskStatusCode, or a status this contract does not know yet (read
+            tolerantly: on the wire it is the same string).
         method_name (str):  Example: fvm.openfoam.run_simulation.
-        create_time (datetime.datetime):
-        resource_pool (None | str | Unset):
+        create_time (datetime.datetime | None | Unset):
         input_submit_time (datetime.datetime | None | Unset):
         start_time (datetime.datetime | None | Unset):
         end_time (datetime.datetime | None | Unset):
-        executer (Executer | None | Unset): Null (or absent) until the task starts.
-        input_size_bytes (int | None | Unset):
-        output_size_bytes (int | None | Unset):
+        executer (GCloudExecuter | InductivaExecuter | None | Unset): Where the task runs or ran; null (or absent) until
+            it starts.
     """
 
-    id: str
-    status: str | TaskStatus
+    task_id: str
+    status: str | TaskStatusCode
     method_name: str
-    create_time: datetime.datetime
-    resource_pool: None | str | Unset = UNSET
+    create_time: datetime.datetime | None | Unset = UNSET
     input_submit_time: datetime.datetime | None | Unset = UNSET
     start_time: datetime.datetime | None | Unset = UNSET
     end_time: datetime.datetime | None | Unset = UNSET
-    executer: Executer | None | Unset = UNSET
-    input_size_bytes: int | None | Unset = UNSET
-    output_size_bytes: int | None | Unset = UNSET
+    executer: GCloudExecuter | InductivaExecuter | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.executer import Executer
+        from ..models.g_cloud_executer import GCloudExecuter
+        from ..models.inductiva_executer import InductivaExecuter
 
-        id = self.id
+        task_id = self.task_id
 
         status: str
-        if isinstance(self.status, TaskStatus):
+        if isinstance(self.status, TaskStatusCode):
             status = self.status.value
         else:
             status = self.status
 
         method_name = self.method_name
 
-        create_time = self.create_time.isoformat()
-
-        resource_pool: None | str | Unset
-        if isinstance(self.resource_pool, Unset):
-            resource_pool = UNSET
+        create_time: None | str | Unset
+        if isinstance(self.create_time, Unset):
+            create_time = UNSET
+        elif isinstance(self.create_time, datetime.datetime):
+            create_time = self.create_time.isoformat()
         else:
-            resource_pool = self.resource_pool
+            create_time = self.create_time
 
         input_submit_time: None | str | Unset
         if isinstance(self.input_submit_time, Unset):
@@ -95,35 +93,24 @@ class Task:
         executer: dict[str, Any] | None | Unset
         if isinstance(self.executer, Unset):
             executer = UNSET
-        elif isinstance(self.executer, Executer):
+        elif isinstance(self.executer, GCloudExecuter) or isinstance(
+            self.executer, InductivaExecuter
+        ):
             executer = self.executer.to_dict()
         else:
             executer = self.executer
-
-        input_size_bytes: int | None | Unset
-        if isinstance(self.input_size_bytes, Unset):
-            input_size_bytes = UNSET
-        else:
-            input_size_bytes = self.input_size_bytes
-
-        output_size_bytes: int | None | Unset
-        if isinstance(self.output_size_bytes, Unset):
-            output_size_bytes = UNSET
-        else:
-            output_size_bytes = self.output_size_bytes
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "id": id,
+                "task_id": task_id,
                 "status": status,
                 "method_name": method_name,
-                "create_time": create_time,
             }
         )
-        if resource_pool is not UNSET:
-            field_dict["resource_pool"] = resource_pool
+        if create_time is not UNSET:
+            field_dict["create_time"] = create_time
         if input_submit_time is not UNSET:
             field_dict["input_submit_time"] = input_submit_time
         if start_time is not UNSET:
@@ -132,45 +119,48 @@ class Task:
             field_dict["end_time"] = end_time
         if executer is not UNSET:
             field_dict["executer"] = executer
-        if input_size_bytes is not UNSET:
-            field_dict["input_size_bytes"] = input_size_bytes
-        if output_size_bytes is not UNSET:
-            field_dict["output_size_bytes"] = output_size_bytes
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.executer import Executer
+        from ..models.g_cloud_executer import GCloudExecuter
+        from ..models.inductiva_executer import InductivaExecuter
 
         d = dict(src_dict)
-        id = d.pop("id")
+        task_id = d.pop("task_id")
 
-        def _parse_status(data: object) -> str | TaskStatus:
+        def _parse_status(data: object) -> str | TaskStatusCode:
             try:
                 if not isinstance(data, str):
                     raise TypeError()
-                componentsschemas_any_task_status_type_0 = TaskStatus(data)
+                componentsschemas_any_task_status_type_0 = TaskStatusCode(data)
 
                 return componentsschemas_any_task_status_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(str | TaskStatus, data)
+            return cast(str | TaskStatusCode, data)
 
         status = _parse_status(d.pop("status"))
 
         method_name = d.pop("method_name")
 
-        create_time = datetime.datetime.fromisoformat(d.pop("create_time"))
-
-        def _parse_resource_pool(data: object) -> None | str | Unset:
+        def _parse_create_time(data: object) -> datetime.datetime | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(None | str | Unset, data)
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                create_time_type_0 = datetime.datetime.fromisoformat(data)
 
-        resource_pool = _parse_resource_pool(d.pop("resource_pool", UNSET))
+                return create_time_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        create_time = _parse_create_time(d.pop("create_time", UNSET))
 
         def _parse_input_submit_time(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -223,7 +213,9 @@ class Task:
 
         end_time = _parse_end_time(d.pop("end_time", UNSET))
 
-        def _parse_executer(data: object) -> Executer | None | Unset:
+        def _parse_executer(
+            data: object,
+        ) -> GCloudExecuter | InductivaExecuter | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -231,45 +223,32 @@ class Task:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                executer_type_0 = Executer.from_dict(data)
+                executer_type_0 = GCloudExecuter.from_dict(data)
 
                 return executer_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(Executer | None | Unset, data)
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                executer_type_1 = InductivaExecuter.from_dict(data)
+
+                return executer_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(GCloudExecuter | InductivaExecuter | None | Unset, data)
 
         executer = _parse_executer(d.pop("executer", UNSET))
 
-        def _parse_input_size_bytes(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        input_size_bytes = _parse_input_size_bytes(d.pop("input_size_bytes", UNSET))
-
-        def _parse_output_size_bytes(data: object) -> int | None | Unset:
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            return cast(int | None | Unset, data)
-
-        output_size_bytes = _parse_output_size_bytes(d.pop("output_size_bytes", UNSET))
-
         task = cls(
-            id=id,
+            task_id=task_id,
             status=status,
             method_name=method_name,
             create_time=create_time,
-            resource_pool=resource_pool,
             input_submit_time=input_submit_time,
             start_time=start_time,
             end_time=end_time,
             executer=executer,
-            input_size_bytes=input_size_bytes,
-            output_size_bytes=output_size_bytes,
         )
 
         task.additional_properties = d

@@ -20,7 +20,8 @@ class TaskRequest:
     """
     Attributes:
         method (str): Dotted simulator method, e.g. `fvm.openfoam.run_simulation`.
-        params (TaskRequestParams): The method's parameters (JSON).
+        params (TaskRequestParams): The method's parameters (JSON); a directory parameter's value is its folder name in
+            the input zip.
         resource_pool (None | str | Unset): Id of a resource pool of the caller's, or null for the shared pool.
     """
 

@@ -11,7 +11,7 @@ T = TypeVar("T", bound="TaskRequestParams")
 
 @_attrs_define
 class TaskRequestParams:
-    """The method's parameters (JSON)."""
+    """The method's parameters (JSON); a directory parameter's value is its folder name in the input zip."""
 
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -15,10 +15,13 @@ class Version:
     Attributes:
         version (str): Server build version.
         api_version (str): Version of this API contract.
+        extensions (list[str]): The extensions this server honours, by name (`long-poll`,
+            `byte-ranges`, `idempotency-key`, `version`, `error-codes`).
     """
 
     version: str
     api_version: str
+    extensions: list[str]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -26,12 +29,15 @@ class Version:
 
         api_version = self.api_version
 
+        extensions = self.extensions
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "version": version,
                 "api_version": api_version,
+                "extensions": extensions,
             }
         )
 
@@ -44,9 +50,12 @@ class Version:
 
         api_version = d.pop("api_version")
 
+        extensions = cast(list[str], d.pop("extensions"))
+
         version = cls(
             version=version,
             api_version=api_version,
+            extensions=extensions,
         )
 
         version.additional_properties = d

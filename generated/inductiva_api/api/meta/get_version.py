@@ -5,7 +5,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.http_error import HTTPError
+from ...models.http_validation_error import HTTPValidationError
 from ...models.version import Version
 from ...types import Response
 
@@ -22,24 +23,34 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | Version | None:
+) -> HTTPError | HTTPValidationError | Version | None:
     if response.status_code == 200:
         response_200 = Version.from_dict(response.json())
 
         return response_200
 
+    if response.status_code == 401:
+        response_401 = HTTPError.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 422:
+        response_422 = HTTPValidationError.from_dict(response.json())
+
+        return response_422
+
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = HTTPError.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = HTTPError.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 503:
-        response_503 = Error.from_dict(response.json())
+        response_503 = HTTPError.from_dict(response.json())
 
         return response_503
 
@@ -51,7 +62,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | Version]:
+) -> Response[HTTPError | HTTPValidationError | Version]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -63,15 +74,17 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | Version]:
-    """API and server version
+) -> Response[HTTPError | HTTPValidationError | Version]:
+    """API and server version, and the extensions the server offers
+
+     Extension `version`: a server without it answers 404.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | Version]
+        Response[HTTPError | HTTPValidationError | Version]
     """
 
     kwargs = _get_kwargs()
@@ -86,15 +99,17 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-) -> Error | Version | None:
-    """API and server version
+) -> HTTPError | HTTPValidationError | Version | None:
+    """API and server version, and the extensions the server offers
+
+     Extension `version`: a server without it answers 404.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | Version
+        HTTPError | HTTPValidationError | Version
     """
 
     return sync_detailed(
@@ -105,15 +120,17 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | Version]:
-    """API and server version
+) -> Response[HTTPError | HTTPValidationError | Version]:
+    """API and server version, and the extensions the server offers
+
+     Extension `version`: a server without it answers 404.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | Version]
+        Response[HTTPError | HTTPValidationError | Version]
     """
 
     kwargs = _get_kwargs()
@@ -126,15 +143,17 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-) -> Error | Version | None:
-    """API and server version
+) -> HTTPError | HTTPValidationError | Version | None:
+    """API and server version, and the extensions the server offers
+
+     Extension `version`: a server without it answers 404.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | Version
+        HTTPError | HTTPValidationError | Version
     """
 
     return (

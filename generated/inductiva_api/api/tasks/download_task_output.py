@@ -7,13 +7,15 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.http_error import HTTPError
+from ...models.http_validation_error import HTTPValidationError
 from ...types import UNSET, File, Response, Unset
 
 
 def _get_kwargs(
     task_id: str,
     *,
+    filename: list[str] | Unset = UNSET,
     range_: str | Unset = UNSET,
     if_range: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -24,11 +26,22 @@ def _get_kwargs(
     if not isinstance(if_range, Unset):
         headers["If-Range"] = if_range
 
+    params: dict[str, Any] = {}
+
+    json_filename: list[str] | Unset = UNSET
+    if not isinstance(filename, Unset):
+        json_filename = filename
+
+    params["filename"] = json_filename
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/tasks/{task_id}/output".format(
             task_id=quote(str(task_id), safe=""),
         ),
+        "params": params,
     }
 
     _kwargs["headers"] = headers
@@ -37,10 +50,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | File | None:
+) -> Any | File | HTTPError | HTTPValidationError | None:
     if response.status_code == 200:
-        response_200 = File(payload=BytesIO(response.content))
-
+        response_200 = response.json()
         return response_200
 
     if response.status_code == 206:
@@ -49,42 +61,42 @@ def _parse_response(
         return response_206
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = HTTPError.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = HTTPError.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = Error.from_dict(response.json())
+        response_409 = HTTPError.from_dict(response.json())
 
         return response_409
 
     if response.status_code == 416:
-        response_416 = Error.from_dict(response.json())
+        response_416 = HTTPError.from_dict(response.json())
 
         return response_416
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = HTTPValidationError.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = HTTPError.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = HTTPError.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 503:
-        response_503 = Error.from_dict(response.json())
+        response_503 = HTTPError.from_dict(response.json())
 
         return response_503
 
@@ -96,7 +108,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | File]:
+) -> Response[Any | File | HTTPError | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -109,18 +121,26 @@ def sync_detailed(
     task_id: str,
     *,
     client: AuthenticatedClient | Client,
+    filename: list[str] | Unset = UNSET,
     range_: str | Unset = UNSET,
     if_range: str | Unset = UNSET,
-) -> Response[Error | File]:
-    """The output zip archive
+) -> Response[Any | File | HTTPError | HTTPValidationError]:
+    """Download Task Output
 
-     Supports a single byte range (`Range: bytes=a-b`, `bytes=a-`,
-    `bytes=-n`), answered 206 with `Content-Range`; an unsatisfiable range
-    is a 416. `If-Range` with the archive's ETag makes the range
-    conditional: when it does not match, the whole archive is sent (200).
+     The output zip. Without `filename`: the full archive (`output.json`
+    and the files under `artifacts/`). With `filename` (repeatable,
+    `?filename=a&filename=b`, names as `output/list` gives them): a subset
+    archive holding just those files at its root.
+
+    Extension `byte-ranges`: a single byte range (`Range: bytes=a-b`,
+    `bytes=a-`, `bytes=-n`) is answered 206 with `Content-Range`; an
+    unsatisfiable one 416. `If-Range` with the archive's `ETag` makes the
+    range conditional (the whole archive, 200, when it does not match). A
+    server without it answers 200 with the whole archive.
 
     Args:
         task_id (str):
+        filename (list[str] | Unset):
         range_ (str | Unset):
         if_range (str | Unset):
 
@@ -129,11 +149,12 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | File]
+        Response[Any | File | HTTPError | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
         task_id=task_id,
+        filename=filename,
         range_=range_,
         if_range=if_range,
     )
@@ -149,18 +170,26 @@ def sync(
     task_id: str,
     *,
     client: AuthenticatedClient | Client,
+    filename: list[str] | Unset = UNSET,
     range_: str | Unset = UNSET,
     if_range: str | Unset = UNSET,
-) -> Error | File | None:
-    """The output zip archive
+) -> Any | File | HTTPError | HTTPValidationError | None:
+    """Download Task Output
 
-     Supports a single byte range (`Range: bytes=a-b`, `bytes=a-`,
-    `bytes=-n`), answered 206 with `Content-Range`; an unsatisfiable range
-    is a 416. `If-Range` with the archive's ETag makes the range
-    conditional: when it does not match, the whole archive is sent (200).
+     The output zip. Without `filename`: the full archive (`output.json`
+    and the files under `artifacts/`). With `filename` (repeatable,
+    `?filename=a&filename=b`, names as `output/list` gives them): a subset
+    archive holding just those files at its root.
+
+    Extension `byte-ranges`: a single byte range (`Range: bytes=a-b`,
+    `bytes=a-`, `bytes=-n`) is answered 206 with `Content-Range`; an
+    unsatisfiable one 416. `If-Range` with the archive's `ETag` makes the
+    range conditional (the whole archive, 200, when it does not match). A
+    server without it answers 200 with the whole archive.
 
     Args:
         task_id (str):
+        filename (list[str] | Unset):
         range_ (str | Unset):
         if_range (str | Unset):
 
@@ -169,12 +198,13 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | File
+        Any | File | HTTPError | HTTPValidationError
     """
 
     return sync_detailed(
         task_id=task_id,
         client=client,
+        filename=filename,
         range_=range_,
         if_range=if_range,
     ).parsed
@@ -184,18 +214,26 @@ async def asyncio_detailed(
     task_id: str,
     *,
     client: AuthenticatedClient | Client,
+    filename: list[str] | Unset = UNSET,
     range_: str | Unset = UNSET,
     if_range: str | Unset = UNSET,
-) -> Response[Error | File]:
-    """The output zip archive
+) -> Response[Any | File | HTTPError | HTTPValidationError]:
+    """Download Task Output
 
-     Supports a single byte range (`Range: bytes=a-b`, `bytes=a-`,
-    `bytes=-n`), answered 206 with `Content-Range`; an unsatisfiable range
-    is a 416. `If-Range` with the archive's ETag makes the range
-    conditional: when it does not match, the whole archive is sent (200).
+     The output zip. Without `filename`: the full archive (`output.json`
+    and the files under `artifacts/`). With `filename` (repeatable,
+    `?filename=a&filename=b`, names as `output/list` gives them): a subset
+    archive holding just those files at its root.
+
+    Extension `byte-ranges`: a single byte range (`Range: bytes=a-b`,
+    `bytes=a-`, `bytes=-n`) is answered 206 with `Content-Range`; an
+    unsatisfiable one 416. `If-Range` with the archive's `ETag` makes the
+    range conditional (the whole archive, 200, when it does not match). A
+    server without it answers 200 with the whole archive.
 
     Args:
         task_id (str):
+        filename (list[str] | Unset):
         range_ (str | Unset):
         if_range (str | Unset):
 
@@ -204,11 +242,12 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | File]
+        Response[Any | File | HTTPError | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
         task_id=task_id,
+        filename=filename,
         range_=range_,
         if_range=if_range,
     )
@@ -222,18 +261,26 @@ async def asyncio(
     task_id: str,
     *,
     client: AuthenticatedClient | Client,
+    filename: list[str] | Unset = UNSET,
     range_: str | Unset = UNSET,
     if_range: str | Unset = UNSET,
-) -> Error | File | None:
-    """The output zip archive
+) -> Any | File | HTTPError | HTTPValidationError | None:
+    """Download Task Output
 
-     Supports a single byte range (`Range: bytes=a-b`, `bytes=a-`,
-    `bytes=-n`), answered 206 with `Content-Range`; an unsatisfiable range
-    is a 416. `If-Range` with the archive's ETag makes the range
-    conditional: when it does not match, the whole archive is sent (200).
+     The output zip. Without `filename`: the full archive (`output.json`
+    and the files under `artifacts/`). With `filename` (repeatable,
+    `?filename=a&filename=b`, names as `output/list` gives them): a subset
+    archive holding just those files at its root.
+
+    Extension `byte-ranges`: a single byte range (`Range: bytes=a-b`,
+    `bytes=a-`, `bytes=-n`) is answered 206 with `Content-Range`; an
+    unsatisfiable one 416. `If-Range` with the archive's `ETag` makes the
+    range conditional (the whole archive, 200, when it does not match). A
+    server without it answers 200 with the whole archive.
 
     Args:
         task_id (str):
+        filename (list[str] | Unset):
         range_ (str | Unset):
         if_range (str | Unset):
 
@@ -242,13 +289,14 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | File
+        Any | File | HTTPError | HTTPValidationError
     """
 
     return (
         await asyncio_detailed(
             task_id=task_id,
             client=client,
+            filename=filename,
             range_=range_,
             if_range=if_range,
         )

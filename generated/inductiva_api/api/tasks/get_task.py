@@ -6,7 +6,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.http_error import HTTPError
+from ...models.http_validation_error import HTTPValidationError
 from ...models.task import Task
 from ...types import Response
 
@@ -27,39 +28,39 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | Task | None:
+) -> HTTPError | HTTPValidationError | Task | None:
     if response.status_code == 200:
         response_200 = Task.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = HTTPError.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = HTTPError.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = HTTPValidationError.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = HTTPError.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = HTTPError.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 503:
-        response_503 = Error.from_dict(response.json())
+        response_503 = HTTPError.from_dict(response.json())
 
         return response_503
 
@@ -71,7 +72,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | Task]:
+) -> Response[HTTPError | HTTPValidationError | Task]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -84,8 +85,8 @@ def sync_detailed(
     task_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | Task]:
-    """One task
+) -> Response[HTTPError | HTTPValidationError | Task]:
+    """Get Task
 
     Args:
         task_id (str):
@@ -95,7 +96,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | Task]
+        Response[HTTPError | HTTPValidationError | Task]
     """
 
     kwargs = _get_kwargs(
@@ -113,8 +114,8 @@ def sync(
     task_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | Task | None:
-    """One task
+) -> HTTPError | HTTPValidationError | Task | None:
+    """Get Task
 
     Args:
         task_id (str):
@@ -124,7 +125,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | Task
+        HTTPError | HTTPValidationError | Task
     """
 
     return sync_detailed(
@@ -137,8 +138,8 @@ async def asyncio_detailed(
     task_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | Task]:
-    """One task
+) -> Response[HTTPError | HTTPValidationError | Task]:
+    """Get Task
 
     Args:
         task_id (str):
@@ -148,7 +149,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | Task]
+        Response[HTTPError | HTTPValidationError | Task]
     """
 
     kwargs = _get_kwargs(
@@ -164,8 +165,8 @@ async def asyncio(
     task_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | Task | None:
-    """One task
+) -> HTTPError | HTTPValidationError | Task | None:
+    """Get Task
 
     Args:
         task_id (str):
@@ -175,7 +176,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | Task
+        HTTPError | HTTPValidationError | Task
     """
 
     return (

@@ -6,9 +6,10 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.http_error import HTTPError
+from ...models.http_validation_error import HTTPValidationError
 from ...models.task_status import TaskStatus
-from ...models.task_status_info import TaskStatusInfo
+from ...models.task_status_code import TaskStatusCode
 from ...types import UNSET, Response, Unset
 
 
@@ -16,7 +17,7 @@ def _get_kwargs(
     task_id: str,
     *,
     wait_seconds: float | Unset = 0.0,
-    last_status: TaskStatus | Unset = UNSET,
+    last_status: TaskStatusCode | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -44,39 +45,39 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | TaskStatusInfo | None:
+) -> HTTPError | HTTPValidationError | TaskStatus | None:
     if response.status_code == 200:
-        response_200 = TaskStatusInfo.from_dict(response.json())
+        response_200 = TaskStatus.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = HTTPError.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = HTTPError.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = HTTPValidationError.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = HTTPError.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = HTTPError.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 503:
-        response_503 = Error.from_dict(response.json())
+        response_503 = HTTPError.from_dict(response.json())
 
         return response_503
 
@@ -88,7 +89,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | TaskStatusInfo]:
+) -> Response[HTTPError | HTTPValidationError | TaskStatus]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -102,20 +103,20 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     wait_seconds: float | Unset = 0.0,
-    last_status: TaskStatus | Unset = UNSET,
-) -> Response[Error | TaskStatusInfo]:
-    """A task's status, optionally long-polled
+    last_status: TaskStatusCode | Unset = UNSET,
+) -> Response[HTTPError | HTTPValidationError | TaskStatus]:
+    """Get Task Status
 
-     With `wait_seconds` > 0 the server holds the response until the
-    task's status differs from `last_status` (default: its status when
-    the request arrived) or the time is up, whichever comes first, so a
-    client can wait for a change without tight polling.
+     The task's status. Extension `long-poll`: with `wait_seconds` > 0 the
+    server holds the response until the task's status differs from
+    `last_status` (default: its status when the request arrived) or the
+    time is up. A server without it answers at once.
 
     Args:
         task_id (str):
         wait_seconds (float | Unset):  Default: 0.0.
-        last_status (TaskStatus | Unset): `pending-input`, `submitted`, `started` and `pending-
-            kill` are not
+        last_status (TaskStatusCode | Unset): `pending-input`, `submitted`, `started` and
+            `pending-kill` are not
             final; the others are. Clients must accept values added later.
 
     Raises:
@@ -123,7 +124,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | TaskStatusInfo]
+        Response[HTTPError | HTTPValidationError | TaskStatus]
     """
 
     kwargs = _get_kwargs(
@@ -144,20 +145,20 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     wait_seconds: float | Unset = 0.0,
-    last_status: TaskStatus | Unset = UNSET,
-) -> Error | TaskStatusInfo | None:
-    """A task's status, optionally long-polled
+    last_status: TaskStatusCode | Unset = UNSET,
+) -> HTTPError | HTTPValidationError | TaskStatus | None:
+    """Get Task Status
 
-     With `wait_seconds` > 0 the server holds the response until the
-    task's status differs from `last_status` (default: its status when
-    the request arrived) or the time is up, whichever comes first, so a
-    client can wait for a change without tight polling.
+     The task's status. Extension `long-poll`: with `wait_seconds` > 0 the
+    server holds the response until the task's status differs from
+    `last_status` (default: its status when the request arrived) or the
+    time is up. A server without it answers at once.
 
     Args:
         task_id (str):
         wait_seconds (float | Unset):  Default: 0.0.
-        last_status (TaskStatus | Unset): `pending-input`, `submitted`, `started` and `pending-
-            kill` are not
+        last_status (TaskStatusCode | Unset): `pending-input`, `submitted`, `started` and
+            `pending-kill` are not
             final; the others are. Clients must accept values added later.
 
     Raises:
@@ -165,7 +166,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | TaskStatusInfo
+        HTTPError | HTTPValidationError | TaskStatus
     """
 
     return sync_detailed(
@@ -181,20 +182,20 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     wait_seconds: float | Unset = 0.0,
-    last_status: TaskStatus | Unset = UNSET,
-) -> Response[Error | TaskStatusInfo]:
-    """A task's status, optionally long-polled
+    last_status: TaskStatusCode | Unset = UNSET,
+) -> Response[HTTPError | HTTPValidationError | TaskStatus]:
+    """Get Task Status
 
-     With `wait_seconds` > 0 the server holds the response until the
-    task's status differs from `last_status` (default: its status when
-    the request arrived) or the time is up, whichever comes first, so a
-    client can wait for a change without tight polling.
+     The task's status. Extension `long-poll`: with `wait_seconds` > 0 the
+    server holds the response until the task's status differs from
+    `last_status` (default: its status when the request arrived) or the
+    time is up. A server without it answers at once.
 
     Args:
         task_id (str):
         wait_seconds (float | Unset):  Default: 0.0.
-        last_status (TaskStatus | Unset): `pending-input`, `submitted`, `started` and `pending-
-            kill` are not
+        last_status (TaskStatusCode | Unset): `pending-input`, `submitted`, `started` and
+            `pending-kill` are not
             final; the others are. Clients must accept values added later.
 
     Raises:
@@ -202,7 +203,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | TaskStatusInfo]
+        Response[HTTPError | HTTPValidationError | TaskStatus]
     """
 
     kwargs = _get_kwargs(
@@ -221,20 +222,20 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     wait_seconds: float | Unset = 0.0,
-    last_status: TaskStatus | Unset = UNSET,
-) -> Error | TaskStatusInfo | None:
-    """A task's status, optionally long-polled
+    last_status: TaskStatusCode | Unset = UNSET,
+) -> HTTPError | HTTPValidationError | TaskStatus | None:
+    """Get Task Status
 
-     With `wait_seconds` > 0 the server holds the response until the
-    task's status differs from `last_status` (default: its status when
-    the request arrived) or the time is up, whichever comes first, so a
-    client can wait for a change without tight polling.
+     The task's status. Extension `long-poll`: with `wait_seconds` > 0 the
+    server holds the response until the task's status differs from
+    `last_status` (default: its status when the request arrived) or the
+    time is up. A server without it answers at once.
 
     Args:
         task_id (str):
         wait_seconds (float | Unset):  Default: 0.0.
-        last_status (TaskStatus | Unset): `pending-input`, `submitted`, `started` and `pending-
-            kill` are not
+        last_status (TaskStatusCode | Unset): `pending-input`, `submitted`, `started` and
+            `pending-kill` are not
             final; the others are. Clients must accept values added later.
 
     Raises:
@@ -242,7 +243,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | TaskStatusInfo
+        HTTPError | HTTPValidationError | TaskStatus
     """
 
     return (

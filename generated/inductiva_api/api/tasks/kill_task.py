@@ -6,8 +6,9 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
-from ...models.task_status_info import TaskStatusInfo
+from ...models.http_error import HTTPError
+from ...models.http_validation_error import HTTPValidationError
+from ...models.task_status import TaskStatus
 from ...types import Response
 
 
@@ -27,44 +28,39 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | TaskStatusInfo | None:
-    if response.status_code == 202:
-        response_202 = TaskStatusInfo.from_dict(response.json())
+) -> HTTPError | HTTPValidationError | TaskStatus | None:
+    if response.status_code == 200:
+        response_200 = TaskStatus.from_dict(response.json())
 
-        return response_202
+        return response_200
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = HTTPError.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = HTTPError.from_dict(response.json())
 
         return response_404
 
-    if response.status_code == 409:
-        response_409 = Error.from_dict(response.json())
-
-        return response_409
-
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = HTTPValidationError.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = HTTPError.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = HTTPError.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 503:
-        response_503 = Error.from_dict(response.json())
+        response_503 = HTTPError.from_dict(response.json())
 
         return response_503
 
@@ -76,7 +72,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | TaskStatusInfo]:
+) -> Response[HTTPError | HTTPValidationError | TaskStatus]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -89,13 +85,13 @@ def sync_detailed(
     task_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | TaskStatusInfo]:
-    """Ask for a task to be killed
+) -> Response[HTTPError | HTTPValidationError | TaskStatus]:
+    """Kill Task
 
-     Answers 202 with the task's new status (`pending-kill` while the
-    executer stops it, or `killed`). Killing a task already killed is
-    accepted again (idempotent); killing a task that finished otherwise
-    is a 409.
+     Asks for the task to be killed and answers with its status:
+    `pending-kill` while the executer stops it, `killed` once it is
+    stopped, and, for a task that had already finished, its final status
+    unchanged.
 
     Args:
         task_id (str):
@@ -105,7 +101,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | TaskStatusInfo]
+        Response[HTTPError | HTTPValidationError | TaskStatus]
     """
 
     kwargs = _get_kwargs(
@@ -123,13 +119,13 @@ def sync(
     task_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | TaskStatusInfo | None:
-    """Ask for a task to be killed
+) -> HTTPError | HTTPValidationError | TaskStatus | None:
+    """Kill Task
 
-     Answers 202 with the task's new status (`pending-kill` while the
-    executer stops it, or `killed`). Killing a task already killed is
-    accepted again (idempotent); killing a task that finished otherwise
-    is a 409.
+     Asks for the task to be killed and answers with its status:
+    `pending-kill` while the executer stops it, `killed` once it is
+    stopped, and, for a task that had already finished, its final status
+    unchanged.
 
     Args:
         task_id (str):
@@ -139,7 +135,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | TaskStatusInfo
+        HTTPError | HTTPValidationError | TaskStatus
     """
 
     return sync_detailed(
@@ -152,13 +148,13 @@ async def asyncio_detailed(
     task_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | TaskStatusInfo]:
-    """Ask for a task to be killed
+) -> Response[HTTPError | HTTPValidationError | TaskStatus]:
+    """Kill Task
 
-     Answers 202 with the task's new status (`pending-kill` while the
-    executer stops it, or `killed`). Killing a task already killed is
-    accepted again (idempotent); killing a task that finished otherwise
-    is a 409.
+     Asks for the task to be killed and answers with its status:
+    `pending-kill` while the executer stops it, `killed` once it is
+    stopped, and, for a task that had already finished, its final status
+    unchanged.
 
     Args:
         task_id (str):
@@ -168,7 +164,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | TaskStatusInfo]
+        Response[HTTPError | HTTPValidationError | TaskStatus]
     """
 
     kwargs = _get_kwargs(
@@ -184,13 +180,13 @@ async def asyncio(
     task_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | TaskStatusInfo | None:
-    """Ask for a task to be killed
+) -> HTTPError | HTTPValidationError | TaskStatus | None:
+    """Kill Task
 
-     Answers 202 with the task's new status (`pending-kill` while the
-    executer stops it, or `killed`). Killing a task already killed is
-    accepted again (idempotent); killing a task that finished otherwise
-    is a 409.
+     Asks for the task to be killed and answers with its status:
+    `pending-kill` while the executer stops it, `killed` once it is
+    stopped, and, for a task that had already finished, its final status
+    unchanged.
 
     Args:
         task_id (str):
@@ -200,7 +196,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | TaskStatusInfo
+        HTTPError | HTTPValidationError | TaskStatus
     """
 
     return (

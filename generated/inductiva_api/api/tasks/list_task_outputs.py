@@ -6,8 +6,9 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
-from ...models.output_list import OutputList
+from ...models.http_error import HTTPError
+from ...models.http_validation_error import HTTPValidationError
+from ...models.output_archive_info import OutputArchiveInfo
 from ...types import Response
 
 
@@ -27,44 +28,44 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | OutputList | None:
+) -> HTTPError | HTTPValidationError | OutputArchiveInfo | None:
     if response.status_code == 200:
-        response_200 = OutputList.from_dict(response.json())
+        response_200 = OutputArchiveInfo.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = HTTPError.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = HTTPError.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = Error.from_dict(response.json())
+        response_409 = HTTPError.from_dict(response.json())
 
         return response_409
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = HTTPValidationError.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = HTTPError.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = HTTPError.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 503:
-        response_503 = Error.from_dict(response.json())
+        response_503 = HTTPError.from_dict(response.json())
 
         return response_503
 
@@ -76,7 +77,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | OutputList]:
+) -> Response[HTTPError | HTTPValidationError | OutputArchiveInfo]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -89,8 +90,11 @@ def sync_detailed(
     task_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | OutputList]:
-    """Members of the output archive
+) -> Response[HTTPError | HTTPValidationError | OutputArchiveInfo]:
+    """Get Outputs List
+
+     Size of the full output archive and the task's files, named relative
+    to `artifacts/` (e.g. `stdout.txt`).
 
     Args:
         task_id (str):
@@ -100,7 +104,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | OutputList]
+        Response[HTTPError | HTTPValidationError | OutputArchiveInfo]
     """
 
     kwargs = _get_kwargs(
@@ -118,8 +122,11 @@ def sync(
     task_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | OutputList | None:
-    """Members of the output archive
+) -> HTTPError | HTTPValidationError | OutputArchiveInfo | None:
+    """Get Outputs List
+
+     Size of the full output archive and the task's files, named relative
+    to `artifacts/` (e.g. `stdout.txt`).
 
     Args:
         task_id (str):
@@ -129,7 +136,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | OutputList
+        HTTPError | HTTPValidationError | OutputArchiveInfo
     """
 
     return sync_detailed(
@@ -142,8 +149,11 @@ async def asyncio_detailed(
     task_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | OutputList]:
-    """Members of the output archive
+) -> Response[HTTPError | HTTPValidationError | OutputArchiveInfo]:
+    """Get Outputs List
+
+     Size of the full output archive and the task's files, named relative
+    to `artifacts/` (e.g. `stdout.txt`).
 
     Args:
         task_id (str):
@@ -153,7 +163,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | OutputList]
+        Response[HTTPError | HTTPValidationError | OutputArchiveInfo]
     """
 
     kwargs = _get_kwargs(
@@ -169,8 +179,11 @@ async def asyncio(
     task_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | OutputList | None:
-    """Members of the output archive
+) -> HTTPError | HTTPValidationError | OutputArchiveInfo | None:
+    """Get Outputs List
+
+     Size of the full output archive and the task's files, named relative
+    to `artifacts/` (e.g. `stdout.txt`).
 
     Args:
         task_id (str):
@@ -180,7 +193,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | OutputList
+        HTTPError | HTTPValidationError | OutputArchiveInfo
     """
 
     return (

@@ -5,17 +5,18 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
-from ...models.task_page import TaskPage
-from ...models.task_status import TaskStatus
+from ...models.http_error import HTTPError
+from ...models.http_validation_error import HTTPValidationError
+from ...models.task import Task
+from ...models.task_status_code import TaskStatusCode
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
-    page: int | Unset = 1,
-    per_page: int | Unset = 50,
-    status: TaskStatus | Unset = UNSET,
+    page: int | Unset = UNSET,
+    per_page: int | Unset = UNSET,
+    status: TaskStatusCode | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -43,34 +44,39 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | TaskPage | None:
+) -> HTTPError | HTTPValidationError | list[Task] | None:
     if response.status_code == 200:
-        response_200 = TaskPage.from_dict(response.json())
+        response_200 = []
+        _response_200 = response.json()
+        for response_200_item_data in _response_200:
+            response_200_item = Task.from_dict(response_200_item_data)
+
+            response_200.append(response_200_item)
 
         return response_200
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = HTTPError.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = HTTPValidationError.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = HTTPError.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = HTTPError.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 503:
-        response_503 = Error.from_dict(response.json())
+        response_503 = HTTPError.from_dict(response.json())
 
         return response_503
 
@@ -82,7 +88,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | TaskPage]:
+) -> Response[HTTPError | HTTPValidationError | list[Task]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -94,17 +100,20 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    page: int | Unset = 1,
-    per_page: int | Unset = 50,
-    status: TaskStatus | Unset = UNSET,
-) -> Response[Error | TaskPage]:
-    """The caller's tasks, newest first
+    page: int | Unset = UNSET,
+    per_page: int | Unset = UNSET,
+    status: TaskStatusCode | Unset = UNSET,
+) -> Response[HTTPError | HTTPValidationError | list[Task]]:
+    """Get User Tasks
+
+     One page of the caller's tasks, newest first, as a plain array. A page
+    shorter than `per_page` is the last one.
 
     Args:
-        page (int | Unset):  Default: 1.
-        per_page (int | Unset):  Default: 50.
-        status (TaskStatus | Unset): `pending-input`, `submitted`, `started` and `pending-kill`
-            are not
+        page (int | Unset):
+        per_page (int | Unset):
+        status (TaskStatusCode | Unset): `pending-input`, `submitted`, `started` and `pending-
+            kill` are not
             final; the others are. Clients must accept values added later.
 
     Raises:
@@ -112,7 +121,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | TaskPage]
+        Response[HTTPError | HTTPValidationError | list[Task]]
     """
 
     kwargs = _get_kwargs(
@@ -131,17 +140,20 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    page: int | Unset = 1,
-    per_page: int | Unset = 50,
-    status: TaskStatus | Unset = UNSET,
-) -> Error | TaskPage | None:
-    """The caller's tasks, newest first
+    page: int | Unset = UNSET,
+    per_page: int | Unset = UNSET,
+    status: TaskStatusCode | Unset = UNSET,
+) -> HTTPError | HTTPValidationError | list[Task] | None:
+    """Get User Tasks
+
+     One page of the caller's tasks, newest first, as a plain array. A page
+    shorter than `per_page` is the last one.
 
     Args:
-        page (int | Unset):  Default: 1.
-        per_page (int | Unset):  Default: 50.
-        status (TaskStatus | Unset): `pending-input`, `submitted`, `started` and `pending-kill`
-            are not
+        page (int | Unset):
+        per_page (int | Unset):
+        status (TaskStatusCode | Unset): `pending-input`, `submitted`, `started` and `pending-
+            kill` are not
             final; the others are. Clients must accept values added later.
 
     Raises:
@@ -149,7 +161,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | TaskPage
+        HTTPError | HTTPValidationError | list[Task]
     """
 
     return sync_detailed(
@@ -163,17 +175,20 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    page: int | Unset = 1,
-    per_page: int | Unset = 50,
-    status: TaskStatus | Unset = UNSET,
-) -> Response[Error | TaskPage]:
-    """The caller's tasks, newest first
+    page: int | Unset = UNSET,
+    per_page: int | Unset = UNSET,
+    status: TaskStatusCode | Unset = UNSET,
+) -> Response[HTTPError | HTTPValidationError | list[Task]]:
+    """Get User Tasks
+
+     One page of the caller's tasks, newest first, as a plain array. A page
+    shorter than `per_page` is the last one.
 
     Args:
-        page (int | Unset):  Default: 1.
-        per_page (int | Unset):  Default: 50.
-        status (TaskStatus | Unset): `pending-input`, `submitted`, `started` and `pending-kill`
-            are not
+        page (int | Unset):
+        per_page (int | Unset):
+        status (TaskStatusCode | Unset): `pending-input`, `submitted`, `started` and `pending-
+            kill` are not
             final; the others are. Clients must accept values added later.
 
     Raises:
@@ -181,7 +196,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | TaskPage]
+        Response[HTTPError | HTTPValidationError | list[Task]]
     """
 
     kwargs = _get_kwargs(
@@ -198,17 +213,20 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    page: int | Unset = 1,
-    per_page: int | Unset = 50,
-    status: TaskStatus | Unset = UNSET,
-) -> Error | TaskPage | None:
-    """The caller's tasks, newest first
+    page: int | Unset = UNSET,
+    per_page: int | Unset = UNSET,
+    status: TaskStatusCode | Unset = UNSET,
+) -> HTTPError | HTTPValidationError | list[Task] | None:
+    """Get User Tasks
+
+     One page of the caller's tasks, newest first, as a plain array. A page
+    shorter than `per_page` is the last one.
 
     Args:
-        page (int | Unset):  Default: 1.
-        per_page (int | Unset):  Default: 50.
-        status (TaskStatus | Unset): `pending-input`, `submitted`, `started` and `pending-kill`
-            are not
+        page (int | Unset):
+        per_page (int | Unset):
+        status (TaskStatusCode | Unset): `pending-input`, `submitted`, `started` and `pending-
+            kill` are not
             final; the others are. Clients must accept values added later.
 
     Raises:
@@ -216,7 +234,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | TaskPage
+        HTTPError | HTTPValidationError | list[Task]
     """
 
     return (

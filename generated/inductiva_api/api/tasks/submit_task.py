@@ -5,9 +5,10 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.http_error import HTTPError
+from ...models.http_validation_error import HTTPValidationError
 from ...models.task_request import TaskRequest
-from ...models.task_submitted import TaskSubmitted
+from ...models.task_status import TaskStatus
 from ...types import UNSET, Response, Unset
 
 
@@ -35,39 +36,39 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | TaskSubmitted | None:
+) -> HTTPError | HTTPValidationError | TaskStatus | None:
     if response.status_code == 202:
-        response_202 = TaskSubmitted.from_dict(response.json())
+        response_202 = TaskStatus.from_dict(response.json())
 
         return response_202
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = HTTPError.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = Error.from_dict(response.json())
+        response_403 = HTTPError.from_dict(response.json())
 
         return response_403
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = HTTPValidationError.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = HTTPError.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = HTTPError.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 503:
-        response_503 = Error.from_dict(response.json())
+        response_503 = HTTPError.from_dict(response.json())
 
         return response_503
 
@@ -79,7 +80,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | TaskSubmitted]:
+) -> Response[HTTPError | HTTPValidationError | TaskStatus]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -93,12 +94,10 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: TaskRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Error | TaskSubmitted]:
-    """Register a new task (status pending-input)
+) -> Response[HTTPError | HTTPValidationError | TaskStatus]:
+    """Submit Task
 
-     A request carrying an `Idempotency-Key` that was already used by the
-    same API key returns the task created by the first request, so a
-    submission can be retried safely.
+     Registers a task (status `pending-input`); upload its input next.
 
     Args:
         idempotency_key (str | Unset):
@@ -109,7 +108,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | TaskSubmitted]
+        Response[HTTPError | HTTPValidationError | TaskStatus]
     """
 
     kwargs = _get_kwargs(
@@ -129,12 +128,10 @@ def sync(
     client: AuthenticatedClient | Client,
     body: TaskRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Error | TaskSubmitted | None:
-    """Register a new task (status pending-input)
+) -> HTTPError | HTTPValidationError | TaskStatus | None:
+    """Submit Task
 
-     A request carrying an `Idempotency-Key` that was already used by the
-    same API key returns the task created by the first request, so a
-    submission can be retried safely.
+     Registers a task (status `pending-input`); upload its input next.
 
     Args:
         idempotency_key (str | Unset):
@@ -145,7 +142,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | TaskSubmitted
+        HTTPError | HTTPValidationError | TaskStatus
     """
 
     return sync_detailed(
@@ -160,12 +157,10 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: TaskRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Error | TaskSubmitted]:
-    """Register a new task (status pending-input)
+) -> Response[HTTPError | HTTPValidationError | TaskStatus]:
+    """Submit Task
 
-     A request carrying an `Idempotency-Key` that was already used by the
-    same API key returns the task created by the first request, so a
-    submission can be retried safely.
+     Registers a task (status `pending-input`); upload its input next.
 
     Args:
         idempotency_key (str | Unset):
@@ -176,7 +171,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | TaskSubmitted]
+        Response[HTTPError | HTTPValidationError | TaskStatus]
     """
 
     kwargs = _get_kwargs(
@@ -194,12 +189,10 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: TaskRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Error | TaskSubmitted | None:
-    """Register a new task (status pending-input)
+) -> HTTPError | HTTPValidationError | TaskStatus | None:
+    """Submit Task
 
-     A request carrying an `Idempotency-Key` that was already used by the
-    same API key returns the task created by the first request, so a
-    submission can be retried safely.
+     Registers a task (status `pending-input`); upload its input next.
 
     Args:
         idempotency_key (str | Unset):
@@ -210,7 +203,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | TaskSubmitted
+        HTTPError | HTTPValidationError | TaskStatus
     """
 
     return (

@@ -6,15 +6,17 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
-from ...models.task_submitted import TaskSubmitted
-from ...types import File, Response
+from ...models.body_upload_task_input import BodyUploadTaskInput
+from ...models.http_error import HTTPError
+from ...models.http_validation_error import HTTPValidationError
+from ...models.task_status import TaskStatus
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     task_id: str,
     *,
-    body: File,
+    body: BodyUploadTaskInput | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -25,8 +27,10 @@ def _get_kwargs(
         ),
     }
 
-    _kwargs["content"] = body.payload
-    headers["Content-Type"] = "application/octet-stream"
+    if not isinstance(body, Unset):
+        _kwargs["files"] = body.to_multipart()
+
+    headers["Content-Type"] = "multipart/form-data; boundary=+++"
 
     _kwargs["headers"] = headers
     return _kwargs
@@ -34,49 +38,49 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | TaskSubmitted | None:
+) -> HTTPError | HTTPValidationError | TaskStatus | None:
     if response.status_code == 200:
-        response_200 = TaskSubmitted.from_dict(response.json())
+        response_200 = TaskStatus.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = HTTPError.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = HTTPError.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = Error.from_dict(response.json())
+        response_409 = HTTPError.from_dict(response.json())
 
         return response_409
 
     if response.status_code == 413:
-        response_413 = Error.from_dict(response.json())
+        response_413 = HTTPError.from_dict(response.json())
 
         return response_413
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = HTTPValidationError.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = HTTPError.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = HTTPError.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 503:
-        response_503 = Error.from_dict(response.json())
+        response_503 = HTTPError.from_dict(response.json())
 
         return response_503
 
@@ -88,7 +92,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | TaskSubmitted]:
+) -> Response[HTTPError | HTTPValidationError | TaskStatus]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -101,23 +105,23 @@ def sync_detailed(
     task_id: str,
     *,
     client: AuthenticatedClient | Client,
-    body: File,
-) -> Response[Error | TaskSubmitted]:
-    """Upload the zipped input of a pending-input task
+    body: BodyUploadTaskInput | Unset = UNSET,
+) -> Response[HTTPError | HTTPValidationError | TaskStatus]:
+    """Upload Task Input
 
-     The body is the zip archive itself, streamed. The task moves to
-    `submitted`. Uploading to a task that is not `pending-input` is a 409.
+     The input zip, as the multipart part `file`. The task moves to
+    `submitted`.
 
     Args:
         task_id (str):
-        body (File):
+        body (BodyUploadTaskInput | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | TaskSubmitted]
+        Response[HTTPError | HTTPValidationError | TaskStatus]
     """
 
     kwargs = _get_kwargs(
@@ -136,23 +140,23 @@ def sync(
     task_id: str,
     *,
     client: AuthenticatedClient | Client,
-    body: File,
-) -> Error | TaskSubmitted | None:
-    """Upload the zipped input of a pending-input task
+    body: BodyUploadTaskInput | Unset = UNSET,
+) -> HTTPError | HTTPValidationError | TaskStatus | None:
+    """Upload Task Input
 
-     The body is the zip archive itself, streamed. The task moves to
-    `submitted`. Uploading to a task that is not `pending-input` is a 409.
+     The input zip, as the multipart part `file`. The task moves to
+    `submitted`.
 
     Args:
         task_id (str):
-        body (File):
+        body (BodyUploadTaskInput | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | TaskSubmitted
+        HTTPError | HTTPValidationError | TaskStatus
     """
 
     return sync_detailed(
@@ -166,23 +170,23 @@ async def asyncio_detailed(
     task_id: str,
     *,
     client: AuthenticatedClient | Client,
-    body: File,
-) -> Response[Error | TaskSubmitted]:
-    """Upload the zipped input of a pending-input task
+    body: BodyUploadTaskInput | Unset = UNSET,
+) -> Response[HTTPError | HTTPValidationError | TaskStatus]:
+    """Upload Task Input
 
-     The body is the zip archive itself, streamed. The task moves to
-    `submitted`. Uploading to a task that is not `pending-input` is a 409.
+     The input zip, as the multipart part `file`. The task moves to
+    `submitted`.
 
     Args:
         task_id (str):
-        body (File):
+        body (BodyUploadTaskInput | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | TaskSubmitted]
+        Response[HTTPError | HTTPValidationError | TaskStatus]
     """
 
     kwargs = _get_kwargs(
@@ -199,23 +203,23 @@ async def asyncio(
     task_id: str,
     *,
     client: AuthenticatedClient | Client,
-    body: File,
-) -> Error | TaskSubmitted | None:
-    """Upload the zipped input of a pending-input task
+    body: BodyUploadTaskInput | Unset = UNSET,
+) -> HTTPError | HTTPValidationError | TaskStatus | None:
+    """Upload Task Input
 
-     The body is the zip archive itself, streamed. The task moves to
-    `submitted`. Uploading to a task that is not `pending-input` is a 409.
+     The input zip, as the multipart part `file`. The task moves to
+    `submitted`.
 
     Args:
         task_id (str):
-        body (File):
+        body (BodyUploadTaskInput | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | TaskSubmitted
+        HTTPError | HTTPValidationError | TaskStatus
     """
 
     return (

@@ -6,11 +6,11 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="OutputMember")
+T = TypeVar("T", bound="FileInfo")
 
 
 @_attrs_define
-class OutputMember:
+class FileInfo:
     """
     Attributes:
         name (str):  Example: stdout.txt.
@@ -51,14 +51,14 @@ class OutputMember:
 
         compressed_size = d.pop("compressed_size")
 
-        output_member = cls(
+        file_info = cls(
             name=name,
             size=size,
             compressed_size=compressed_size,
         )
 
-        output_member.additional_properties = d
-        return output_member
+        file_info.additional_properties = d
+        return file_info
 
     @property
     def additional_keys(self) -> list[str]:

@@ -1,56 +1,62 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from io import BytesIO
 from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="ErrorDetail")
+from .. import types
+from ..types import File
+
+T = TypeVar("T", bound="BodyUploadTaskInput")
 
 
 @_attrs_define
-class ErrorDetail:
+class BodyUploadTaskInput:
     """
     Attributes:
-        loc (str): Where the problem is, e.g. `query.status`.
-        msg (str):
+        file (File):
     """
 
-    loc: str
-    msg: str
+    file: File
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        loc = self.loc
-
-        msg = self.msg
+        file = self.file.to_tuple()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "loc": loc,
-                "msg": msg,
+                "file": file,
             }
         )
 
         return field_dict
 
+    def to_multipart(self) -> types.RequestFiles:
+        files: types.RequestFiles = []
+
+        files.append(("file", self.file.to_tuple()))
+
+        for prop_name, prop in self.additional_properties.items():
+            files.append((prop_name, (None, str(prop).encode(), "text/plain")))
+
+        return files
+
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        loc = d.pop("loc")
+        file = File(payload=BytesIO(d.pop("file")))
 
-        msg = d.pop("msg")
-
-        error_detail = cls(
-            loc=loc,
-            msg=msg,
+        body_upload_task_input = cls(
+            file=file,
         )
 
-        error_detail.additional_properties = d
-        return error_detail
+        body_upload_task_input.additional_properties = d
+        return body_upload_task_input
 
     @property
     def additional_keys(self) -> list[str]:

@@ -9,32 +9,23 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.error_detail import ErrorDetail
+    from ..models.validation_error import ValidationError
 
 
-T = TypeVar("T", bound="Error")
+T = TypeVar("T", bound="HTTPValidationError")
 
 
 @_attrs_define
-class Error:
-    """The body of every error response.
-
+class HTTPValidationError:
+    """
     Attributes:
-        code (str): Machine-readable error code, e.g. `not_found`. Example: not_found.
-        message (str): What went wrong, for a human. Example: Task 1691150776862178362 not found..
-        detail (list[ErrorDetail] | Unset): Per-field problems, for validation errors.
+        detail (list[ValidationError] | Unset):
     """
 
-    code: str
-    message: str
-    detail: list[ErrorDetail] | Unset = UNSET
+    detail: list[ValidationError] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        code = self.code
-
-        message = self.message
-
         detail: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.detail, Unset):
             detail = []
@@ -44,12 +35,7 @@ class Error:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "code": code,
-                "message": message,
-            }
-        )
+        field_dict.update({})
         if detail is not UNSET:
             field_dict["detail"] = detail
 
@@ -57,30 +43,24 @@ class Error:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.error_detail import ErrorDetail
+        from ..models.validation_error import ValidationError
 
         d = dict(src_dict)
-        code = d.pop("code")
-
-        message = d.pop("message")
-
         _detail = d.pop("detail", UNSET)
-        detail: list[ErrorDetail] | Unset = UNSET
+        detail: list[ValidationError] | Unset = UNSET
         if _detail is not UNSET:
             detail = []
             for detail_item_data in _detail:
-                detail_item = ErrorDetail.from_dict(detail_item_data)
+                detail_item = ValidationError.from_dict(detail_item_data)
 
                 detail.append(detail_item)
 
-        error = cls(
-            code=code,
-            message=message,
+        http_validation_error = cls(
             detail=detail,
         )
 
-        error.additional_properties = d
-        return error
+        http_validation_error.additional_properties = d
+        return http_validation_error
 
     @property
     def additional_keys(self) -> list[str]:

@@ -1,44 +1,33 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-if TYPE_CHECKING:
-    from ..models.output_member import OutputMember
-
-
-T = TypeVar("T", bound="OutputList")
+T = TypeVar("T", bound="HTTPError")
 
 
 @_attrs_define
-class OutputList:
-    """
+class HTTPError:
+    """The body of FastAPI's HTTPException (every error but 422).
+
     Attributes:
-        size (int): Size in bytes of the whole archive.
-        contents (list[OutputMember]):
+        detail (str): What went wrong, for a human. Example: Task 1691150776862178362 not found..
     """
 
-    size: int
-    contents: list[OutputMember]
+    detail: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        size = self.size
-
-        contents = []
-        for contents_item_data in self.contents:
-            contents_item = contents_item_data.to_dict()
-            contents.append(contents_item)
+        detail = self.detail
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "size": size,
-                "contents": contents,
+                "detail": detail,
             }
         )
 
@@ -46,25 +35,15 @@ class OutputList:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.output_member import OutputMember
-
         d = dict(src_dict)
-        size = d.pop("size")
+        detail = d.pop("detail")
 
-        contents = []
-        _contents = d.pop("contents")
-        for contents_item_data in _contents:
-            contents_item = OutputMember.from_dict(contents_item_data)
-
-            contents.append(contents_item)
-
-        output_list = cls(
-            size=size,
-            contents=contents,
+        http_error = cls(
+            detail=detail,
         )
 
-        output_list.additional_properties = d
-        return output_list
+        http_error.additional_properties = d
+        return http_error
 
     @property
     def additional_keys(self) -> list[str]:

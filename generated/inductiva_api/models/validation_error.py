@@ -6,38 +6,41 @@ from typing import Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.task_status import TaskStatus
-
-T = TypeVar("T", bound="TaskSubmitted")
+T = TypeVar("T", bound="ValidationError")
 
 
 @_attrs_define
-class TaskSubmitted:
+class ValidationError:
     """
     Attributes:
-        id (str):
-        status (str | TaskStatus): A TaskStatus, or a status this contract does not know yet.
+        loc (list[int | str]):
+        msg (str):
+        type_ (str):
     """
 
-    id: str
-    status: str | TaskStatus
+    loc: list[int | str]
+    msg: str
+    type_: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        id = self.id
+        loc = []
+        for loc_item_data in self.loc:
+            loc_item: int | str
+            loc_item = loc_item_data
+            loc.append(loc_item)
 
-        status: str
-        if isinstance(self.status, TaskStatus):
-            status = self.status.value
-        else:
-            status = self.status
+        msg = self.msg
+
+        type_ = self.type_
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "id": id,
-                "status": status,
+                "loc": loc,
+                "msg": msg,
+                "type": type_,
             }
         )
 
@@ -46,28 +49,29 @@ class TaskSubmitted:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        id = d.pop("id")
+        loc = []
+        _loc = d.pop("loc")
+        for loc_item_data in _loc:
 
-        def _parse_status(data: object) -> str | TaskStatus:
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                componentsschemas_any_task_status_type_0 = TaskStatus(data)
+            def _parse_loc_item(data: object) -> int | str:
+                return cast(int | str, data)
 
-                return componentsschemas_any_task_status_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(str | TaskStatus, data)
+            loc_item = _parse_loc_item(loc_item_data)
 
-        status = _parse_status(d.pop("status"))
+            loc.append(loc_item)
 
-        task_submitted = cls(
-            id=id,
-            status=status,
+        msg = d.pop("msg")
+
+        type_ = d.pop("type")
+
+        validation_error = cls(
+            loc=loc,
+            msg=msg,
+            type_=type_,
         )
 
-        task_submitted.additional_properties = d
-        return task_submitted
+        validation_error.additional_properties = d
+        return validation_error
 
     @property
     def additional_keys(self) -> list[str]:

@@ -7,48 +7,38 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
-    from ..models.task import Task
+    from ..models.file_info import FileInfo
 
 
-T = TypeVar("T", bound="TaskPage")
+T = TypeVar("T", bound="OutputArchiveInfo")
 
 
 @_attrs_define
-class TaskPage:
+class OutputArchiveInfo:
     """
     Attributes:
-        tasks (list[Task]):
-        total (int): Number of tasks matching the filter, over all pages.
-        page (int):
-        per_page (int):
+        size (int): Size in bytes of the full archive.
+        contents (list[FileInfo]):
     """
 
-    tasks: list[Task]
-    total: int
-    page: int
-    per_page: int
+    size: int
+    contents: list[FileInfo]
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        tasks = []
-        for tasks_item_data in self.tasks:
-            tasks_item = tasks_item_data.to_dict()
-            tasks.append(tasks_item)
+        size = self.size
 
-        total = self.total
-
-        page = self.page
-
-        per_page = self.per_page
+        contents = []
+        for contents_item_data in self.contents:
+            contents_item = contents_item_data.to_dict()
+            contents.append(contents_item)
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "tasks": tasks,
-                "total": total,
-                "page": page,
-                "per_page": per_page,
+                "size": size,
+                "contents": contents,
             }
         )
 
@@ -56,31 +46,25 @@ class TaskPage:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.task import Task
+        from ..models.file_info import FileInfo
 
         d = dict(src_dict)
-        tasks = []
-        _tasks = d.pop("tasks")
-        for tasks_item_data in _tasks:
-            tasks_item = Task.from_dict(tasks_item_data)
+        size = d.pop("size")
 
-            tasks.append(tasks_item)
+        contents = []
+        _contents = d.pop("contents")
+        for contents_item_data in _contents:
+            contents_item = FileInfo.from_dict(contents_item_data)
 
-        total = d.pop("total")
+            contents.append(contents_item)
 
-        page = d.pop("page")
-
-        per_page = d.pop("per_page")
-
-        task_page = cls(
-            tasks=tasks,
-            total=total,
-            page=page,
-            per_page=per_page,
+        output_archive_info = cls(
+            size=size,
+            contents=contents,
         )
 
-        task_page.additional_properties = d
-        return task_page
+        output_archive_info.additional_properties = d
+        return output_archive_info
 
     @property
     def additional_keys(self) -> list[str]:

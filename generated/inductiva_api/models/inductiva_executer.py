@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.inductiva_executer_host_type import InductivaExecuterHostType
+
+T = TypeVar("T", bound="InductivaExecuter")
+
+
+@_attrs_define
+class InductivaExecuter:
+    """
+    Attributes:
+        uuid (str):
+        cpu_count_logical (int):
+        cpu_count_physical (int):
+        memory (int):
+        host_type (InductivaExecuterHostType):
+    """
+
+    uuid: str
+    cpu_count_logical: int
+    cpu_count_physical: int
+    memory: int
+    host_type: InductivaExecuterHostType
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        uuid = self.uuid
+
+        cpu_count_logical = self.cpu_count_logical
+
+        cpu_count_physical = self.cpu_count_physical
+
+        memory = self.memory
+
+        host_type = self.host_type.value
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "uuid": uuid,
+                "cpu_count_logical": cpu_count_logical,
+                "cpu_count_physical": cpu_count_physical,
+                "memory": memory,
+                "host_type": host_type,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        uuid = d.pop("uuid")
+
+        cpu_count_logical = d.pop("cpu_count_logical")
+
+        cpu_count_physical = d.pop("cpu_count_physical")
+
+        memory = d.pop("memory")
+
+        host_type = InductivaExecuterHostType(d.pop("host_type"))
+
+        inductiva_executer = cls(
+            uuid=uuid,
+            cpu_count_logical=cpu_count_logical,
+            cpu_count_physical=cpu_count_physical,
+            memory=memory,
+            host_type=host_type,
+        )
+
+        inductiva_executer.additional_properties = d
+        return inductiva_executer
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
