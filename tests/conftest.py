@@ -18,14 +18,16 @@ PRISM = REPO / "node_modules" / ".bin" / "prism"
 TEST_KEYS = ("test-key", "other-key")
 
 
-@pytest.fixture(scope="session")
-def mock_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockServer]:
-    """A mock server for the whole session (keys test-key/other-key, admin on)."""
+def _session_server(
+    tmp_path_factory: pytest.TempPathFactory, name: str, *, legacy: bool
+) -> Iterator[MockServer]:
     server = MockServer(
-        data_dir=tmp_path_factory.mktemp("mock-data"),
+        data_dir=tmp_path_factory.mktemp(name),
         api_keys=TEST_KEYS,
         admin=True,
         extra_args=["--kill-grace-seconds", "1"],
+        legacy=legacy,
+        strict_responses=True,
     )
     server.start()
     try:
@@ -34,6 +36,30 @@ def mock_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockServer
         assert not errors, f"the mock answered responses violating openapi.yaml: {errors}"
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def mock_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockServer]:
+    """The default-mode mock (every extension on) for the whole session.
+
+    Keys test-key/other-key, admin on, responses validated strictly (unknown
+    properties rejected).
+    """
+    yield from _session_server(tmp_path_factory, "mock-data", legacy=False)
+
+
+@pytest.fixture(scope="session")
+def legacy_mock_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockServer]:
+    """The legacy-mode mock (every extension off: the real API only), same keys and admin."""
+    yield from _session_server(tmp_path_factory, "mock-legacy-data", legacy=True)
+
+
+@pytest.fixture(params=["default", "legacy"])
+def any_mock_server(request: pytest.FixtureRequest) -> MockServer:
+    """The default-mode and the legacy-mode session mock, one test run each."""
+    name = "mock_server" if request.param == "default" else "legacy_mock_server"
+    server: MockServer = request.getfixturevalue(name)
+    return server
 
 
 @pytest.fixture

@@ -12,10 +12,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .archive import ARTIFACTS, OUTPUT_JSON, OUTPUT_JSON_BODY
 from .db import iso_from_ns
 from .errors import error_response, json_response
 from .faults import Faults, Stats
-from .supervisor import FINAL_STATUSES
+from .supervisor import FINAL_STATUSES, gcloud_executer
 
 __all__ = ["admin_routes", "seed_archive"]
 
@@ -30,28 +31,29 @@ async def _read_json(request: Request) -> dict[str, Any] | Response:
     try:
         data = json.loads(raw or b"{}")
     except ValueError:
-        return error_response(422, "validation_error", "The body is not valid JSON.")
+        return error_response(422, "The body is not valid JSON.")
     if not isinstance(data, dict):
-        return error_response(422, "validation_error", "The body must be a JSON object.")
+        return error_response(422, "The body must be a JSON object.")
     return data
 
 
 def seed_archive(data_dir: Path) -> Path:
     """A small shared output archive for seeded finished tasks."""
-    path = data_dir / "outputs" / "_seed.zip"
+    path = data_dir / "outputs" / "_seed-artifacts.zip"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr("stdout.txt", "seeded task (inductiva mock)\n")
-            zf.writestr("stderr.txt", "")
+            zf.writestr(OUTPUT_JSON, OUTPUT_JSON_BODY)
+            zf.writestr(ARTIFACTS + "stdout.txt", "seeded task (inductiva mock)\n")
+            zf.writestr(ARTIFACTS + "stderr.txt", "")
         tmp.replace(path)
     return path
 
 
 def admin_routes(b: MockBackend) -> list[Route]:
     """Routes for faults, stats and seeding."""
-    statuses = set(b.validator.raw["components"]["schemas"]["TaskStatus"]["enum"])
+    statuses = set(b.validator.raw["components"]["schemas"]["TaskStatusCode"]["enum"])
 
     async def faults(request: Request) -> Response:
         if request.method == "GET":
@@ -65,7 +67,7 @@ def admin_routes(b: MockBackend) -> list[Route]:
         try:
             b.faults.faults = Faults.from_dict(data)
         except (ValueError, TypeError) as exc:
-            return error_response(422, "validation_error", str(exc))
+            return error_response(422, str(exc))
         return json_response(b.faults.faults.to_dict())
 
     async def stats(request: Request) -> Response:
@@ -89,7 +91,6 @@ def admin_routes(b: MockBackend) -> list[Route]:
         if not 0 <= count <= MAX_SEED or status not in statuses:
             return error_response(
                 422,
-                "validation_error",
                 f"count must be 0..{MAX_SEED} (got {data.get('count')!r}) and status one of "
                 f"{sorted(statuses)} (got {status!r}).",
             )
@@ -97,14 +98,6 @@ def admin_routes(b: MockBackend) -> list[Route]:
         archive = seed_archive(b.cfg.data_dir) if status in ("success", "failed") else None
         size = archive.stat().st_size if archive else None
         now = time.time_ns()
-        executer = json.dumps(
-            {
-                "host_type": "mock",
-                "vm_type": b.cfg.vm_type,
-                "vm_name": "mock-seed",
-                "n_vcpus": b.cfg.n_vcpus,
-            }
-        )
         rows = []
         for i in range(count):
             created = now - (count - i) * 1_000_000_000
@@ -124,7 +117,9 @@ def admin_routes(b: MockBackend) -> list[Route]:
                     else iso_from_ns(created),
                     "start_time": iso_from_ns(created + 10**8) if started else None,
                     "end_time": iso_from_ns(created + 9 * 10**8) if final else None,
-                    "executer": executer if started else None,
+                    "executer": json.dumps(gcloud_executer(b.cfg, "mock-seed"))
+                    if started
+                    else None,
                     "input_size_bytes": None if status == "pending-input" else 1024,
                     "output_size_bytes": size,
                     "output_path": str(archive) if archive else None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
 import logging
 import os
@@ -22,7 +24,7 @@ from starlette.routing import Route
 
 from . import __version__
 from .admin import admin_routes
-from .archive import etag_of, is_valid_zip, list_archive
+from .archive import MissingFiles, build_subset_archive, etag_of, is_valid_zip, list_archive
 from .config import Config
 from .db import TaskRow, TaskStore, utc_now
 from .download import RangeNotSatisfiable, archive_response, parse_range
@@ -30,12 +32,16 @@ from .errors import conflict, error_response, invalid, json_response, not_found,
 from .events import StatusHub
 from .faults import FaultMiddleware, FaultState
 from .spec import ErrorItem, SpecRequest, SpecResponse, SpecValidator
-from .supervisor import FINAL_STATUSES, KillConflict, Supervisor
+from .supervisor import FINAL_STATUSES, Supervisor
+from .upload import MultipartError, TooLarge, boundary_of, save_file_part
 
-__all__ = ["Ctx", "MockBackend", "build_routes", "create_app"]
+__all__ = ["EXTENSIONS", "Ctx", "MockBackend", "build_routes", "create_app"]
 
 log = logging.getLogger("inductiva_mock")
 Handler = Callable[[Request, "Ctx"], Awaitable[Response]]
+# Every extension of openapi.yaml, all on in default mode and all off in legacy mode.
+EXTENSIONS = ("long-poll", "byte-ranges", "idempotency-key", "version", "error-codes")
+FILE_MISSING = ErrorItem(("body", "file"), "field required", "value_error.missing")
 
 
 @dataclass
@@ -55,9 +61,12 @@ class MockBackend:
         self.store = TaskStore(cfg.data_dir / "mock.sqlite3")
         self.hub = StatusHub()
         self.supervisor = Supervisor(cfg, self.store, self.hub)
-        self.validator = SpecValidator(cfg.spec_path)
+        self.validator = SpecValidator(
+            cfg.spec_path, strict=cfg.strict_responses, legacy=cfg.legacy
+        )
         self.faults = FaultState(cfg.faults)
         self.api_version = str(self.validator.raw["info"]["version"])
+        self.legacy = cfg.legacy
 
     # -- the validation wrapper -------------------------------------------
     def operation(self, handler: Handler, *, auth: bool = True, json_body: bool = False) -> Any:
@@ -88,21 +97,21 @@ class MockBackend:
         if body is not None:
             try:
                 json.loads(body)
-            except ValueError:
-                return invalid([ErrorItem("body", "The body is not valid JSON.")])
+            except ValueError as exc:
+                return invalid([ErrorItem(("body", 0), str(exc), "value_error.jsondecode")])
         try:
             problems = self.validator.request_errors(spec_req, check_body=body is not None)
         except (PathNotFound, OperationNotFound):
-            return error_response(404, "not_found", f"No operation {request.url.path}.")
+            return error_response(404, "Not Found")
         except Exception as exc:  # openapi-core choking on odd input is still a bad request
-            return invalid([ErrorItem("request", f"Could not validate the request: {exc}")])
+            return invalid([ErrorItem(("request",), f"Could not validate the request: {exc}")])
         if problems:
             return invalid(problems)
         try:
             return await handler(request, Ctx(api_key=key, body=body))
         except Exception:
             log.exception("handler %s failed", handler.__name__)
-            return error_response(500, "internal_error", "The mock server hit a bug.")
+            return error_response(500, "The mock server hit a bug.")
 
     def _check_response(self, spec_req: SpecRequest, response: Response) -> Response:
         if not self.cfg.validate_responses or response.status_code >= 500:
@@ -123,8 +132,8 @@ class MockBackend:
         self.faults.stats.response_validation_errors.append(message)
         return error_response(
             500,
-            "response_validation_failed",
-            f"The mock produced a response that violates openapi.yaml: {message}",
+            f"response_validation_failed: the mock produced a response that violates "
+            f"openapi.yaml: {message}",
         )
 
     # -- helpers -----------------------------------------------------------
@@ -138,64 +147,72 @@ class MockBackend:
         if task is None:
             return not_found(request.path_params["task_id"])
         if task.status not in FINAL_STATUSES:
-            return conflict(
-                f"Task {task.id} is {task.status}; its outputs are not ready yet.",
-                "outputs_not_ready",
-            )
+            return conflict(f"Task {task.id} is {task.status}; its outputs are not ready yet.")
         if not task.output_path or not Path(task.output_path).is_file():
-            return conflict(f"Task {task.id} has no outputs.", "no_outputs")
+            return conflict(f"Task {task.id} has no outputs.")
         return task, Path(task.output_path)
 
 
 def build_routes(b: MockBackend) -> list[Route]:
-    """The routes of every operation of openapi.yaml."""
+    """The routes of every operation of openapi.yaml (legacy mode: without `/version`)."""
 
     async def get_version(request: Request, ctx: Ctx) -> Response:
         return json_response(
-            {"version": f"inductiva-mock {__version__}", "api_version": b.api_version}
+            {
+                "version": f"inductiva-mock {__version__}",
+                "api_version": b.api_version,
+                "extensions": list(EXTENSIONS),
+            }
         )
 
     async def submit_task(request: Request, ctx: Ctx) -> Response:
         payload = json.loads(ctx.body or b"{}")
-        idem = request.headers.get("idempotency-key")
+        idem = None if b.legacy else request.headers.get("idempotency-key")
         if idem:
             existing = b.store.idempotent_task(ctx.api_key, idem)
             task = b.store.get(existing) if existing else None
             if task is not None:
-                return json_response({"id": task.id, "status": task.status}, 202)
+                return json_response(task.status_api(), 202)
         task = b.store.create(
             ctx.api_key, payload["method"], payload["params"], payload.get("resource_pool")
         )
         if idem:
             b.store.remember_idempotency(ctx.api_key, idem, task.id)
-        return json_response({"id": task.id, "status": task.status}, 202)
+        return json_response(task.status_api(), 202)
 
     async def upload_task_input(request: Request, ctx: Ctx) -> Response:
+        boundary = boundary_of(request.headers.get("content-type"))
+        if boundary is None:  # FastAPI finds no form, so no `file` field
+            return invalid([FILE_MISSING])
         task = b.owned(request, ctx)
         if task is None:
             return not_found(request.path_params["task_id"])
         if task.status != "pending-input":
             return conflict(f"Task {task.id} is {task.status}, not pending-input.")
         limit = b.cfg.max_upload_bytes
-        too_large = error_response(
-            413, "payload_too_large", f"The input archive exceeds {limit} bytes."
-        )
+        too_large = error_response(413, f"The input archive exceeds {limit} bytes.")
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
+        if declared.isdigit() and int(declared) > limit + 64 * 1024:
             return too_large
         tdir = b.supervisor.task_dir(task.id)
         tdir.mkdir(parents=True, exist_ok=True)
         tmp = tdir / f"input.{uuid.uuid4().hex}.part"
-        total = 0
         try:
-            with tmp.open("wb") as fh:
-                async for chunk in request.stream():
-                    total += len(chunk)
-                    if total > limit:
-                        return too_large
-                    fh.write(chunk)
+            try:
+                part = await save_file_part(request.stream(), boundary, tmp, limit + 64 * 1024)
+            except TooLarge:
+                return too_large
+            except MultipartError as exc:
+                return invalid([ErrorItem(("body",), f"Invalid multipart body: {exc}")])
+            b.faults.stats.bytes_received_input += part.body_bytes
+            if not part.found:
+                return invalid([FILE_MISSING])
+            if part.size > limit:
+                return too_large
             if not is_valid_zip(tmp):
-                return invalid([ErrorItem("body", "The body is not a valid zip archive.")])
+                return invalid(
+                    [ErrorItem(("body", "file"), "The file is not a valid zip archive.")]
+                )
             current = b.store.get(task.id)
             if current is None or current.status != "pending-input":
                 status = current.status if current else "gone"
@@ -204,23 +221,16 @@ def build_routes(b: MockBackend) -> list[Route]:
         finally:
             tmp.unlink(missing_ok=True)
         b.supervisor.set_status(
-            task.id, "submitted", input_submit_time=utc_now(), input_size_bytes=total
+            task.id, "submitted", input_submit_time=utc_now(), input_size_bytes=part.size
         )
         b.supervisor.enqueue(task.id)
         return json_response({"id": task.id, "status": "submitted"})
 
     async def list_tasks(request: Request, ctx: Ctx) -> Response:
         q = request.query_params
-        page, per_page = int(q.get("page", 1)), int(q.get("per_page", 50))
-        tasks, total = b.store.list_page(ctx.api_key, page, per_page, q.get("status"))
-        return json_response(
-            {
-                "tasks": [t.to_api() for t in tasks],
-                "total": total,
-                "page": page,
-                "per_page": per_page,
-            }
-        )
+        page, per_page = int(q.get("page") or 1), int(q.get("per_page") or 10)
+        tasks = b.store.list_page(ctx.api_key, page, per_page, q.get("status"))
+        return json_response([t.to_api() for t in tasks])
 
     async def get_task(request: Request, ctx: Ctx) -> Response:
         task = b.owned(request, ctx)
@@ -232,6 +242,8 @@ def build_routes(b: MockBackend) -> list[Route]:
         task = b.owned(request, ctx)
         if task is None:
             return not_found(request.path_params["task_id"])
+        if b.legacy:  # no long-poll: answered at once
+            return json_response(task.status_api())
         wait = float(request.query_params.get("wait_seconds", 0) or 0)
         target = request.query_params.get("last_status") or task.status
         deadline = time.monotonic() + wait
@@ -241,17 +253,13 @@ def build_routes(b: MockBackend) -> list[Route]:
             if refreshed is None:
                 break
             task = refreshed
-        return json_response({"id": task.id, "status": task.status})
+        return json_response(task.status_api())
 
     async def kill_task(request: Request, ctx: Ctx) -> Response:
         task = b.owned(request, ctx)
         if task is None:
             return not_found(request.path_params["task_id"])
-        try:
-            status = b.supervisor.kill(task.id)
-        except KillConflict as exc:
-            return conflict(f"Task {task.id} already finished ({exc}); it cannot be killed.")
-        return json_response({"id": task.id, "status": status}, 202)
+        return json_response({"id": task.id, "status": b.supervisor.kill(task.id)})
 
     async def list_task_outputs(request: Request, ctx: Ctx) -> Response:
         found = b.output_archive(request, ctx)
@@ -264,6 +272,20 @@ def build_routes(b: MockBackend) -> list[Route]:
         if isinstance(found, Response):
             return found
         task, path = found
+        names = request.query_params.getlist("filename")
+        download_name = f"{task.id}.zip"
+        if names:
+            key = hashlib.sha256("\0".join(dict.fromkeys(names)).encode()).hexdigest()[:24]
+            dest = path.with_name(f"{task.id}.subset-{key}.zip")
+            try:
+                path = await asyncio.to_thread(build_subset_archive, path, names, dest)
+            except MissingFiles as exc:
+                return error_response(
+                    404, f"Task {task.id} has no output files named: {', '.join(exc.names)}."
+                )
+            download_name = f"{task.id}-subset.zip"
+        if b.legacy:  # no byte-ranges: Range/If-Range ignored, no ETag
+            return archive_response(path, None, None, b.faults.stats, _drop(b), download_name)
         size = path.stat().st_size
         etag = etag_of(path, task.id)
         range_header = request.headers.get("range")
@@ -275,22 +297,16 @@ def build_routes(b: MockBackend) -> list[Route]:
         except RangeNotSatisfiable:
             return error_response(
                 416,
-                "range_not_satisfiable",
                 f"Range {range_header!r} lies outside the archive of {size} bytes.",
                 headers={"Content-Range": f"bytes */{size}"},
             )
         length = size if byte_range is None else byte_range.length
-        faults = b.faults.faults
-        drop_after = None
-        if faults.drop_download_times > 0 and faults.drop_download_after_bytes < length:
-            drop_after = faults.take_download_drop()
         return archive_response(
-            path, etag, byte_range, b.faults.stats, drop_after, f"{task.id}.zip"
+            path, etag, byte_range, b.faults.stats, _drop(b, length), download_name
         )
 
     op = b.operation
-    return [
-        Route("/version", op(get_version, auth=False), methods=["GET"]),
+    routes = [
         Route("/tasks/submit", op(submit_task, json_body=True), methods=["POST"]),
         Route("/tasks", op(list_tasks), methods=["GET"]),
         Route("/tasks/{task_id}/input", op(upload_task_input), methods=["POST"]),
@@ -300,12 +316,24 @@ def build_routes(b: MockBackend) -> list[Route]:
         Route("/tasks/{task_id}/output", op(download_task_output), methods=["GET"]),
         Route("/tasks/{task_id}", op(get_task), methods=["GET"]),
     ]
+    if not b.legacy:
+        routes.insert(0, Route("/version", op(get_version), methods=["GET"]))
+    return routes
+
+
+def _drop(b: MockBackend, length: int | None = None) -> int | None:
+    """Bytes after which to cut this download (fault injection), None for no cut."""
+    faults = b.faults.faults
+    if faults.drop_download_times > 0 and (
+        length is None or faults.drop_download_after_bytes < length
+    ):
+        return faults.take_download_drop()
+    return None
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-    return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+    return error_response(exc.status_code, str(exc.detail), headers=exc.headers)
 
 
 def create_app(cfg: Config) -> Any:
@@ -328,4 +356,5 @@ def create_app(cfg: Config) -> Any:
         routes=routes, lifespan=lifespan, exception_handlers={HTTPException: _http_error}
     )
     app.state.backend = backend
-    return FaultMiddleware(app, backend.faults)
+    templates = sorted(backend.validator.raw["paths"], key=lambda t: (t.count("{"), t))
+    return FaultMiddleware(app, backend.faults, templates)

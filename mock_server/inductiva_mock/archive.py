@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 import zipfile
 import zlib
 from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "ARTIFACTS",
+    "OUTPUT_JSON",
+    "OUTPUT_JSON_BODY",
+    "MissingFiles",
     "build_output_archive",
+    "build_subset_archive",
     "etag_of",
     "is_valid_zip",
     "list_archive",
@@ -20,6 +26,17 @@ __all__ = [
 
 SAMPLE_BYTES = 64 * 1024
 CHUNK = 1024 * 1024
+ARTIFACTS = "artifacts/"
+OUTPUT_JSON = "output.json"
+OUTPUT_JSON_BODY = b"[]\n"
+
+
+class MissingFiles(Exception):
+    """Some requested file names are not among the task's outputs."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(", ".join(names))
+        self.names = names
 
 
 def looks_compressible(path: Path) -> bool:
@@ -36,7 +53,9 @@ def build_output_archive(
 ) -> tuple[int, bool]:
     """Zip stdout/stderr and every file under *output_dir* into *dest* atomically.
 
-    Compressible members are deflated, others stored. The zip is written under a
+    The layout is the real API's: `output.json` (a JSON list) at the root and
+    the task's files under `artifacts/`. Compressible members are deflated,
+    others stored. The zip is written under a
     temporary name and renamed into place when complete. Returns (size, whether
     the task produced anything at all).
     """
@@ -60,9 +79,10 @@ def build_output_archive(
     tmp = dest.with_name(dest.name + ".tmp")
     try:
         with zipfile.ZipFile(tmp, "w", allowZip64=True) as zf:
+            zf.writestr(OUTPUT_JSON, OUTPUT_JSON_BODY, compress_type=zipfile.ZIP_DEFLATED)
             for path, name in members:
                 method = zipfile.ZIP_DEFLATED if looks_compressible(path) else zipfile.ZIP_STORED
-                zf.write(path, name, compress_type=method, compresslevel=1)
+                zf.write(path, ARTIFACTS + name, compress_type=method, compresslevel=1)
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)  # only left when writing failed part-way
@@ -70,14 +90,53 @@ def build_output_archive(
 
 
 def list_archive(path: Path) -> dict[str, Any]:
-    """The `OutputList` model for an archive, from its central directory."""
+    """The `OutputArchiveInfo` of a full archive: its size and the files under `artifacts/`,
+    named relative to it."""
     with zipfile.ZipFile(path) as zf:
         contents = [
-            {"name": info.filename, "size": info.file_size, "compressed_size": info.compress_size}
+            {
+                "name": info.filename[len(ARTIFACTS) :],
+                "size": info.file_size,
+                "compressed_size": info.compress_size,
+            }
             for info in zf.infolist()
-            if not info.is_dir()
+            if not info.is_dir() and info.filename.startswith(ARTIFACTS)
         ]
     return {"size": path.stat().st_size, "contents": contents}
+
+
+def build_subset_archive(full: Path, names: list[str], dest: Path) -> Path:
+    """A zip of just *names* (relative to `artifacts/`) at its root, cached at *dest*.
+
+    Raises MissingFiles naming the files the task does not have.
+    """
+    wanted = list(dict.fromkeys(names))
+    with zipfile.ZipFile(full) as src:
+        have = {i.filename: i for i in src.infolist() if not i.is_dir()}
+        missing = [n for n in wanted if ARTIFACTS + n not in have]
+        if missing:
+            raise MissingFiles(missing)
+        if dest.is_file():
+            return dest
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f"{dest.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            with zipfile.ZipFile(tmp, "w", allowZip64=True) as out:
+                for name in wanted:
+                    info = have[ARTIFACTS + name]
+                    target = zipfile.ZipInfo(name, date_time=info.date_time)
+                    target.compress_type = info.compress_type
+                    target.external_attr = info.external_attr
+                    with (
+                        src.open(info) as reader,
+                        out.open(target, "w", force_zip64=info.file_size > 2**31) as writer,
+                    ):
+                        while block := reader.read(CHUNK):
+                            writer.write(block)
+            os.replace(tmp, dest)
+        finally:
+            tmp.unlink(missing_ok=True)
+    return dest
 
 
 def etag_of(path: Path, task_id: str) -> str:

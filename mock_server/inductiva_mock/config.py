@@ -36,6 +36,8 @@ class Config:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD
     kill_grace_seconds: float = 2.0
     validate_responses: bool = True
+    strict_responses: bool = False
+    legacy: bool = False
     spec_path: Path | None = None
     log_level: str = "warning"
 
@@ -101,6 +103,17 @@ def _parser() -> argparse.ArgumentParser:
         "--no-validate-responses",
         action="store_true",
         help="Skip response validation against openapi.yaml (faster, for benchmarks)",
+    )
+    p.add_argument(
+        "--strict-responses",
+        action="store_true",
+        help="Validate responses with unknown properties rejected (for test runs)",
+    )
+    p.add_argument(
+        "--legacy",
+        action="store_true",
+        help="Turn every extension off, as a server speaking only the real API "
+        "(env INDUCTIVA_MOCK_LEGACY=1)",
     )
     p.add_argument("--spec", type=Path, default=None, help="OpenAPI file (default: openapi.yaml)")
     p.add_argument(
@@ -170,6 +183,8 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         max_upload_bytes=ns.max_upload_bytes,
         kill_grace_seconds=ns.kill_grace_seconds,
         validate_responses=not ns.no_validate_responses,
+        strict_responses=ns.strict_responses,
+        legacy=ns.legacy or env.get("INDUCTIVA_MOCK_LEGACY", "") in ("1", "true", "yes"),
         spec_path=ns.spec,
         log_level=ns.log_level,
     )

@@ -88,20 +88,20 @@ class TaskRow:
 
     def to_api(self) -> dict[str, Any]:
         """The `Task` model of openapi.yaml (`executer` is null until the task starts)."""
-        task: dict[str, Any] = {
-            "id": self.id,
+        return {
+            "task_id": self.id,
             "status": self.status,
             "method_name": self.method,
-            "resource_pool": self.resource_pool,
             "create_time": self.create_time,
             "input_submit_time": self.input_submit_time,
             "start_time": self.start_time,
             "end_time": self.end_time,
             "executer": self.executer,
-            "input_size_bytes": self.input_size_bytes,
-            "output_size_bytes": self.output_size_bytes,
         }
-        return task
+
+    def status_api(self) -> dict[str, Any]:
+        """The `TaskStatus` model: {id, status}."""
+        return {"id": self.id, "status": self.status}
 
 
 class TaskStore:
@@ -170,20 +170,22 @@ class TaskStore:
 
     def list_page(
         self, api_key: str, page: int, per_page: int, status: str | None
-    ) -> tuple[list[TaskRow], int]:
-        """One page of *api_key*'s tasks, newest first, and the total matching."""
+    ) -> list[TaskRow]:
+        """One page of *api_key*'s tasks, newest first (empty for page or per_page < 1)."""
+        if page < 1 or per_page < 1:
+            return []
         where = "api_key = ?"
         args: list[Any] = [api_key]
         if status is not None:
             where += " AND status = ?"
             args.append(status)
-        total = self.conn.execute(f"SELECT COUNT(*) FROM tasks WHERE {where}", args).fetchone()[0]
+        per_page = min(per_page, MAX_OFFSET)
         offset = min((page - 1) * per_page, MAX_OFFSET)
         rows = self.conn.execute(
             f"SELECT * FROM tasks WHERE {where} ORDER BY create_ns DESC, id DESC LIMIT ? OFFSET ?",
             (*args, per_page, offset),
         ).fetchall()
-        return [TaskRow.from_row(r) for r in rows], int(total)
+        return [TaskRow.from_row(r) for r in rows]
 
     def with_status(self, statuses: Iterable[str]) -> list[TaskRow]:
         """All tasks currently in one of *statuses*, oldest input first."""

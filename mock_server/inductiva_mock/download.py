@@ -84,15 +84,18 @@ async def _stream(
 
 def archive_response(
     path: Path,
-    etag: str,
+    etag: str | None,
     byte_range: ByteRange | None,
     stats: Stats,
     drop_after: int | None,
     filename: str,
 ) -> StreamingResponse:
-    """A 200 (whole archive) or 206 (one range) streamed in 1 MiB chunks."""
+    """A 200 (whole archive) or 206 (one range) streamed in 1 MiB chunks.
+
+    *etag* None: no byte-ranges extension (no ETag, no Accept-Ranges).
+    """
     size = path.stat().st_size
-    headers = {"ETag": etag, "Accept-Ranges": "bytes"}
+    headers = {} if etag is None else {"ETag": etag, "Accept-Ranges": "bytes"}
     headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     if byte_range is None:
         start, length, status = 0, size, 200
@@ -104,5 +107,5 @@ def archive_response(
         _stream(path, start, length, stats, drop_after),
         status_code=status,
         headers=headers,
-        media_type="application/zip",
+        media_type="application/octet-stream",
     )

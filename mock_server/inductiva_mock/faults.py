@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,7 +103,9 @@ class Stats:
 
     requests: int = 0
     requests_by_path: Counter[str] = field(default_factory=Counter)
+    requests_by_route: Counter[str] = field(default_factory=Counter)
     bytes_sent_output: int = 0
+    bytes_received_input: int = 0
     response_validation_errors: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -110,7 +113,9 @@ class Stats:
         return {
             "requests": self.requests,
             "requests_by_path": dict(self.requests_by_path),
+            "requests_by_route": dict(self.requests_by_route),
             "bytes_sent_output": self.bytes_sent_output,
+            "bytes_received_input": self.bytes_received_input,
             "response_validation_errors": list(self.response_validation_errors),
         }
 
@@ -126,9 +131,17 @@ class FaultState:
 class FaultMiddleware:
     """Counts requests and injects error bursts and delays before the app sees them."""
 
-    def __init__(self, app: ASGIApp, state: FaultState) -> None:
+    def __init__(self, app: ASGIApp, state: FaultState, routes: Sequence[str] = ()) -> None:
         self.app = app
         self.state = state
+        self._routes = [(_template_regex(t), t) for t in routes]
+
+    def route_of(self, method: str, path: str) -> str:
+        """The operation label, e.g. `GET /tasks/{task_id}/status` (the path when unknown)."""
+        for regex, template in self._routes:
+            if regex.fullmatch(path):
+                return f"{method} {template}"
+        return f"{method} {path}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI connection scope."""
@@ -143,6 +156,7 @@ class FaultMiddleware:
         stats = self.state.stats
         stats.requests += 1
         stats.requests_by_path[path] += 1
+        stats.requests_by_route[self.route_of(str(scope.get("method", "GET")), path)] += 1
         f = self.state.faults
         if f.matches(path):
             if f.delay_seconds > 0:
@@ -154,9 +168,13 @@ class FaultMiddleware:
         await self.app(scope, receive, send)
 
 
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}]+\})", template)
+    return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts))
+
+
 async def _send_fault(send: Send, status: int, retry_after: int) -> None:
-    code = "rate_limited" if status == 429 else "service_unavailable"
-    body = json_bytes({"code": code, "message": f"Injected fault: retry after {retry_after} s."})
+    body = json_bytes({"detail": f"Injected fault: retry after {retry_after} s."})
     await send(
         {
             "type": "http.response.start",

@@ -43,6 +43,8 @@ class MockServer:
         extra_args: Sequence[str] = (),
         host: str = "127.0.0.1",
         startup_timeout: float = 20.0,
+        legacy: bool = False,
+        strict_responses: bool = False,
     ) -> None:
         self._own_dir = data_dir is None
         self.data_dir = (
@@ -55,6 +57,8 @@ class MockServer:
         self.faults = faults
         self.extra_args = list(extra_args)
         self.startup_timeout = startup_timeout
+        self.legacy = legacy
+        self.strict_responses = strict_responses
         self.log_path = self.data_dir / "server.log"
         self._proc: subprocess.Popen[bytes] | None = None
 
@@ -83,10 +87,14 @@ class MockServer:
             cmd.append("--admin")
         if self.faults:
             cmd += ["--faults", json.dumps(self.faults)]
+        if self.legacy:
+            cmd.append("--legacy")
+        if self.strict_responses:
+            cmd.append("--strict-responses")
         return cmd + self.extra_args
 
     def start(self) -> MockServer:
-        """Start the server and wait until GET /version answers."""
+        """Start the server and wait until it answers HTTP (any status: /version may be 404)."""
         if self._proc is not None:
             return self
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,10 +35,16 @@ __all__ = [
     "SpecResponse",
     "SpecValidator",
     "json_bytes",
+    "legacy_spec",
     "load_spec_dict",
+    "strict_spec",
 ]
 
 DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
+EXTENSION = "x-inductiva-extension"
+# Kept in legacy mode: a real FastAPI server answers these error codes too.
+KEPT_EXTENSIONS = frozenset({"error-codes"})
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
 
 
 def load_spec_dict(path: Path | None = None) -> dict[str, Any]:
@@ -47,12 +54,70 @@ def load_spec_dict(path: Path | None = None) -> dict[str, Any]:
     return data
 
 
+Loc = tuple[str | int, ...]
+
+
 @dataclass
 class ErrorItem:
-    """One problem of a request, rendered as an `ErrorDetail`."""
+    """One problem of a request, rendered as a FastAPI `ValidationError` {loc, msg, type}."""
 
-    loc: str
+    loc: Loc
     msg: str
+    type: str = "value_error"
+
+
+def strict_spec(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of *data* where every object schema declaring `properties` but no
+    `additionalProperties` gets `additionalProperties: false` (unknown fields rejected)."""
+    out = copy.deepcopy(data)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("properties"), dict) and "additionalProperties" not in node:
+                node["additionalProperties"] = False
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(out)
+    return out
+
+
+def legacy_spec(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of *data* without our extensions: the real API only.
+
+    Paths, parameters, responses and headers flagged `x-inductiva-extension`
+    are removed (the `error-codes` responses stay: a real server answers them too).
+    """
+    out = copy.deepcopy(data)
+    components = out.get("components", {}).get("responses", {})
+
+    def dropped(node: Any) -> bool:
+        if isinstance(node, dict) and "$ref" in node:
+            ref = str(node["$ref"])
+            if ref.startswith("#/components/responses/"):
+                node = components.get(ref.rsplit("/", 1)[-1], {})
+        return isinstance(node, dict) and node.get(EXTENSION, None) not in (None, *KEPT_EXTENSIONS)
+
+    paths = out.get("paths", {})
+    for path in [p for p, item in paths.items() if dropped(item)]:
+        del paths[path]
+    for item in paths.values():
+        for method, op in item.items():
+            if method not in HTTP_METHODS or not isinstance(op, dict):
+                continue
+            op["parameters"] = [p for p in op.get("parameters", []) if not dropped(p)]
+            responses = op.get("responses", {})
+            for code in [c for c, r in responses.items() if dropped(r)]:
+                del responses[code]
+            for response in responses.values():
+                headers = response.get("headers") if isinstance(response, dict) else None
+                if isinstance(headers, dict):
+                    for name in [n for n, h in headers.items() if dropped(h)]:
+                        del headers[name]
+    return out
 
 
 @dataclass
@@ -98,17 +163,23 @@ class ResponseValidationFailed(Exception):
 class SpecValidator:
     """Request/response validation for the operations of openapi.yaml."""
 
-    def __init__(self, spec_path: Path | None = None) -> None:
+    def __init__(
+        self, spec_path: Path | None = None, *, strict: bool = False, legacy: bool = False
+    ) -> None:
         data = load_spec_dict(spec_path)
         # Match paths whatever host/port the server listens on.
         data["servers"] = [{"url": "/"}]
         self.raw = data
+        if legacy:
+            data = legacy_spec(data)
         self.openapi = OpenAPI.from_dict(data)
         schema: SchemaPath = self.openapi.spec
         self._params = V30RequestParametersValidator(schema)
         self._body = V30RequestBodyValidator(schema)
-        self._response = V30ResponseValidator(schema)
-        self._response_headers = V30ResponseHeadersValidator(schema)
+        # Strict mode applies to responses only: requests may carry fields we ignore.
+        response_schema = OpenAPI.from_dict(strict_spec(data)).spec if strict else schema
+        self._response = V30ResponseValidator(response_schema)
+        self._response_headers = V30ResponseHeadersValidator(response_schema)
 
     def request_errors(self, request: SpecRequest, *, check_body: bool) -> list[ErrorItem]:
         """All problems of *request* (parameters always; the body when *check_body*)."""
@@ -142,15 +213,42 @@ def _describe(err: BaseException) -> str:
     return ": ".join(parts)
 
 
-def _schema_messages(err: BaseException) -> Iterable[tuple[list[Any], str]]:
+def _schema_errors(err: BaseException) -> list[Any]:
     cause: BaseException | None = err
     while cause is not None:
         schema_errors = getattr(cause, "schema_errors", None)
         if schema_errors:
-            for se in schema_errors:
-                yield list(se.absolute_path), se.message
-            return
+            return list(schema_errors)
         cause = cause.__cause__
+    return []
+
+
+def _error_type(se: Any) -> str:
+    """A pydantic-v1-like error type for a jsonschema error (what FastAPI answered then)."""
+    kind = str(getattr(se, "validator", ""))
+    if kind == "type":
+        return f"type_error.{se.validator_value}"
+    return {
+        "enum": "type_error.enum",
+        "required": "value_error.missing",
+        "maximum": "value_error.number.not_le",
+        "minimum": "value_error.number.not_ge",
+        "maxLength": "value_error.any_str.max_length",
+        "minLength": "value_error.any_str.min_length",
+    }.get(kind, "value_error")
+
+
+def _schema_items(prefix: Loc, err: BaseException) -> list[ErrorItem]:
+    items: list[ErrorItem] = []
+    for se in _schema_errors(err):
+        loc: Loc = (*prefix, *se.absolute_path)
+        if se.validator == "required" and isinstance(se.instance, dict):
+            for name in se.validator_value:
+                if name not in se.instance:
+                    items.append(ErrorItem((*loc, name), "field required", "value_error.missing"))
+            continue
+        items.append(ErrorItem(loc, se.message, _error_type(se)))
+    return items
 
 
 def _param_items(err: BaseException) -> list[ErrorItem]:
@@ -160,26 +258,26 @@ def _param_items(err: BaseException) -> list[ErrorItem]:
             out.extend(_param_items(sub))
         return out
     if isinstance(err, ParameterValidationError):
-        loc = f"{err.location}.{err.name}"
-        msgs = [m for _, m in _schema_messages(err)]
-        if not msgs:
-            msgs = [str(err.__cause__ or err)]
-        return [ErrorItem(loc, m) for m in msgs]
-    return [ErrorItem("request", _describe(err))]
+        prefix: Loc = (err.location, err.name)
+        items = _schema_items(prefix, err)
+        if items:
+            return items
+        cause = err.__cause__ or err
+        if "missing" in type(cause).__name__.lower():
+            return [ErrorItem(prefix, "field required", "value_error.missing")]
+        return [ErrorItem(prefix, str(cause), "type_error")]
+    return [ErrorItem(("request",), _describe(err))]
 
 
 def _body_items(err: BaseException) -> list[ErrorItem]:
     if isinstance(err, RequestBodyValidationError):
-        found = list(_schema_messages(err))
-        if found:
-            return [
-                ErrorItem(".".join(["body", *(str(p) for p in path)]), msg) for path, msg in found
-            ]
+        items = _schema_items(("body",), err)
+        if items:
+            return items
         cause = err.__cause__
         if cause is not None and "deserialize" in str(cause).lower():
-            return [ErrorItem("body", "The body is not valid JSON.")]
-        return [ErrorItem("body", _describe(err))]
-    return [ErrorItem("body", _describe(err))]
+            return [ErrorItem(("body",), "The body is not valid JSON.", "value_error.jsondecode")]
+    return [ErrorItem(("body",), _describe(err))]
 
 
 def json_bytes(payload: Any) -> bytes:

@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import sys
+import uuid
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -20,15 +21,19 @@ from .config import Config
 from .db import TaskStore, utc_now
 from .events import StatusHub
 
-__all__ = ["KillConflict", "Supervisor"]
+__all__ = ["FINAL_STATUSES", "METHOD_RUNNERS", "Supervisor", "gcloud_executer", "runner_of"]
 
 log = logging.getLogger("inductiva_mock")
 
+# The era's `<area>.<simulator>.run_simulation` names the mock simulates.
 METHOD_RUNNERS: dict[str, str] = {
-    "synthetic.run": "synthetic",
-    "md.gromacs.protein_solvation": "protein_solvation",
     "fvm.openfoam.run_simulation": "openfoam",
+    "md.gromacs.run_simulation": "gromacs",
+    "protein_solvation.gromacs.run_simulation": "gromacs",
+    "test.synthetic.run_simulation": "synthetic",
 }
+INPUT_JSON = "input.json"
+GIB = 1024**3
 FINAL_STATUSES = frozenset(
     {
         "success",
@@ -41,8 +46,9 @@ FINAL_STATUSES = frozenset(
 )
 
 
-class KillConflict(Exception):
-    """The task finished otherwise and cannot be killed."""
+def runner_of(method: str) -> str:
+    """The runner module simulating *method* (`unknown_method` for any other)."""
+    return METHOD_RUNNERS.get(method, "unknown_method")
 
 
 class Supervisor:
@@ -118,13 +124,14 @@ class Supervisor:
 
     # -- kill --------------------------------------------------------------
     def kill(self, task_id: str) -> str:
-        """Ask for a task to be killed; returns its new status (raises KillConflict)."""
+        """Ask for a task to be killed; returns its status after the request.
+
+        A task already in a final status keeps it (the real API answers it unchanged).
+        """
         task = self.store.get(task_id)
         assert task is not None
-        if task.status in ("killed", "pending-kill"):
+        if task.status == "pending-kill" or task.status in FINAL_STATUSES:
             return task.status
-        if task.status in FINAL_STATUSES:
-            raise KillConflict(task.status)
         if task.status in ("pending-input", "submitted"):
             with contextlib.suppress(ValueError):
                 self._queue.remove(task_id)
@@ -148,27 +155,26 @@ class Supervisor:
         try:
             task = self.store.get(task_id)
             assert task is not None
-            await asyncio.to_thread(_prepare, tdir, work, out, task.params)
+            sim_dir = await asyncio.to_thread(_prepare, tdir, work, out, task.params)
             task = self.store.get(task_id)
             if task is None or task.status != "submitted":
                 shutil.rmtree(work, ignore_errors=True)
                 shutil.rmtree(out, ignore_errors=True)
                 return
-            runner = METHOD_RUNNERS.get(task.method, "unknown_method")
             with stdout_path.open("wb") as so, stderr_path.open("wb") as se:
                 proc = await asyncio.create_subprocess_exec(
                     sys.executable,
                     "-m",
-                    f"inductiva_mock.runners.{runner}",
+                    f"inductiva_mock.runners.{runner_of(task.method)}",
                     "--input-dir",
-                    str(work),
+                    str(sim_dir),
                     "--output-dir",
                     str(out),
                     "--params",
                     str(tdir / "params.json"),
                     "--method",
                     task.method,
-                    cwd=work,
+                    cwd=sim_dir,
                     stdin=asyncio.subprocess.DEVNULL,
                     stdout=so,
                     stderr=se,
@@ -189,12 +195,7 @@ class Supervisor:
                 "started",
                 start_time=utc_now(),
                 pid=proc.pid,
-                executer={
-                    "host_type": "mock",
-                    "vm_type": self.cfg.vm_type,
-                    "vm_name": f"mock-{self._host}-{proc.pid}",
-                    "n_vcpus": self.cfg.n_vcpus,
-                },
+                executer=gcloud_executer(self.cfg, f"mock-{self._host}-{proc.pid}"),
             )
             code = await proc.wait()
             killed = task_id in self._kill_requested
@@ -221,14 +222,49 @@ class Supervisor:
             self._pump()
 
 
-def _prepare(tdir: Path, work: Path, out: Path, params: dict[str, Any]) -> None:
+def gcloud_executer(cfg: Config, vm_name: str) -> dict[str, Any]:
+    """The `GCloudExecuter` a started task reports."""
+    return {
+        "uuid": str(uuid.uuid4()),
+        "cpu_count_logical": cfg.n_vcpus,
+        "cpu_count_physical": max(1, cfg.n_vcpus // 2),
+        "memory": cfg.n_vcpus * 4 * GIB,
+        "host_type": "gcloud",
+        "vm_type": cfg.vm_type,
+        "vm_name": vm_name,
+    }
+
+
+def _prepare(tdir: Path, work: Path, out: Path, params: dict[str, Any]) -> Path:
+    """Extract the input zip; write the params the runner gets; return its sim_dir.
+
+    The params come from the zip's `input.json` (falling back to the submit
+    request's); the sim_dir is the folder its `sim_dir` parameter names in the
+    zip (the zip's root when there is none).
+    """
     for d in (work, out):
         shutil.rmtree(d, ignore_errors=True)
         d.mkdir(parents=True)
     archive = tdir / "input.zip"
     if archive.exists():
         safe_extract(archive, work)
+    input_json = work / INPUT_JSON
+    if input_json.is_file():
+        try:
+            loaded = json.loads(input_json.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            loaded = None
+        if isinstance(loaded, dict):
+            params = loaded
+        input_json.unlink()
+    sim_dir = work
+    name = params.get("sim_dir")
+    if isinstance(name, str) and name:
+        candidate = (work / name).resolve()
+        if candidate.is_relative_to(work.resolve()) and candidate.is_dir():
+            sim_dir = candidate
     (tdir / "params.json").write_text(json.dumps(params))
+    return sim_dir
 
 
 def _cleanup(tdir: Path) -> None:

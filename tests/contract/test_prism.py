@@ -20,13 +20,12 @@ from inductiva_api.api.tasks import (
     upload_task_input,
 )
 from inductiva_api.models import (
-    OutputList,
+    BodyUploadTaskInput,
+    OutputArchiveInfo,
     Task,
-    TaskPage,
     TaskRequest,
     TaskRequestParams,
-    TaskStatusInfo,
-    TaskSubmitted,
+    TaskStatus,
     Version,
 )
 from inductiva_api.types import File
@@ -58,23 +57,25 @@ def test_get_version(client: AuthenticatedClient) -> None:
 
 
 def test_submit_task(client: AuthenticatedClient) -> None:
-    """POST /tasks/submit parses into TaskSubmitted."""
-    body = TaskRequest(method="synthetic.run", params=TaskRequestParams.from_dict({"a": 1}))
+    """POST /tasks/submit parses into TaskStatus."""
+    params = TaskRequestParams.from_dict({"sim_dir": "sim_dir", "duration": 1})
+    body = TaskRequest(method="test.synthetic.run_simulation", params=params)
     r = submit_task.sync_detailed(client=client, body=body)
-    assert r.status_code == 202 and isinstance(r.parsed, TaskSubmitted)
+    assert r.status_code == 202 and isinstance(r.parsed, TaskStatus)
 
 
 def test_upload_task_input(client: AuthenticatedClient) -> None:
-    """POST /tasks/{id}/input parses into TaskSubmitted."""
-    body = File(payload=io.BytesIO(_zip()), file_name="input.zip", mime_type="application/zip")
-    r = upload_task_input.sync_detailed(TASK_ID, client=client, body=body)
-    assert r.status_code == 200 and isinstance(r.parsed, TaskSubmitted)
+    """POST /tasks/{id}/input (multipart part `file`) parses into TaskStatus."""
+    file = File(payload=io.BytesIO(_zip()), file_name="input.zip", mime_type="application/zip")
+    r = upload_task_input.sync_detailed(TASK_ID, client=client, body=BodyUploadTaskInput(file=file))
+    assert r.status_code == 200 and isinstance(r.parsed, TaskStatus)
 
 
 def test_list_tasks(client: AuthenticatedClient) -> None:
-    """GET /tasks parses into TaskPage."""
+    """GET /tasks parses into a list of Task."""
     r = list_tasks.sync_detailed(client=client, per_page=10)
-    assert r.status_code == 200 and isinstance(r.parsed, TaskPage)
+    assert r.status_code == 200 and isinstance(r.parsed, list)
+    assert all(isinstance(t, Task) for t in r.parsed)
 
 
 def test_get_task(client: AuthenticatedClient) -> None:
@@ -84,24 +85,24 @@ def test_get_task(client: AuthenticatedClient) -> None:
 
 
 def test_get_task_status(client: AuthenticatedClient) -> None:
-    """GET /tasks/{id}/status parses into TaskStatusInfo."""
+    """GET /tasks/{id}/status parses into TaskStatus."""
     r = get_task_status.sync_detailed(TASK_ID, client=client)
-    assert r.status_code == 200 and isinstance(r.parsed, TaskStatusInfo)
+    assert r.status_code == 200 and isinstance(r.parsed, TaskStatus)
 
 
 def test_kill_task(client: AuthenticatedClient) -> None:
-    """POST /tasks/{id}/kill parses into TaskStatusInfo."""
+    """POST /tasks/{id}/kill answers 200 and parses into TaskStatus."""
     r = kill_task.sync_detailed(TASK_ID, client=client)
-    assert r.status_code == 202 and isinstance(r.parsed, TaskStatusInfo)
+    assert r.status_code == 200 and isinstance(r.parsed, TaskStatus)
 
 
 def test_list_task_outputs(client: AuthenticatedClient) -> None:
-    """GET /tasks/{id}/output/list parses into OutputList."""
+    """GET /tasks/{id}/output/list parses into OutputArchiveInfo."""
     r = list_task_outputs.sync_detailed(TASK_ID, client=client)
-    assert r.status_code == 200 and isinstance(r.parsed, OutputList)
+    assert r.status_code == 200 and isinstance(r.parsed, OutputArchiveInfo)
 
 
 def test_download_task_output(client: AuthenticatedClient) -> None:
-    """GET /tasks/{id}/output parses into File."""
-    r = download_task_output.sync_detailed(TASK_ID, client=client)
-    assert r.status_code == 200 and isinstance(r.parsed, File)
+    """GET /tasks/{id}/output (with a filename subset) answers 200."""
+    r = download_task_output.sync_detailed(TASK_ID, client=client, filename=["stdout.txt"])
+    assert r.status_code == 200 and r.content

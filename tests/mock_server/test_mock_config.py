@@ -13,7 +13,12 @@ from inductiva_mock.config import parse_args
 from inductiva_mock.launcher import MockServer
 
 REPO = Path(__file__).resolve().parents[2]
-ENV_VARS = ("INDUCTIVA_MOCK_API_KEYS", "INDUCTIVA_MOCK_DATA_DIR", "INDUCTIVA_MOCK_FAULTS")
+ENV_VARS = (
+    "INDUCTIVA_MOCK_API_KEYS",
+    "INDUCTIVA_MOCK_DATA_DIR",
+    "INDUCTIVA_MOCK_FAULTS",
+    "INDUCTIVA_MOCK_LEGACY",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +34,7 @@ def test_defaults() -> None:
     assert (cfg.host, cfg.port, cfg.admin) == ("127.0.0.1", 8000, False)
     assert cfg.generated_key and len(cfg.api_keys) == 1 and len(cfg.api_keys[0]) >= 20
     assert cfg.faults == {} and cfg.validate_responses
+    assert not cfg.legacy and not cfg.strict_responses
     assert (cfg.vm_type, cfg.n_vcpus, cfg.max_concurrent) == ("c2-standard-8", 8, 4)
 
 
@@ -53,6 +59,17 @@ def test_options_win_over_environment(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert cfg.api_keys == ["a", "b"]
     assert cfg.data_dir == tmp_path / "opt"
     assert cfg.faults == {"delay_seconds": 0.1}
+
+
+def test_legacy_and_strict_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--legacy (or INDUCTIVA_MOCK_LEGACY=1) and --strict-responses; MockServer passes them."""
+    assert parse_args(["--legacy", "--strict-responses"]).legacy
+    assert parse_args(["--strict-responses"]).strict_responses
+    monkeypatch.setenv("INDUCTIVA_MOCK_LEGACY", "1")
+    assert parse_args([]).legacy
+    command = MockServer(legacy=True, strict_responses=True).command()
+    assert "--legacy" in command and "--strict-responses" in command
+    assert "--legacy" not in MockServer().command()
 
 
 def test_vcpus_from_vm_type_or_option() -> None:

@@ -1,8 +1,9 @@
-"""Output download (ranges, ETag, If-Range) and output listing."""
+"""Output download (layout, filename subsets, ranges, ETag, If-Range) and output listing."""
 
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from inductiva_mock.launcher import MockServer
-from mock_helpers import client_for, submit, wait_final
+from mock_helpers import SYNTHETIC, client_for, submit, wait_final
 
 FILES = [
     {"name": "text.txt", "size": 300_000},
@@ -26,21 +27,21 @@ def finished(mock_server: object) -> tuple[str, bytes]:
 
     assert isinstance(mock_server, MockServer)
     with client_for(mock_server, "test-key") as c:
-        task_id = submit(c, "synthetic.run", {"stdout": "hi", "files": FILES})
+        task_id = submit(c, SYNTHETIC, {"stdout": "hi", "files": FILES})
         assert wait_final(c, task_id) == "success"
         body = c.get(f"/tasks/{task_id}/output").content
     return task_id, body
 
 
 def test_full_download_headers(api: httpx.Client, finished: tuple[str, bytes]) -> None:
-    """200 with Content-Length, strong ETag, Accept-Ranges and a valid zip."""
+    """200 octet-stream with Content-Length, strong ETag, Accept-Ranges and a valid zip."""
     task_id, body = finished
     r = api.get(f"/tasks/{task_id}/output")
     assert r.status_code == 200
     assert int(r.headers["content-length"]) == len(body) == len(r.content)
     assert r.headers["accept-ranges"] == "bytes"
     assert r.headers["etag"].startswith('"') and not r.headers["etag"].startswith("W/")
-    assert r.headers["content-type"] == "application/zip"
+    assert r.headers["content-type"] == "application/octet-stream"
     assert zipfile.ZipFile(io.BytesIO(r.content)).testzip() is None
 
 
@@ -63,12 +64,12 @@ def test_single_range_is_206(
 
 
 def test_unsatisfiable_range_is_416(api: httpx.Client, finished: tuple[str, bytes]) -> None:
-    """A range past the end → 416 with Content-Range bytes */size and the Error model."""
+    """A range past the end → 416 with Content-Range bytes */size and {detail}."""
     task_id, body = finished
     r = api.get(f"/tasks/{task_id}/output", headers={"Range": f"bytes={len(body)}-"})
     assert r.status_code == 416
     assert r.headers["content-range"] == f"bytes */{len(body)}"
-    assert r.json()["code"] == "range_not_satisfiable"
+    assert "outside the archive" in r.json()["detail"]
 
 
 def test_if_range_mismatch_sends_everything(api: httpx.Client, finished: tuple[str, bytes]) -> None:
@@ -81,32 +82,87 @@ def test_if_range_mismatch_sends_everything(api: httpx.Client, finished: tuple[s
     assert r.status_code == 206 and r.content == body[:10]
 
 
+def test_full_archive_layout(finished: tuple[str, bytes]) -> None:
+    """The full archive holds output.json (a JSON list) and the task's files under artifacts/."""
+    _, body = finished
+    with zipfile.ZipFile(io.BytesIO(body)) as zf:
+        names = zf.namelist()
+        assert json.loads(zf.read("output.json")) == []
+    assert names[0] == "output.json"
+    assert sorted(names[1:]) == [
+        "artifacts/stderr.txt",
+        "artifacts/stdout.txt",
+        "artifacts/sub/random.bin",
+        "artifacts/text.txt",
+    ]
+
+
 def test_output_list_matches_zip(api: httpx.Client, finished: tuple[str, bytes]) -> None:
-    """output/list reports the archive size and each member's sizes as in the zip."""
+    """output/list: the full archive's size and its artifacts/ files, named relative to it."""
     task_id, body = finished
     listing = api.get(f"/tasks/{task_id}/output/list").json()
     assert listing["size"] == len(body)
     with zipfile.ZipFile(io.BytesIO(body)) as zf:
-        real = {i.filename: (i.file_size, i.compress_size) for i in zf.infolist()}
+        real = {
+            i.filename.removeprefix("artifacts/"): (i.file_size, i.compress_size)
+            for i in zf.infolist()
+            if i.filename.startswith("artifacts/")
+        }
     got = {m["name"]: (m["size"], m["compressed_size"]) for m in listing["contents"]}
     assert got == real
     assert got["sub/random.bin"][0] == got["sub/random.bin"][1] == 200_000  # stored
     assert got["text.txt"][1] < got["text.txt"][0]  # deflated
+    assert "output.json" not in got
+
+
+def test_filename_subset_at_the_root(api: httpx.Client, finished: tuple[str, bytes]) -> None:
+    """?filename=a&filename=b → a zip of just those files at its root, same bytes."""
+    task_id, body = finished
+    r = api.get(
+        f"/tasks/{task_id}/output",
+        params=[("filename", "sub/random.bin"), ("filename", "stdout.txt")],
+    )
+    assert r.status_code == 200 and r.headers["content-type"] == "application/octet-stream"
+    with zipfile.ZipFile(io.BytesIO(r.content)) as sub, zipfile.ZipFile(io.BytesIO(body)) as full:
+        assert sub.namelist() == ["sub/random.bin", "stdout.txt"]
+        assert sub.read("stdout.txt") == full.read("artifacts/stdout.txt") == b"hi"
+        assert sub.read("sub/random.bin") == full.read("artifacts/sub/random.bin")
+    assert len(r.content) < len(body)
+
+
+def test_filename_subset_supports_ranges(api: httpx.Client, finished: tuple[str, bytes]) -> None:
+    """A subset archive has its own ETag and serves byte ranges too (default mode)."""
+    task_id, _ = finished
+    params = {"filename": "text.txt"}
+    whole = api.get(f"/tasks/{task_id}/output", params=params)
+    r = api.get(f"/tasks/{task_id}/output", params=params, headers={"Range": "bytes=0-99"})
+    assert r.status_code == 206 and r.content == whole.content[:100]
+    assert r.headers["etag"] == whole.headers["etag"]
+
+
+def test_filename_unknown_is_404_naming_it(api: httpx.Client, finished: tuple[str, bytes]) -> None:
+    """A filename the task does not have → 404 {detail} naming the missing files."""
+    task_id, _ = finished
+    r = api.get(
+        f"/tasks/{task_id}/output", params=[("filename", "stdout.txt"), ("filename", "nope.txt")]
+    )
+    assert r.status_code == 404 and "nope.txt" in r.json()["detail"]
+    assert "stdout.txt" not in r.json()["detail"]
 
 
 def test_outputs_not_ready_is_409(api: httpx.Client) -> None:
-    """Output endpoints of an unfinished task → 409."""
-    task_id = submit(api, "synthetic.run", {}, upload=False)
+    """Output endpoints of an unfinished task → 409 {detail}."""
+    task_id = submit(api, SYNTHETIC, {}, upload=False)
     for path in ("/output", "/output/list"):
         r = api.get(f"/tasks/{task_id}{path}")
-        assert r.status_code == 409 and r.json()["code"] == "outputs_not_ready"
+        assert r.status_code == 409 and "not ready" in r.json()["detail"]
 
 
 def test_large_incompressible_output(api: httpx.Client, run_task: Callable[..., str]) -> None:
     """A 64 MiB random file is generated, stored and streamed back quickly."""
     size = 64 * 1024 * 1024
     task_id = run_task(
-        "synthetic.run", {"files": [{"name": "big.bin", "size": size, "compressible": False}]}
+        SYNTHETIC, {"files": [{"name": "big.bin", "size": size, "compressible": False}]}
     )
     listing = api.get(f"/tasks/{task_id}/output/list").json()
     big = next(m for m in listing["contents"] if m["name"] == "big.bin")
@@ -134,7 +190,7 @@ def test_1gib_download_is_streamed_not_loaded() -> None:
     with MockServer(api_keys=["k"]) as s, client_for(s, "k") as c:
         task_id = submit(
             c,
-            "synthetic.run",
+            SYNTHETIC,
             {"files": [{"name": "big.bin", "size": size, "compressible": False}]},
         )
         assert wait_final(c, task_id, timeout=120) == "success"

@@ -7,7 +7,7 @@ import signal
 import time
 
 from inductiva_mock.launcher import MockServer
-from mock_helpers import client_for, process_alive, submit, wait_final, wait_status
+from mock_helpers import SYNTHETIC, client_for, process_alive, submit, wait_final, wait_status
 
 
 def test_restart_keeps_tasks_statuses_and_outputs() -> None:
@@ -16,20 +16,20 @@ def test_restart_keeps_tasks_statuses_and_outputs() -> None:
         MockServer(api_keys=["k"], extra_args=["--max-concurrent", "1"]) as s,
         client_for(s, "k") as c,
     ):
-        done = submit(c, "synthetic.run", {"stdout": "persisted"})
+        done = submit(c, SYNTHETIC, {"stdout": "persisted"})
         assert wait_final(c, done) == "success"
         body = c.get(f"/tasks/{done}/output").content
-        running = submit(c, "synthetic.run", {"duration": 60})
+        running = submit(c, SYNTHETIC, {"duration": 60})
         wait_status(c, running, "started")
-        queued = submit(c, "synthetic.run", {"stdout": "later"})
-        pending = submit(c, "synthetic.run", {}, upload=False)
+        queued = submit(c, SYNTHETIC, {"stdout": "later"})
+        pending = submit(c, SYNTHETIC, {}, upload=False)
         s.restart()
         assert c.get(f"/tasks/{done}").json()["status"] == "success"
         assert c.get(f"/tasks/{done}/output").content == body
         assert c.get(f"/tasks/{running}").json()["status"] == "executer-terminated"
         assert c.get(f"/tasks/{pending}").json()["status"] == "pending-input"
         assert wait_final(c, queued) == "success"
-        ids = [t["id"] for t in c.get("/tasks").json()["tasks"]]
+        ids = [t["task_id"] for t in c.get("/tasks").json()]
         assert ids == [pending, queued, running, done]
 
 
@@ -39,7 +39,7 @@ def test_crash_recovery_terminates_orphaned_runner() -> None:
         MockServer(api_keys=["k"]) as s,
         client_for(s, "k") as c,
     ):
-        running = submit(c, "synthetic.run", {"duration": 60})
+        running = submit(c, SYNTHETIC, {"duration": 60})
         wait_status(c, running, "started")
         runner = int((s.data_dir / "tasks" / running / "runner.pid").read_text())
         assert s.pid is not None

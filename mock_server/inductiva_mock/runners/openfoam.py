@@ -6,7 +6,7 @@ import math
 import sys
 from pathlib import Path
 
-from ._common import parse
+from ._common import commands_of, parse
 
 __all__ = ["main"]
 
@@ -43,23 +43,27 @@ def field_file(name: str, cls: str, value: str) -> str:
 def main() -> int:
     """Run each command of `commands`, writing log.<command> and the solver's results."""
     args = parse()
-    commands = args.params.get("commands", ["blockMesh", "simpleFoam"])
-    if not isinstance(commands, list) or not all(isinstance(c, str) for c in commands):
-        print("error: parameter 'commands' must be a list of strings", file=sys.stderr)
+    try:
+        commands = commands_of(args.params.get("commands", ["blockMesh", "simpleFoam"]))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 1
-    n_vcpus = args.params.get("n_vcpus", 1)
+    n_vcpus = args.params.get("n_cores", 1)
     out: Path = args.output_dir
     case_files = sorted(p.relative_to(args.input_dir).as_posix() for p in args.input_dir.rglob("*"))
-    for command in commands:
+    for item in commands:
+        command = item.cmd
         words = command.split()
         if not words:
             print("error: empty command", file=sys.stderr)
             return 1
+        if words[0] in ("runApplication", "runParallel") and len(words) > 1:
+            words = words[1:]
         prog = words[0]
         if prog not in KNOWN_COMMANDS:
             print(f"error: unknown OpenFOAM command {prog!r}", file=sys.stderr)
             return 1
-        print(f"Running {command} on {n_vcpus} vCPUs")
+        print(f"Running {command} on {n_vcpus} cores")
         lines = [f"/* OpenFOAM (inductiva mock) */\nExec   : {command}\nnProcs : {n_vcpus}\n"]
         lines.append(f"Case files: {len(case_files)}\n")
         if prog in SOLVERS:

@@ -1,4 +1,4 @@
-"""`synthetic.run`: configurable duration, exit code, stdout/stderr and output files."""
+"""`test.synthetic.run_simulation`: set duration, exit code, stdout/stderr and output files."""
 
 from __future__ import annotations
 

@@ -12,7 +12,12 @@ __all__ = ["main"]
 def main() -> int:
     """Report the unknown method on stderr and exit 1."""
     args = parse()
-    print(f"error: the mock backend has no simulator for method {args.method!r}", file=sys.stderr)
+    print(
+        f"error: the mock backend has no simulator for method {args.method!r}; it simulates "
+        "fvm.openfoam.run_simulation, md.gromacs.run_simulation, "
+        "protein_solvation.gromacs.run_simulation and test.synthetic.run_simulation",
+        file=sys.stderr,
+    )
     return 1
 
 
