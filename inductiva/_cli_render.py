@@ -18,12 +18,16 @@ def format_timestamp(moment: datetime.datetime | None) -> str:
     return f"{local:%d %b %Y, %H:%M:%S} {local.tzname() or ''}".rstrip()
 
 
-def _size(size: int | None) -> str:
-    return NOT_AVAILABLE if size is None else format_bytes(size)
+def _cpus(info: TaskInfo) -> str:
+    if info.cpu_count_logical is None and info.cpu_count_physical is None:
+        return NOT_AVAILABLE
+    logical = NOT_AVAILABLE if info.cpu_count_logical is None else str(info.cpu_count_logical)
+    physical = NOT_AVAILABLE if info.cpu_count_physical is None else str(info.cpu_count_physical)
+    return f"{logical} logical, {physical} physical"
 
 
 def render_task_info(info: TaskInfo) -> str:
-    """A ``Label: value`` block with the task's status, times, machine and sizes."""
+    """A ``Label: value`` block with the task's status, times and machine."""
     machine = info.vm_type or NOT_AVAILABLE
     if info.host_type:
         machine += f" (host: {info.host_type})"
@@ -37,8 +41,8 @@ def render_task_info(info: TaskInfo) -> str:
         ("Ended", format_timestamp(info.end_time)),
         ("Duration", format_duration(info.execution_time)),
         ("Machine type", machine),
-        ("Input size", _size(info.input_size)),
-        ("Output size", _size(info.output_size)),
+        ("CPUs", _cpus(info)),
+        ("Memory", NOT_AVAILABLE if info.memory is None else format_bytes(info.memory)),
     )
     width = max(len(label) for label, _ in rows) + 2
     return "\n".join(f"{label + ':':<{width}}{value}" for label, value in rows)

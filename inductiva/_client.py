@@ -10,7 +10,10 @@ down (``asyncio.run`` finalises it) or when it is replaced.
 Every request goes through :class:`~inductiva._retry.RetryTransport`, and every
 non-2xx response becomes an :mod:`inductiva.errors` exception in a response hook,
 so generated endpoint calls (:func:`call`, :func:`acall`) and streaming
-transfers (:func:`stream`) behave alike.
+transfers (:func:`stream`) behave alike. Error bodies are read in FastAPI's two
+shapes: ``{"detail": "..."}`` (any error) and, for 422, ``{"detail": [{"loc",
+"msg", "type"}, ...]}``, whose items are kept on the exception
+(:attr:`inductiva.errors.ApiError.detail`); a body of neither shape is quoted.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from urllib.parse import urlsplit
 import attrs
 import httpx
 from inductiva_api import AuthenticatedClient
-from inductiva_api.models import Error
+from inductiva_api.models import HTTPError, HTTPValidationError
+from inductiva_api.models import ValidationError as FieldErrorModel
 from inductiva_api.types import Response
 
 from . import errors
@@ -117,21 +121,47 @@ def resolve_settings(
     return settings
 
 
-def _error_from(response: httpx.Response) -> errors.ApiError:
-    code, message = "", ""
+_VALIDATION_MESSAGE = "The API rejected the request"
+
+
+def _field_error(item: object) -> errors.FieldError:
+    """One item of a 422 ``detail`` list; an item of another shape is kept as its text."""
     try:
-        body = Error.from_dict(response.json())
-        code, message = body.code, body.message
-    except (ValueError, KeyError, TypeError):
-        message = response.text[:200].strip()
+        if not isinstance(item, dict):
+            raise TypeError
+        model = FieldErrorModel.from_dict(item)
+        loc = tuple(p for p in model.loc if isinstance(p, str | int))
+        return errors.FieldError(loc=loc, msg=str(model.msg), type=str(model.type_))
+    except (KeyError, TypeError, ValueError):
+        return errors.FieldError(loc=(), msg=str(item))
+
+
+def _error_body(response: httpx.Response) -> tuple[str, list[errors.FieldError]]:
+    """The message and 422 field errors of an error body, read as tolerantly as possible."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, str):
+        return HTTPError.from_dict(body).detail, []
+    if isinstance(detail, list):
+        return _VALIDATION_MESSAGE, [_field_error(item) for item in detail]
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return body["message"], []  # an older body shape: {"code", "message"}
+    return response.text[:200].strip(), []
+
+
+def _error_from(response: httpx.Response) -> errors.ApiError:
+    message, detail = _error_body(response)
     request = response.request
     return errors.error_for_status(
         response.status_code,
-        code,
         message,
         method=request.method,
         url=str(request.url),
         retry_after=response.headers.get("Retry-After"),
+        detail=detail,
     )
 
 
@@ -183,6 +213,9 @@ def set_transport(
 
 def reset() -> None:
     """Close the shared clients; the next call builds them again from fresh settings.
+
+    What :mod:`inductiva._capabilities` learnt about the server (cached per
+    client) is forgotten with them.
 
     Async clients are closed by their own (still running) loops, see :func:`_closer`.
     """
@@ -284,9 +317,12 @@ def _connection_error(exc: httpx.TransportError) -> errors.ApiConnectionError:
     )
 
 
-def _parsed(response: Response[Error | T]) -> T:
+_ErrorModel = HTTPError | HTTPValidationError
+
+
+def _parsed(response: Response[_ErrorModel | T]) -> T:
     parsed = response.parsed
-    if parsed is None or isinstance(parsed, Error):
+    if parsed is None or isinstance(parsed, HTTPError | HTTPValidationError):
         raise errors.ApiError(
             f"Unexpected HTTP {int(response.status_code)} response from the API",
             status_code=int(response.status_code),
@@ -294,7 +330,7 @@ def _parsed(response: Response[Error | T]) -> T:
     return parsed
 
 
-def call(endpoint: Callable[..., Response[Error | T]], /, **kwargs: Any) -> T:
+def call(endpoint: Callable[..., Response[_ErrorModel | T]], /, **kwargs: Any) -> T:
     """Call a generated ``sync_detailed`` function; return its parsed 2xx model or raise."""
     try:
         return _parsed(endpoint(client=get_client(), **kwargs))
@@ -302,7 +338,9 @@ def call(endpoint: Callable[..., Response[Error | T]], /, **kwargs: Any) -> T:
         raise _connection_error(exc) from exc
 
 
-async def acall(endpoint: Callable[..., Awaitable[Response[Error | T]]], /, **kwargs: Any) -> T:
+async def acall(
+    endpoint: Callable[..., Awaitable[Response[_ErrorModel | T]]], /, **kwargs: Any
+) -> T:
     """Call a generated ``asyncio_detailed`` function; return its parsed 2xx model or raise."""
     try:
         return _parsed(await endpoint(client=get_async_client(), **kwargs))

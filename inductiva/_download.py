@@ -7,9 +7,18 @@ streaming, or by extracting) before it is renamed to ``output.zip`` or
 extracted (see :mod:`inductiva._extract`); a connection error keeps the
 ``.part`` for the next call, any other failure removes it.
 
-Partial downloads (``filenames=[...]``) read the central directory with Range
-requests and fetch only the wanted members (see :mod:`inductiva._remote_zip`
-and :mod:`inductiva._members`).
+The full archive holds ``output.json`` and the task's files under
+``artifacts/``; extraction puts those files directly in the destination and
+leaves ``output.json`` out (``uncompress=False`` keeps the archive as it came).
+
+Partial downloads (``filenames=[...]``, names relative to ``artifacts/`` as
+``task.get_output_files_info()`` lists them) read the central directory with
+Range requests and fetch only the wanted members (see
+:mod:`inductiva._remote_zip` and :mod:`inductiva._members`) when the server
+declares the ``byte-ranges`` extension in ``GET /version``. Otherwise, or when
+a range request is answered 200 all the same (that response is closed
+unread), the files come as the real API's ``?filename=`` subset archive (see
+:mod:`inductiva._subset`): same files, same layout.
 """
 
 from __future__ import annotations
@@ -22,13 +31,14 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from . import _extract, _members, _remote_zip, _resume, errors
+from . import _capabilities, _extract, _members, _remote_zip, _resume, _subset, errors
 
 __all__ = ["ARCHIVE_NAME", "download_outputs"]
 
 logger = logging.getLogger("inductiva")
 
 ARCHIVE_NAME = "output.zip"
+BYTE_RANGES = "byte-ranges"
 _TASK_ID = re.compile(r"^[0-9]{1,30}$")
 
 
@@ -50,7 +60,8 @@ def _full_download(task_id: str, output_dir: Path, uncompress: bool) -> None:
     part = output_dir / (ARCHIVE_NAME + ".part")
     verified = False
     try:
-        remote = None if uncompress else _resume.read_directory(task_id)
+        ahead = not uncompress and _capabilities.offers(BYTE_RANGES)
+        remote = _resume.read_directory(task_id) if ahead else None
         verified = _resume.ArchiveFetch(task_id, part, remote).run()
     except (errors.ApiConnectionError, KeyboardInterrupt) as exc:
         if part.exists() and part.stat().st_size > 0:
@@ -85,34 +96,69 @@ def _close_matches(missing: Sequence[str], names: Sequence[str]) -> str:
     return (" " + " ".join(hints)) if hints else ""
 
 
-def _select(archive: _remote_zip.RemoteZip, filenames: Sequence[str]) -> list[str]:
-    """The archive entries ``filenames`` name (a directory name selects what it holds)."""
-    by_name = {m.name: m for m in archive.members}
+def _select(task_id: str, available: Sequence[str], filenames: Sequence[str]) -> list[str]:
+    """The files of ``available`` that ``filenames`` name (a directory selects what it holds)."""
+    files = set(available)
     selected: dict[str, None] = {}
     missing = []
     for wanted in filenames:
         clean = wanted.replace("\\", "/")
         while clean.startswith("./"):
             clean = clean[2:]
-        if clean in by_name and not by_name[clean].is_dir:
+        if clean in files:
             selected[clean] = None
             continue
         prefix = clean.rstrip("/") + "/"
-        inside = [m.name for m in archive.members if m.name.startswith(prefix)]
+        inside = [name for name in available if name.startswith(prefix)]
         if inside:
             selected.update(dict.fromkeys(inside))
         else:
             missing.append(wanted)
     if missing:
-        names = archive.names()
+        names = list(available)
         raise errors.UnknownFilesError(
-            f"Not in the output archive of task {archive.task_id}: "
+            f"Not in the outputs of task {task_id}: "
             f"{', '.join(map(repr, missing))}.{_close_matches(missing, names)} "
-            f"The archive holds {len(names)} files; list them with "
+            f"The task has {len(names)} output files; list them with "
             "task.get_output_files_info().",
             missing,
         )
     return list(selected)
+
+
+def _archive_files(archive: _remote_zip.RemoteZip) -> dict[str, str]:
+    """Output file name (relative to ``artifacts/``) -> member name, directories left out."""
+    renames = _extract.output_members(archive.names())
+    return {relative: member for member, relative in renames.items()}
+
+
+def _subset_download(task_id: str, names: Sequence[str], target: Path) -> None:
+    selected = _select(task_id, _subset.list_outputs(task_id), names)
+    with _output_dir(target):
+        _subset.download_subset(task_id, selected, target)
+
+
+def _partial_download(task_id: str, names: Sequence[str], target: Path) -> None:
+    if not _capabilities.offers(BYTE_RANGES):
+        _subset_download(task_id, names, target)
+        return
+    for attempt in (1, 2):
+        try:
+            archive = _remote_zip.open_remote_zip(task_id)
+        except _remote_zip.RangesUnsupportedError as exc:
+            logger.info("%s Fetching the files as a subset archive instead.", exc)
+            _subset_download(task_id, names, target)
+            return
+        files = _archive_files(archive)
+        selected = _select(task_id, list(files), names)
+        try:
+            with _output_dir(target):
+                _members.fetch_members(archive, {files[n]: n for n in selected}, target)
+            return
+        except _members.ArchiveChangedError:
+            if attempt == 2:
+                raise
+            logger.info("Output archive of task %s changed; reading it again", task_id)
 
 
 def _normalize_filenames(filenames: str | Sequence[str]) -> list[str]:
@@ -138,10 +184,13 @@ def download_outputs(
 
     ``output_dir`` defaults to ``inductiva_output/<task_id>`` (relative to the
     working directory). Without ``filenames`` the whole archive is downloaded
-    (resumable) and extracted, or kept as ``output_dir/output.zip`` when
-    ``uncompress=False``. ``filenames`` fetches just those members (and
-    everything under a named directory) with Range requests and extracts them;
-    it cannot be combined with ``uncompress=False`` (there is no zip to keep).
+    (resumable) and the task's files (its ``artifacts/``) extracted directly
+    into ``output_dir``, or the archive is kept as ``output_dir/output.zip``
+    when ``uncompress=False``. ``filenames`` (relative to ``artifacts/``, as
+    ``task.get_output_files_info()`` lists them) fetches just those files (and
+    everything under a named directory), with Range requests or, on a server
+    without them, as a ``?filename=`` subset archive, and extracts them; it
+    cannot be combined with ``uncompress=False`` (there is no zip to keep).
     Unknown names raise :class:`~inductiva.errors.UnknownFilesError` before
     anything is written; corrupt data raises
     :class:`~inductiva.errors.IntegrityError` and leaves no partial file.
@@ -164,15 +213,5 @@ def download_outputs(
             "filenames=... cannot be combined with uncompress=False: selected files are always "
             "extracted. Drop uncompress=False, or drop filenames to keep the whole zip."
         )
-    for attempt in (1, 2):
-        archive = _remote_zip.open_remote_zip(task_id)
-        selected = _select(archive, names)
-        try:
-            with _output_dir(target):
-                _members.fetch_members(archive, selected, target)
-            break
-        except _members.ArchiveChangedError:
-            if attempt == 2:
-                raise
-            logger.info("Output archive of task %s changed; reading it again", task_id)
+    _partial_download(task_id, names, target)
     return target

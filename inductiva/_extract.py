@@ -1,5 +1,12 @@
 """Safe, verified extraction of output archives.
 
+A full output archive holds ``output.json`` and the task's files under
+``artifacts/``: as the era's client did, only the files under ``artifacts/``
+are extracted, directly into the destination (``artifacts/log.txt`` becomes
+``<dest>/log.txt``); ``output.json`` (the server's record of the method's
+return values) is not written. An archive without ``artifacts/`` (a subset, or
+an older layout) is extracted at its root (see :func:`output_members`).
+
 Every member name is checked before anything is written: absolute paths,
 drive letters, ``..`` components, NUL/control characters and names the host
 cannot hold (reserved device names and ``<>:"|?*`` on Windows) raise
@@ -19,24 +26,27 @@ import shutil
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import IO
 
 from . import errors
 
 __all__ = [
+    "ARTIFACTS",
     "CHUNK",
     "MemberWriter",
     "check_member_name",
     "extract_archive",
     "move_into_place",
+    "output_members",
     "plan_targets",
     "staging_dir",
     "verify_archive",
 ]
 
 CHUNK = 1024 * 1024
+ARTIFACTS = "artifacts/"
 
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f]")
@@ -81,12 +91,30 @@ def check_member_name(name: str, *, windows: bool | None = None) -> PurePosixPat
     return PurePosixPath(*parts)
 
 
-def plan_targets(names: Iterable[str], root: Path) -> dict[str, Path]:
-    """Each name's destination under ``root``, all names checked first."""
+def output_members(names: Iterable[str]) -> dict[str, str]:
+    """Which members of an output archive to extract, and under which relative names.
+
+    With an ``artifacts/`` directory (the full archive): the members under it,
+    named without the prefix; ``output.json`` and anything else outside it are
+    left out. Without one (a subset archive): every member, named as it is.
+    """
+    names = list(names)
+    inside = {n: n[len(ARTIFACTS) :] for n in names if n.startswith(ARTIFACTS) and n != ARTIFACTS}
+    if inside or ARTIFACTS in names:
+        return inside
+    return {n: n for n in names}
+
+
+def plan_targets(names: Iterable[str] | Mapping[str, str], root: Path) -> dict[str, Path]:
+    """Each member's destination under ``root``, all names checked first.
+
+    ``names`` may map member names to the relative names to write them as.
+    """
+    renames = names if isinstance(names, Mapping) else {n: n for n in names}
     resolved_root = root.resolve()
     targets: dict[str, Path] = {}
-    for name in names:
-        rel = check_member_name(name)
+    for name, relative in renames.items():
+        rel = check_member_name(relative)
         target = resolved_root.joinpath(*rel.parts)
         if not target.resolve().is_relative_to(resolved_root):
             raise _unsafe(name, "resolves outside the output directory (symlink?)")
@@ -172,14 +200,24 @@ def move_into_place(stage: Path, output_dir: Path, targets: dict[str, Path]) -> 
         os.replace(staged, target)
 
 
-def extract_archive(archive: Path, output_dir: Path, members: Iterable[str] | None = None) -> None:
-    """Extract (the named ``members`` of) ``archive`` into ``output_dir``, verified, or nothing."""
+def extract_archive(
+    archive: Path, output_dir: Path, members: Iterable[str] | Mapping[str, str] | None = None
+) -> None:
+    """Extract ``archive`` into ``output_dir``, verified, or nothing.
+
+    ``members`` names the members to extract (or maps them to the relative
+    names to write them as); by default :func:`output_members` decides.
+    """
     with _open_zip(archive) as zf:
         infos = zf.infolist()
-        if members is not None:
-            wanted = set(members)
-            infos = [i for i in infos if i.filename in wanted]
-        targets = plan_targets((i.filename for i in infos), output_dir)
+        if members is None:
+            renames = output_members(i.filename for i in infos)
+        elif isinstance(members, Mapping):
+            renames = dict(members)
+        else:
+            renames = {m: m for m in members}
+        infos = [i for i in infos if i.filename in renames]
+        targets = plan_targets({i.filename: renames[i.filename] for i in infos}, output_dir)
         with staging_dir(output_dir) as stage:
             stage_root = stage.resolve()
             root = output_dir.resolve()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from . import _client, _extract, _remote_zip, _zipstream, errors
@@ -67,11 +67,17 @@ def _fetch_plan(
             done.add(entry.name)
 
 
-def fetch_members(archive: _remote_zip.RemoteZip, names: Sequence[str], output_dir: Path) -> None:
-    """Download, verify and write the members ``names`` of ``archive`` under ``output_dir``."""
-    wanted = set(names)
-    entries = [m for m in archive.members if m.name in wanted]
-    targets = _extract.plan_targets([e.name for e in entries], output_dir)
+def fetch_members(
+    archive: _remote_zip.RemoteZip, names: Sequence[str] | Mapping[str, str], output_dir: Path
+) -> None:
+    """Download, verify and write the members ``names`` of ``archive`` under ``output_dir``.
+
+    ``names`` may map member names to the relative names to write them as
+    (``artifacts/log.txt`` -> ``log.txt``).
+    """
+    renames = dict(names) if isinstance(names, Mapping) else {n: n for n in names}
+    entries = [m for m in archive.members if m.name in renames]
+    targets = _extract.plan_targets({e.name: renames[e.name] for e in entries}, output_dir)
     files = [e for e in entries if not e.is_dir]
     _zipstream.check_supported(files)
     settings = _client.resolve_settings()

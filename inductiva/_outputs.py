@@ -41,7 +41,8 @@ class TaskOutput:
 
 # method name -> "module:Class" (imported on first use) or the class itself.
 _REGISTRY: dict[str, str | type[TaskOutput]] = {
-    "md.gromacs.protein_solvation": "inductiva.molecules:ProteinSolvationOutput",
+    "protein_solvation.gromacs.run_simulation": "inductiva.molecules:ProteinSolvationOutput",
+    "md.gromacs.protein_solvation": "inductiva.molecules:ProteinSolvationOutput",  # before 0.5
     "fvm.openfoam.run_simulation": "inductiva.simulators:OpenFOAMOutput",
 }
 

@@ -7,6 +7,11 @@ central directory, fetched too if the tail did not hold it. :func:`plan_ranges`
 then turns wanted members into few byte ranges: a member spans from its local
 header to the next member's header (or the central directory), and ranges
 closer than ``gap`` bytes are merged into one request.
+
+A server without the ``byte-ranges`` extension answers the tail request with
+200 and the whole archive: :func:`open_remote_zip` then raises
+:class:`RangesUnsupportedError` without reading that body (the response is
+closed at once), and callers fall back to what the real API offers.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ __all__ = [
     "TAIL_BYTES",
     "MemberEntry",
     "RangePlan",
+    "RangesUnsupportedError",
     "RemoteZip",
     "fetch_range",
     "open_remote_zip",
@@ -45,6 +51,10 @@ _EOCD64_LOC = struct.Struct("<4sLQL")
 _EOCD64 = struct.Struct("<4sQ2H2L4Q")
 _CDH = struct.Struct("<4s6H3L5H2L")
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
+
+
+class RangesUnsupportedError(errors.TransferError):
+    """The server answered a byte-range request with the whole archive (200)."""
 
 
 @attrs.frozen
@@ -133,20 +143,17 @@ def fetch_range(task_id: str, start: int, end: int, etag: str | None) -> bytes:
 def _fetch_tail(task_id: str) -> tuple[bytes, int, str | None]:
     headers = {"Range": f"bytes=-{TAIL_BYTES}"}
     with _client.stream("GET", output_path(task_id), headers=headers) as response:
-        length = response.headers.get("Content-Length", "")
-        if response.status_code != 206 and (not length.isdigit() or int(length) > TAIL_BYTES):
-            raise errors.TransferError(
-                "The server ignored the byte-range request for the output archive, so "
-                "single files cannot be fetched; download the whole archive instead."
+        if response.status_code != 206:
+            # Leaving the block closes the response: none of the archive is read.
+            raise RangesUnsupportedError(
+                f"The server answered a byte-range request for the output archive of task "
+                f"{task_id} with HTTP {response.status_code} (no byte-range support)."
             )
         tail = response.read()
         etag = response.headers.get("ETag")
-        if response.status_code == 206:
-            first, last, total = parse_content_range(response.headers.get("Content-Range"))
-            if last != total - 1 or len(tail) != last - first + 1:
-                raise errors.IntegrityError("The archive tail does not match its Content-Range.")
-        else:
-            total = len(tail)
+        first, last, total = parse_content_range(response.headers.get("Content-Range"))
+        if last != total - 1 or len(tail) != last - first + 1:
+            raise errors.IntegrityError("The archive tail does not match its Content-Range.")
     return tail, total, etag
 
 

@@ -2,36 +2,63 @@
 
 Every request made through the shared client, generated endpoint calls and
 streaming transfers alike, passes through :class:`RetryTransport`, so the
-policy lives in one place:
+policy lives in one place, :class:`RetryPolicy`. A request is sent again only
+where that is provably safe:
 
-* connection failures before anything was sent (connect errors and timeouts)
-  and ``429`` are retried for every request;
+* connection failures before anything was sent (connect errors, connect and
+  pool timeouts) and ``429`` (the request was refused, not processed) are
+  retried for every request;
 * ``502``/``503``/``504`` and failures after the request may have reached the
-  server are retried only for idempotent requests: GET/HEAD/PUT/DELETE/OPTIONS,
-  requests carrying an ``Idempotency-Key`` header, and kills;
-* ``Retry-After`` (seconds or an HTTP date) is honoured, capped;
+  server (read/write errors and timeouts) are retried only for idempotent
+  requests: GET/HEAD/PUT/DELETE/OPTIONS, kills (killing twice is killing once),
+  and requests sent inside :func:`declared_idempotent` (the caller vouches that
+  a re-send is safe). An ``Idempotency-Key`` header alone does not count: a
+  server may ignore it (the real API does) and register a second task.
+  :mod:`inductiva._submit` declares a submission idempotent only when the
+  server lists ``idempotency-key`` in ``GET /version``;
+* at most ``max_attempts`` sends in all; ``Retry-After`` (seconds or an HTTP
+  date) is honoured, capped; otherwise full-jitter exponential backoff;
 * a request whose body is a stream (an upload) is never replayed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import email.utils
 import logging
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 import attrs
 import httpx
 
-__all__ = ["AsyncRetryTransport", "RetryPolicy", "RetryTransport"]
+__all__ = ["AsyncRetryTransport", "RetryPolicy", "RetryTransport", "declared_idempotent"]
 
 logger = logging.getLogger("inductiva")
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _ALWAYS_SAFE_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_declared: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "inductiva_declared_idempotent", default=False
+)
+
+
+@contextlib.contextmanager
+def declared_idempotent(declared: bool = True) -> Iterator[None]:
+    """Requests sent inside this block (this thread or task) may be re-sent like idempotent ones.
+
+    For requests the caller knows are safe to repeat although their method is
+    not idempotent (a submission to a server that honours ``Idempotency-Key``).
+    """
+    token = _declared.set(declared)
+    try:
+        yield
+    finally:
+        _declared.reset(token)
 
 
 @attrs.frozen
@@ -46,8 +73,12 @@ class RetryPolicy:
     idempotent_post_paths: tuple[str, ...] = (r"/tasks/[^/]+/kill$",)
 
     def is_idempotent(self, request: httpx.Request) -> bool:
-        """Whether sending ``request`` twice has the same effect as once."""
-        if request.method in _IDEMPOTENT_METHODS or "Idempotency-Key" in request.headers:
+        """Whether sending ``request`` twice has the same effect as once.
+
+        An ``Idempotency-Key`` header alone does not make a POST idempotent: the
+        server may ignore it. The sender must declare it (:func:`declared_idempotent`).
+        """
+        if request.method in _IDEMPOTENT_METHODS or _declared.get():
             return True
         return any(re.search(p, request.url.path) for p in self.idempotent_post_paths)
 

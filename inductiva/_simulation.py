@@ -1,8 +1,10 @@
 """Submitting a simulation: register the task, upload its input, optionally wait.
 
-Every scenario and simulator ends in :func:`submit`. The registration carries
-a fresh ``Idempotency-Key`` so the retry transport may safely send it again.
-The upload (and, for blocking runs, the wait) happens inside
+Every scenario and simulator ends in :func:`submit`: the registration goes
+through :func:`inductiva._submit.register` (which decides when re-sending it is
+safe), then the input zip is uploaded in the era's layout (``sim_dir/...``
+plus ``input.json``; see :mod:`inductiva._upload`). The upload (and, for
+blocking runs, the wait) happens inside
 ``task.sync_context()``: Ctrl-C or an error kills the remote task and is
 re-raised, so no task is left behind half-submitted.
 """
@@ -11,20 +13,16 @@ from __future__ import annotations
 
 import logging
 import pathlib
-import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from inductiva_api.api.tasks import submit_task
-from inductiva_api.models import TaskRequest, TaskRequestParams
-from inductiva_api.types import UNSET
-
-from . import _client, _upload
+from . import _submit, _upload
 from .errors import InvalidArgumentError
 from .task import Task
 
 __all__ = [
     "check_positive",
+    "commands_param",
     "existing_dir",
     "existing_file",
     "submit",
@@ -63,6 +61,46 @@ def check_positive(name: str, value: object, *, integer: bool = False) -> None:
         raise InvalidArgumentError(f"{name} must be {kind}, got {value!r}")
 
 
+def _command(value: object) -> dict[str, Any] | None:
+    """``value`` as ``{"cmd", "prompts"}``, or None if it is not a valid command."""
+    if isinstance(value, str):
+        return {"cmd": value, "prompts": []} if value.strip() else None
+    if not isinstance(value, Mapping) or set(value) - {"cmd", "prompts"}:
+        return None
+    cmd, prompts = value.get("cmd"), value.get("prompts", [])
+    if not isinstance(cmd, str) or not cmd.strip():
+        return None
+    if isinstance(prompts, str) or not isinstance(prompts, Sequence):
+        return None
+    if not all(isinstance(p, str) for p in prompts):
+        return None
+    return {"cmd": cmd, "prompts": list(prompts)}
+
+
+def commands_param(commands: object, example: str) -> list[dict[str, Any]]:
+    """The era's ``commands`` parameter: ``[{"cmd": ..., "prompts": [...]}, ...]``.
+
+    Each command may be given as a string (no prompts) or as such a dict;
+    anything else is an InvalidArgumentError before any request.
+    """
+    if isinstance(commands, str | bytes | Mapping) or not isinstance(commands, Sequence):
+        raise InvalidArgumentError(
+            f"commands must be a non-empty list of commands such as {example}, got {commands!r}"
+        )
+    if not commands:
+        raise InvalidArgumentError(
+            f"commands must be a non-empty list of commands such as {example}, got []"
+        )
+    normalized = [_command(c) for c in commands]
+    bad = [c for c, n in zip(commands, normalized, strict=True) if n is None]
+    if bad:
+        raise InvalidArgumentError(
+            "every command must be a non-empty string or a dict "
+            f'{{"cmd": "...", "prompts": ["...", ...]}}, got {bad[0]!r}'
+        )
+    return [n for n in normalized if n is not None]
+
+
 def submit(
     method: str,
     params: Mapping[str, Any],
@@ -73,21 +111,17 @@ def submit(
 ) -> Task:
     """Submit ``method`` with ``params`` and the files of ``input_dir``; return the Task.
 
-    With ``run_async=False`` this blocks until the task finishes, killing it if
-    interrupted; with ``run_async=True`` it returns once the input is uploaded.
+    ``params`` get ``"sim_dir": "sim_dir"``, the input directory's folder in
+    the input zip. With ``run_async=False`` this blocks until the task
+    finishes, killing it if interrupted; with ``run_async=True`` it returns
+    once the input is uploaded.
     """
-    body = TaskRequest(
-        method=method,
-        params=TaskRequestParams.from_dict(dict(params)),
-        resource_pool=resource_pool if resource_pool is not None else UNSET,
-    )
-    submitted = _client.call(
-        submit_task.sync_detailed, body=body, idempotency_key=str(uuid.uuid4())
-    )
-    task = Task(submitted.id)
+    sim_dir = _upload.SIM_DIR
+    full_params = {sim_dir: sim_dir, **{k: v for k, v in params.items() if k != sim_dir}}
+    task = Task(_submit.register(method, full_params, resource_pool))
     logger.info("Task %s submitted (%s).", task.id, method)
     with task.sync_context():
-        _upload.upload_input(task.id, input_dir)
+        _upload.upload_input(task.id, input_dir, full_params)
         if not run_async:
             status = task.wait()
             log = logger.info if status == "success" else logger.warning

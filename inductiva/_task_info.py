@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime
 import logging
+from typing import Any
 
 import attrs
+from inductiva_api.models import GCloudExecuter, InductivaExecuter, TaskStatusCode
 from inductiva_api.models import Task as TaskModel
-from inductiva_api.models import TaskStatus
 from inductiva_api.types import Unset
 
 from .errors import InvalidArgumentError
@@ -44,7 +45,7 @@ _LIFECYCLE = (
 )
 ALL_STATUSES: tuple[str, ...] = (
     *_LIFECYCLE,
-    *(s.value for s in TaskStatus if s.value not in _LIFECYCLE),
+    *(s.value for s in TaskStatusCode if s.value not in _LIFECYCLE),
 )
 """Every status of the API contract, in lifecycle order."""
 TERMINAL_STATUSES = frozenset(
@@ -60,15 +61,15 @@ TERMINAL_STATUSES = frozenset(
 _warned_unknown: set[str] = set()
 
 
-def status_text(status: TaskStatus | str) -> str:
+def status_text(status: TaskStatusCode | str) -> str:
     """The plain string of a status, known (enum) or not."""
-    return status.value if isinstance(status, TaskStatus) else str(status)
+    return status.value if isinstance(status, TaskStatusCode) else str(status)
 
 
-def known_status(status: str) -> TaskStatus | None:
+def known_status(status: str) -> TaskStatusCode | None:
     """The enum member for ``status``, or None for a status this client does not know."""
     try:
-        return TaskStatus(status)
+        return TaskStatusCode(status)
     except ValueError:
         return None
 
@@ -89,7 +90,7 @@ def simulator_of(method_name: str) -> str:
     return parts[1] if len(parts) >= 3 else parts[0]
 
 
-def validate_status(status: str | None) -> TaskStatus | None:
+def validate_status(status: str | None) -> TaskStatusCode | None:
     """``status`` as an enum member, or InvalidArgumentError naming the allowed values."""
     if status is None:
         return None
@@ -134,43 +135,58 @@ def _aware(value: datetime.datetime | Unset | None) -> datetime.datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=datetime.UTC)
 
 
-def _int(value: int | Unset | None) -> int | None:
-    return value if isinstance(value, int) else None
+def _executer_fields(executer: object) -> dict[str, Any]:
+    """host_type, vm_type, CPU counts and memory of either executer variant (or a dict)."""
+    if isinstance(executer, GCloudExecuter | InductivaExecuter):
+        executer = executer.to_dict()
+    if not isinstance(executer, dict):  # None / UNSET: not started yet
+        return {}
+    fields: dict[str, Any] = {}
+    for name in ("host_type", "vm_type"):
+        value = executer.get(name)
+        fields[name] = str(value) if isinstance(value, str) else None
+    for name in ("cpu_count_logical", "cpu_count_physical", "memory"):
+        value = executer.get(name)
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        fields[name] = value if ok else None
+    return fields
 
 
 @attrs.frozen
 class TaskInfo:
-    """Everything the API says about one task; times are timezone-aware, sizes in bytes."""
+    """Everything the API says about one task; times are timezone-aware, memory in bytes.
+
+    ``create_time`` and the other times are None when the API does not give
+    them; ``host_type`` (``"gcloud"`` or ``"inductiva-hardware"``), ``vm_type``
+    (Google Cloud only), the CPU counts and ``memory`` are None until the task
+    runs on an executer.
+    """
 
     id: str
     status: str
     method_name: str
-    create_time: datetime.datetime
+    create_time: datetime.datetime | None = None
     input_submit_time: datetime.datetime | None = None
     start_time: datetime.datetime | None = None
     end_time: datetime.datetime | None = None
     host_type: str | None = None
     vm_type: str | None = None
-    input_size: int | None = None
-    output_size: int | None = None
+    cpu_count_logical: int | None = None
+    cpu_count_physical: int | None = None
+    memory: int | None = None
 
     @classmethod
     def from_model(cls, model: TaskModel) -> TaskInfo:
         """Build from the generated ``Task`` model (UNSET and None both become None)."""
-        executer = None if isinstance(model.executer, Unset) else model.executer
-        vm_type = executer.vm_type if executer is not None else None
         return cls(
-            id=model.id,
+            id=str(model.task_id),
             status=status_text(model.status),
             method_name=model.method_name,
-            create_time=_aware(model.create_time) or model.create_time,
+            create_time=_aware(model.create_time),
             input_submit_time=_aware(model.input_submit_time),
             start_time=_aware(model.start_time),
             end_time=_aware(model.end_time),
-            host_type=executer.host_type if executer is not None else None,
-            vm_type=vm_type if isinstance(vm_type, str) else None,
-            input_size=_int(model.input_size_bytes),
-            output_size=_int(model.output_size_bytes),
+            **_executer_fields(model.executer),
         )
 
     @property

@@ -1,32 +1,42 @@
-"""Zipping a task's input directory and uploading it, streamed from disk.
+"""Zipping a task's input and uploading it as multipart/form-data, streamed from disk.
 
-The directory is deflated into a temporary zip file (never held in memory),
-then sent as the body of the generated ``upload_task_input`` endpoint: httpx
-reads the file object in chunks, and every read advances a tqdm bar. Uploads
-the server did not take (refused with 429/503, or a connection that could not
-be made) are sent again from the start, honouring ``Retry-After``.
+The input zip has the era's layout: the user's input directory under
+``sim_dir/`` and the task's parameters as ``input.json`` at the root (with
+``"sim_dir": "sim_dir"``). It is deflated into a temporary file (never held in
+memory), then sent through the generated ``upload_task_input`` endpoint as the
+multipart part ``file``: httpx reads the file object in 64 KiB chunks (its
+length comes from ``fstat``, so ``Content-Length`` is known without reading
+it), and every read advances a tqdm bar. Uploads the server did not take
+(refused with 429/503, or a connection that could not be made) are sent again
+from the start, honouring ``Retry-After``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tempfile
 import time
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 from inductiva_api.api.tasks import upload_task_input
+from inductiva_api.models import BodyUploadTaskInput
 from inductiva_api.types import File
 
 from . import _client, errors
 from ._progress import ProgressReader, byte_bar
 from ._retry import RetryPolicy
 
-__all__ = ["upload_input", "zip_directory"]
+__all__ = ["INPUT_JSON", "SIM_DIR", "build_input_zip", "upload_input", "zip_directory"]
 
 logger = logging.getLogger("inductiva")
+
+SIM_DIR = "sim_dir"
+INPUT_JSON = "input.json"
 
 
 def _require_dir(path: Path) -> Path:
@@ -41,27 +51,52 @@ def _require_dir(path: Path) -> Path:
     return path
 
 
-def zip_directory(src: Path, dest: Path) -> int:
+def _add_tree(zf: zipfile.ZipFile, src: Path, prefix: str, skip: Path) -> None:
+    """Deflate everything under ``src`` into ``zf`` as ``prefix/<relative path>``."""
+    for root, dirs, files in os.walk(src):
+        dirs.sort()
+        root_path = Path(root)
+        rel_root = Path(prefix, root_path.relative_to(src))
+        if root_path != src and not files and not dirs:
+            zf.write(root_path, rel_root.as_posix() + "/")
+        for name in sorted(files):
+            path = root_path / name
+            if path.resolve() == skip:
+                continue
+            zf.write(path, (rel_root / name).as_posix())
+
+
+def zip_directory(src: Path, dest: Path, prefix: str = "") -> int:
     """Deflate every file and directory under ``src`` into the zip ``dest``; return its size.
 
-    Member names are relative POSIX paths in sorted order (reproducible); ``dest``
-    itself is skipped if it lies inside ``src``. Files are streamed from disk.
+    Member names are relative POSIX paths (under ``prefix/`` if given) in sorted
+    order (reproducible); ``dest`` itself is skipped if it lies inside ``src``.
+    Files are streamed from disk.
     """
     src = _require_dir(Path(src))
     dest = Path(dest)
-    dest_resolved = dest.resolve()
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
-        for root, dirs, files in os.walk(src):
-            dirs.sort()
-            root_path = Path(root)
-            rel_root = root_path.relative_to(src)
-            if rel_root != Path(".") and not files and not dirs:
-                zf.write(root_path, rel_root.as_posix() + "/")
-            for name in sorted(files):
-                path = root_path / name
-                if path.resolve() == dest_resolved:
-                    continue
-                zf.write(path, (rel_root / name).as_posix())
+        if prefix:
+            zf.writestr(prefix.rstrip("/") + "/", b"")
+        _add_tree(zf, src, prefix, dest.resolve())
+    return dest.stat().st_size
+
+
+def build_input_zip(input_dir: Path, params: Mapping[str, Any], dest: Path) -> int:
+    """The era's input zip at ``dest``: ``sim_dir/...`` plus ``input.json``; return its size.
+
+    ``input.json`` holds ``params`` with ``"sim_dir"`` set to the folder name.
+    """
+    input_dir = _require_dir(Path(input_dir))
+    try:
+        document = json.dumps({**params, SIM_DIR: SIM_DIR}, indent=2, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise errors.InvalidArgumentError(f"Task parameters are not JSON: {exc}") from exc
+    dest = Path(dest)
+    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+        zf.writestr(SIM_DIR + "/", b"")
+        _add_tree(zf, input_dir, SIM_DIR, dest.resolve())
+        zf.writestr(INPUT_JSON, document + "\n")
     return dest.stat().st_size
 
 
@@ -81,14 +116,14 @@ def _retry_wait(exc: errors.InductivaError, attempt: int, policy: RetryPolicy) -
     return None
 
 
-def upload_input(task_id: str, input_dir: Path) -> None:
-    """Zip ``input_dir`` to a temporary file and upload it as the input of ``task_id``."""
+def upload_input(task_id: str, input_dir: Path, params: Mapping[str, Any]) -> None:
+    """Zip ``input_dir`` with ``params`` (the era's layout) and upload it for ``task_id``."""
     input_dir = _require_dir(Path(input_dir))
     policy = _client.resolve_settings().retry_policy
     attempts = policy.max_attempts
     with tempfile.TemporaryDirectory(prefix="inductiva-upload-") as tmp:
         archive = Path(tmp) / "input.zip"
-        size = zip_directory(input_dir, archive)
+        size = build_input_zip(input_dir, params, archive)
         logger.info("Uploading %s (%d bytes zipped) for task %s", input_dir, size, task_id)
         for attempt in range(1, attempts + 1):
             try:
@@ -103,9 +138,11 @@ def upload_input(task_id: str, input_dir: Path) -> None:
 
 
 def _send(task_id: str, archive: Path, size: int) -> None:
+    """POST the zip as the multipart part ``file``, read from disk in chunks."""
     with archive.open("rb") as fh, byte_bar(size, desc="Uploading input") as bar:
         reader = ProgressReader(fh, bar)
-        body = File(
+        file = File(
             payload=cast(BinaryIO, reader), file_name="input.zip", mime_type="application/zip"
         )
+        body = BodyUploadTaskInput(file=file)
         _client.call(upload_task_input.sync_detailed, task_id=task_id, body=body)

@@ -150,7 +150,7 @@ def _add_task_commands(tasks: argparse._SubParsersAction[argparse.ArgumentParser
     info = command(
         "info",
         "show one task's details",
-        "Show a task's status, simulator, times, duration, machine type and sizes.",
+        "Show a task's status, simulator, times, duration and machine (type, CPUs, memory).",
     )
     info.add_argument("task_id", metavar="ID", help="the task id")
 

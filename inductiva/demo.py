@@ -2,7 +2,9 @@
 
 Starts the mock backend (state in ``.demo/``), points the client at it, then
 submits tasks asynchronously and synchronously, lists them, inspects and
-downloads outputs, kills a long task and prints timings. Printing is its job.
+downloads outputs, kills a long task and prints timings. It ends with the same
+client against a mock in legacy mode, which speaks only the real API (none of
+our extensions), to show the fallbacks. Printing is its job.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 import inductiva
 from inductiva import _client
+from inductiva._format import format_bytes
 from inductiva._progress import progress_enabled
 from inductiva.molecules import ProteinSolvationOutput
 from inductiva.simulators import OpenFOAMOutput
@@ -120,6 +123,32 @@ def _tour(work: pathlib.Path, bars: bool) -> None:
     inductiva.tasks.list(5, status="success")
 
 
+def _legacy_tour(work: pathlib.Path, launcher: Any) -> None:
+    """Waits and partial downloads against a server without our extensions."""
+    _heading("A server that speaks only the real API (no long-poll, no ranges, no /version)")
+    with launcher.MockServer(
+        data_dir=work / "legacy-data", api_keys=("demo-key",), legacy=True
+    ) as server:
+        inductiva.api_url = server.url
+        _client.reset()
+        task = inductiva.simulators.Synthetic().run(
+            duration=1,
+            files=[("important_file1.txt", 3_984_589), ("bulk.bin", 32_000_000)],
+            compressible=False,
+        )
+        print(f"synthetic task {task.id} finished: {task.get_status()!r} (polled with backoff)")
+        size = task.get_output_files_info().size
+        server.reset_stats()
+        selected = task.download_outputs(
+            filenames=["important_file1.txt"], output_dir=work / "outputs" / task.id
+        )
+        sent = server.stats()["bytes_sent_output"]
+        print(
+            f"downloaded {sorted(p.name for p in selected.iterdir())}: the server sent "
+            f"{format_bytes(sent)} of a {format_bytes(size)} archive (?filename= subset)"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the tour against a fresh mock server; return the exit code."""
     parser = argparse.ArgumentParser(prog="python -m inductiva.demo", description=__doc__)
@@ -141,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         _client.reset()
         try:
             _tour(work, bars)
+            _legacy_tour(work, launcher)
         finally:
             inductiva.progress = previous
             _client.reset()

@@ -8,14 +8,16 @@
     │   └── UnknownFilesError        download_outputs(filenames=...) names files not in the archive
     ├── ApiConnectionError           the API could not be reached (after retries)
     │   └── ApiTimeoutError          a request took too long
-    ├── ApiError                     the API answered with an error status
+    ├── ApiError                     the API answered with an error status; ``message`` is
+    │   │                            its ``{"detail": "..."}`` text (or the body's start)
     │   ├── AuthenticationError      401: missing or invalid API key
     │   ├── PermissionDeniedError    403
     │   ├── NotFoundError            404: no such task for this key
     │   ├── ConflictError            409: the task's status does not allow this
     │   ├── PayloadTooLargeError     413
     │   ├── RangeNotSatisfiableError 416
-    │   ├── ValidationError          422: the API rejected the request's content
+    │   ├── ValidationError          422: the API rejected the request's content; ``detail``
+    │   │                            lists a FieldError (loc, msg, type) per problem
     │   ├── RateLimitError           429 (after retries)
     │   └── ServerError              5xx (after retries)
     ├── TaskError                    about a task's life rather than one request
@@ -32,6 +34,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import attrs
+
 __all__ = [
     "ApiConnectionError",
     "ApiError",
@@ -39,6 +43,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "ConflictError",
+    "FieldError",
     "InductivaError",
     "IntegrityError",
     "InvalidArgumentError",
@@ -89,11 +94,28 @@ class ApiTimeoutError(ApiConnectionError):
     """A request to the API took longer than the configured timeout."""
 
 
+@attrs.frozen
+class FieldError:
+    """One problem of a 422 answer: where (``loc``, e.g. ``("body", "file")``), what, and its kind.
+
+    ``str()`` gives ``"body.file: field required"``.
+    """
+
+    loc: tuple[str | int, ...]
+    msg: str
+    type: str = ""
+
+    def __str__(self) -> str:
+        where = ".".join(str(part) for part in self.loc)
+        return f"{where}: {self.msg}" if where else self.msg
+
+
 class ApiError(InductivaError):
     """The API answered with an error status.
 
-    ``status_code`` is the HTTP status, ``code`` the API's machine-readable
-    error code and ``message`` its human-readable explanation.
+    ``status_code`` is the HTTP status; ``message`` (also ``str(exc)``) is the
+    API's explanation (the ``detail`` of its ``{"detail": "..."}`` body), the
+    request and what to do. ``detail`` holds the field errors of a 422.
     """
 
     def __init__(
@@ -101,15 +123,15 @@ class ApiError(InductivaError):
         message: str,
         *,
         status_code: int,
-        code: str = "",
         method: str = "",
         url: str = "",
         retry_after: str | None = None,
+        detail: Sequence[FieldError] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status_code = status_code
-        self.code = code
+        self.detail = list(detail)
         self.method = method
         self.url = url
         self.retry_after = retry_after
@@ -140,7 +162,11 @@ class RangeNotSatisfiableError(ApiError):
 
 
 class ValidationError(ApiError):
-    """422: the API rejected the request's content."""
+    """422: the API rejected the request's content.
+
+    ``detail`` holds one :class:`FieldError` per problem the API named (empty if
+    the body did not list any); the message shows them all.
+    """
 
 
 class RateLimitError(ApiError):
@@ -208,17 +234,28 @@ _HINTS: dict[type[ApiError], str] = {
 
 def error_for_status(
     status_code: int,
-    code: str,
     message: str,
     *,
     method: str = "",
     url: str = "",
     retry_after: str | None = None,
+    detail: Sequence[FieldError] = (),
 ) -> ApiError:
-    """The ApiError subclass for an HTTP error status, with a message saying what to do."""
+    """The ApiError subclass for an HTTP error status, with a message saying what to do.
+
+    The field errors of ``detail`` (a 422's list) are appended to ``message``.
+    """
     cls = _BY_STATUS.get(status_code) or (ServerError if status_code >= 500 else ApiError)
+    problems = "; ".join(str(d) for d in detail)
+    text = message or f"HTTP {status_code}"
+    if problems:
+        text = f"{text}: {problems}" if message else problems
     where = f" ({method} {url})" if method else ""
-    text = f"{message or 'HTTP ' + str(status_code)}{where}{_HINTS.get(cls, '')}"
     return cls(
-        text, status_code=status_code, code=code, method=method, url=url, retry_after=retry_after
+        f"{text}{where}{_HINTS.get(cls, '')}",
+        status_code=status_code,
+        method=method,
+        url=url,
+        retry_after=retry_after,
+        detail=detail,
     )

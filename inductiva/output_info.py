@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import attrs
-from inductiva_api.models import OutputList
+from inductiva_api.models import OutputArchiveInfo
 
 from ._format import format_bytes
 
@@ -38,8 +38,8 @@ class OutputInfo:
     contents: tuple[OutputFile, ...] = ()
 
     @classmethod
-    def from_model(cls, model: OutputList) -> OutputInfo:
-        """Build from the API's ``OutputList``."""
+    def from_model(cls, model: OutputArchiveInfo) -> OutputInfo:
+        """Build from the API's ``OutputArchiveInfo``."""
         return cls(
             size=model.size,
             contents=tuple(

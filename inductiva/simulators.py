@@ -3,28 +3,32 @@
 ::
 
     openfoam = inductiva.simulators.OpenFOAM()
-    task = openfoam.run(input_dir="my_case", commands=["blockMesh", "simpleFoam"])
+    task = openfoam.run(input_dir="my_case", commands=["blockMesh", "simpleFoam"], n_cores=4)
     print(task.get_output().force_coefficients()[-1])
 
-``Synthetic`` runs the ``synthetic.run`` test method (configurable duration,
-exit code and output files), handy for trying the client out.
+Each simulator submits the API's method for it (e.g.
+``fvm.openfoam.run_simulation``) with the input directory as ``sim_dir``.
+Commands are strings or, for programs that ask questions on stdin,
+``{"cmd": "gmx genion ...", "prompts": ["SOL"]}``. ``Synthetic`` runs the
+``test.synthetic.run_simulation`` test method (configurable duration, exit code
+and output files), handy for trying the client out.
 """
 
 from __future__ import annotations
 
 import pathlib
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import attrs
 
 from ._outputs import TaskOutput
-from ._simulation import check_positive, existing_dir, submit
+from ._simulation import check_positive, commands_param, existing_dir, submit
 from .errors import InvalidArgumentError
 from .task import Task
 
-__all__ = ["ForceCoefficients", "OpenFOAM", "OpenFOAMOutput", "Synthetic"]
+__all__ = ["GROMACS", "ForceCoefficients", "OpenFOAM", "OpenFOAMOutput", "Synthetic"]
 
 
 class ForceCoefficients(NamedTuple):
@@ -79,37 +83,67 @@ class OpenFOAM:
     def run(
         self,
         input_dir: str | pathlib.Path,
-        commands: Sequence[str],
-        n_vcpus: int = 1,
+        commands: Sequence[str | Mapping[str, Any]],
+        n_cores: int = 1,
         run_async: bool = False,
         resource_pool: str | None = None,
+        *,
+        n_vcpus: int | None = None,
     ) -> Task:
         """Run ``commands`` (e.g. ``["blockMesh", "simpleFoam"]``) on the case in ``input_dir``.
 
-        Blocks until the task finishes unless ``run_async``; a blocking run kills
-        the remote task if interrupted (Ctrl-C), then re-raises.
+        ``n_cores`` is the number of MPI processes (``n_vcpus``, its former
+        name, is still accepted). Blocks until the task finishes unless
+        ``run_async``; a blocking run kills the remote task if interrupted
+        (Ctrl-C), then re-raises.
         """
         case = existing_dir("input_dir", input_dir)
-        if isinstance(commands, str) or not commands:
-            raise InvalidArgumentError(
-                f"commands must be a non-empty list of commands such as "
-                f"['blockMesh', 'simpleFoam'], got {commands!r}"
-            )
-        if not all(isinstance(c, str) and c.strip() for c in commands):
-            raise InvalidArgumentError(
-                f"every command must be a non-empty string, got {commands!r}"
-            )
-        check_positive("n_vcpus", n_vcpus, integer=True)
-        params = {"commands": list(commands), "n_vcpus": n_vcpus}
+        params_commands = commands_param(commands, "['blockMesh', 'simpleFoam']")
+        if n_vcpus is not None:
+            if n_cores not in (1, n_vcpus):
+                raise InvalidArgumentError(
+                    f"n_vcpus={n_vcpus!r} and n_cores={n_cores!r} disagree; pass n_cores only"
+                )
+            check_positive("n_vcpus", n_vcpus, integer=True)
+            n_cores = n_vcpus
+        check_positive("n_cores", n_cores, integer=True)
+        params = {"commands": params_commands, "n_cores": n_cores}
         return submit(
             self.method_name, params, case, run_async=run_async, resource_pool=resource_pool
+        )
+
+
+class GROMACS:
+    """The GROMACS molecular-dynamics suite; runs ``gmx`` ``commands`` in an input directory."""
+
+    method_name = "md.gromacs.run_simulation"
+
+    def __repr__(self) -> str:
+        return "GROMACS()"
+
+    def run(
+        self,
+        input_dir: str | pathlib.Path,
+        commands: Sequence[str | Mapping[str, Any]],
+        run_async: bool = False,
+        resource_pool: str | None = None,
+    ) -> Task:
+        """Run ``commands`` (e.g. ``["gmx grompp -f md.mdp -o md.tpr", "gmx mdrun -deffnm md"]``).
+
+        Blocks until the task finishes unless ``run_async``; a blocking run
+        kills the remote task if interrupted (Ctrl-C), then re-raises.
+        """
+        directory = existing_dir("input_dir", input_dir)
+        params = {"commands": commands_param(commands, "['gmx mdrun -deffnm md']")}
+        return submit(
+            self.method_name, params, directory, run_async=run_async, resource_pool=resource_pool
         )
 
 
 class Synthetic:
     """A test simulator: sleeps ``duration`` seconds, prints, writes files, exits."""
 
-    method_name = "synthetic.run"
+    method_name = "test.synthetic.run_simulation"
 
     def __repr__(self) -> str:
         return "Synthetic()"

@@ -2,8 +2,10 @@
 
 ``Task(task_id)`` is cheap: it holds the id (and the last information fetched)
 and sends requests through the one shared client, so thousands of tasks share
-one connection pool. Waiting uses the API's long-poll
-(``GET /tasks/{id}/status?wait_seconds=..&last_status=..``), never a fixed sleep.
+one connection pool. Waiting uses the long-poll extension
+(``GET /tasks/{id}/status?wait_seconds=..&last_status=..``); against a server
+that answers at once instead (the real API), it backs off with jitter to one
+status request every 5 s (see :class:`_Waiting`).
 The ``*_async`` methods are the asyncio twins of the blocking ones.
 """
 
@@ -13,8 +15,9 @@ import asyncio
 import contextlib
 import logging
 import pathlib
+import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from inductiva_api.api.tasks import get_task, get_task_status, kill_task, list_task_outputs
@@ -40,7 +43,14 @@ from .errors import (
 )
 from .output_info import OutputInfo
 
-__all__ = ["DEFAULT_KILL_TIMEOUT", "DEFAULT_POLL", "Task", "TaskInfo"]
+__all__ = [
+    "BACKOFF_CAP",
+    "BACKOFF_START",
+    "DEFAULT_KILL_TIMEOUT",
+    "DEFAULT_POLL",
+    "Task",
+    "TaskInfo",
+]
 
 logger = logging.getLogger("inductiva")
 
@@ -48,27 +58,22 @@ DEFAULT_POLL = 30.0
 """Longest single long-poll request while waiting, in seconds."""
 DEFAULT_KILL_TIMEOUT = 60.0
 """How long ``kill()`` waits for the API to confirm the task is ``killed``."""
-_MIN_INTERVAL = 0.5  # never ask again sooner than this when nothing changed
+BACKOFF_START = 0.5
+"""First interval between status requests once the server is seen not to hold long-polls."""
+BACKOFF_CAP = 5.0
+"""Longest interval between status requests without long-poll (at most 12 a minute)."""
 
 
-def _poll_seconds(task_id: str, status: str, poll: float, deadline: float | None) -> float:
-    """How long the next long-poll may hold; TaskTimeoutError once the deadline passed."""
-    seconds = min(poll, 60.0, _client.resolve_settings().timeout * 0.75)
-    if deadline is None:
-        return seconds
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise TaskTimeoutError(
-            f"Task {task_id} is still {status!r} after the wait timeout; call wait() again "
-            "with a longer timeout, or kill() it.",
-            task_id=task_id,
-            status=status,
-        )
-    return min(seconds, remaining)
+def _clock() -> float:
+    return time.monotonic()
 
 
-def _deadline(timeout: float | None) -> float | None:
-    return None if timeout is None else time.monotonic() + timeout
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+async def _asleep(seconds: float) -> None:
+    await asyncio.sleep(seconds)
 
 
 def _validate_poll(poll: float) -> float:
@@ -82,28 +87,44 @@ def _status_kwargs(task_id: str, seconds: float, last: str | None) -> dict[str, 
     return {"task_id": task_id, "wait_seconds": seconds, "last_status": member or UNSET}
 
 
-def _pause(task_id: str, previous: str, new: str, started: float) -> float:
-    """Seconds to sleep so an unchanged status is not asked for in a tight loop."""
-    if new != previous:
-        logger.info("Task %s: %s -> %s", task_id, previous, new)
-        return 0.0
-    return max(0.0, _MIN_INTERVAL - (time.monotonic() - started))
-
-
 class _Waiting:
     """The decisions of a wait, shared by ``wait()`` and ``wait_async()``; no I/O here.
 
     The caller asks :meth:`next_request` for the keyword arguments of the next
     status request (None once the status is final), sends it, and passes the
     status it got to :meth:`answer`, which says how long to pause before asking again.
+
+    Every request after the first is a long-poll (``wait_seconds``,
+    ``last_status``: extension ``long-poll``). A server that holds it answers
+    when the status changes (or the time is up), and the next request follows at
+    once. A long-poll answered early with the status unchanged shows a server
+    that does not hold it (the real API ignores the parameters): requests are
+    then spaced by a jittered, growing interval (from :data:`BACKOFF_START`,
+    doubling) up to exactly :data:`BACKOFF_CAP`, measured start to start, so a
+    long wait costs at most 12 requests a minute once the cap is reached
+    (within the first 30 s). A long-poll that is held again switches back.
+    ``clock`` and ``rand`` are injectable for tests.
     """
 
-    def __init__(self, task_id: str, timeout: float | None, poll: float) -> None:
+    def __init__(
+        self,
+        task_id: str,
+        timeout: float | None,
+        poll: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
         self._task_id = task_id
-        self._deadline = _deadline(validate_timeout("timeout", timeout))
+        self._clock = clock
+        self._rand = rand
+        timeout = validate_timeout("timeout", timeout)
+        self._deadline = None if timeout is None else clock() + timeout
         self._poll = _validate_poll(poll)
         self._status: str | None = None
-        self._started = 0.0
+        self._sent = 0.0  # when the pending request was asked for
+        self._wait_seconds = 0.0  # how long it may be held
+        self._backoff: float | None = None  # interval while the server does not hold
 
     @property
     def status(self) -> str:
@@ -112,20 +133,72 @@ class _Waiting:
             raise RuntimeError("no status received yet")
         return self._status
 
+    @property
+    def holds(self) -> bool:
+        """Whether the server is believed to hold long-polls (until seen otherwise)."""
+        return self._backoff is None
+
+    def _seconds(self, status: str) -> float:
+        """How long the next long-poll may hold; TaskTimeoutError once the deadline passed."""
+        seconds = min(self._poll, 60.0, _client.resolve_settings().timeout * 0.75)
+        if self._deadline is None:
+            return seconds
+        remaining = self._deadline - self._clock()
+        if remaining <= 0:
+            raise TaskTimeoutError(
+                f"Task {self._task_id} is still {status!r} after the wait timeout; call wait() "
+                "again with a longer timeout, or kill() it.",
+                task_id=self._task_id,
+                status=status,
+            )
+        return min(seconds, remaining)
+
     def next_request(self) -> dict[str, Any] | None:
         """Arguments of the next status request (a long-poll after the first), or None."""
+        self._sent = self._clock()
         if self._status is None:
+            self._wait_seconds = 0.0
             return _status_kwargs(self._task_id, 0.0, None)
         if is_terminal(self._status):
             return None
-        self._started = time.monotonic()
-        seconds = _poll_seconds(self._task_id, self._status, self._poll, self._deadline)
-        return _status_kwargs(self._task_id, seconds, self._status)
+        self._wait_seconds = self._seconds(self._status)
+        return _status_kwargs(self._task_id, self._wait_seconds, self._status)
+
+    def _next_interval(self) -> float:
+        """The next interval without long-poll: jittered doubling up to exactly the cap."""
+        nominal = BACKOFF_START if self._backoff is None else self._backoff * 2.0
+        if nominal >= BACKOFF_CAP:
+            self._backoff = BACKOFF_CAP
+            return BACKOFF_CAP
+        self._backoff = nominal
+        return nominal * (0.5 + 0.5 * self._rand())
 
     def answer(self, status: str) -> float:
         """Record the status received; return the seconds to pause before the next request."""
         previous, self._status = self._status, status
-        return 0.0 if previous is None else _pause(self._task_id, previous, status, self._started)
+        if status != previous and previous is not None:
+            logger.info("Task %s: %s -> %s", self._task_id, previous, status)
+        if previous is None or is_terminal(status):
+            return 0.0
+        elapsed = self._clock() - self._sent
+        held = elapsed >= self._wait_seconds / 2
+        if status == previous and held:
+            if self._backoff is not None:
+                logger.debug("Task %s: the server holds long-polls again.", self._task_id)
+            self._backoff = None
+            return 0.0
+        if status != previous and self._backoff is None:
+            return 0.0  # consistent with a held long-poll: ask again at once
+        if self._backoff is None:
+            logger.debug(
+                "Task %s: long-poll answered at once; backing off up to %.0fs.",
+                self._task_id,
+                BACKOFF_CAP,
+            )
+        pause = max(0.0, self._next_interval() - elapsed)
+        if self._deadline is not None:
+            pause = min(pause, max(0.0, self._deadline - self._clock()))
+        return pause
 
 
 def _kill_outcome(task_id: str, status: str) -> str:
@@ -146,6 +219,13 @@ def _already_finished(task_id: str, status: str) -> TaskFinishedError:
         task_id=task_id,
         status=status,
     )
+
+
+def _kill_answer(task_id: str, status: str) -> str:
+    """The status a kill answered; TaskFinishedError if it is a final status other than killed."""
+    if status != "killed" and is_terminal(status):
+        raise _already_finished(task_id, status)
+    return status
 
 
 def _kill_timeout(task_id: str, status: str, wait_timeout: float | None) -> KillTimeoutError:
@@ -247,18 +327,18 @@ class Task:
         (None: no limit). The remote task is not affected by an interruption; use
         :meth:`sync_context` for that.
         """
-        waiting = _Waiting(self._id, timeout, poll)
+        waiting = _Waiting(self._id, timeout, poll, clock=_clock)
         while (kwargs := waiting.next_request()) is not None:
             status = _client.call(get_task_status.sync_detailed, **kwargs).status
-            time.sleep(waiting.answer(status_text(status)))
+            _sleep(waiting.answer(status_text(status)))
         return waiting.status
 
     async def wait_async(self, timeout: float | None = None, poll: float = DEFAULT_POLL) -> str:
         """The asyncio twin of :meth:`wait`."""
-        waiting = _Waiting(self._id, timeout, poll)
+        waiting = _Waiting(self._id, timeout, poll, clock=_clock)
         while (kwargs := waiting.next_request()) is not None:
             info = await _client.acall(get_task_status.asyncio_detailed, **kwargs)
-            await asyncio.sleep(waiting.answer(status_text(info.status)))
+            await _asleep(waiting.answer(status_text(info.status)))
         return waiting.status
 
     # -- killing -----------------------------------------------------------
@@ -268,14 +348,16 @@ class Task:
 
         Killing a killed task is fine. ``wait_timeout=0`` returns right after the
         API accepted the kill (status ``pending-kill``); None waits without limit.
-        Raises TaskFinishedError if the task already ended otherwise, and
+        Raises TaskFinishedError if the task already ended otherwise (the API
+        answers with that final status; older servers answer 409), and
         KillTimeoutError if the kill is not confirmed in time.
         """
         wait_timeout = validate_timeout("wait_timeout", wait_timeout)
         try:
-            status = status_text(_client.call(kill_task.sync_detailed, task_id=self._id).status)
+            info = _client.call(kill_task.sync_detailed, task_id=self._id)
         except ConflictError as exc:
             raise _already_finished(self._id, self.get_status()) from exc
+        status = _kill_answer(self._id, status_text(info.status))
         if status == "killed" or wait_timeout == 0:
             return status
         try:
@@ -290,7 +372,7 @@ class Task:
             info = await _client.acall(kill_task.asyncio_detailed, task_id=self._id)
         except ConflictError as exc:
             raise _already_finished(self._id, await self.get_status_async()) from exc
-        status = status_text(info.status)
+        status = _kill_answer(self._id, status_text(info.status))
         if status == "killed" or wait_timeout == 0:
             return status
         try:

@@ -1,8 +1,10 @@
 """Tasks from previous sessions: ``inductiva.tasks.get(last_n)`` and ``.list(last_n)``.
 
-Both fetch whole pages (up to 1000 tasks per request), never one request per
-task; the returned :class:`~inductiva.task.Task` objects carry the fetched
-information, so printing the table needs no further requests.
+Both fetch whole pages of the API's plain task array (up to 1000 tasks per
+request), never one request per task, and stop at the first page shorter than
+asked for (the API sends no total). The returned
+:class:`~inductiva.task.Task` objects carry the fetched information, so
+printing the table needs no further requests.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import builtins
 from typing import Any
 
 from inductiva_api.api.tasks import list_tasks
-from inductiva_api.models import TaskPage
+from inductiva_api.models import Task as TaskModel
 from inductiva_api.types import UNSET
 
 from . import _client
@@ -27,18 +29,17 @@ MAX_PER_PAGE = 1000
 class _Paging:
     """The paging decisions shared by :func:`get` and :func:`get_async`; no I/O here.
 
-    Pages of up to 1000 tasks are asked for in order until ``last_n`` tasks are
-    found or the history ends; duplicates (a task seen on two pages because
-    new tasks arrived meanwhile) are kept once.
+    Pages of ``per_page = min(last_n, 1000)`` tasks are asked for in order until
+    ``last_n`` tasks are found or a page comes back shorter than ``per_page`` (the
+    history ended); duplicates (a task seen on two pages because new tasks
+    arrived meanwhile) are kept once.
     """
 
     def __init__(self, last_n: int, status: str | None) -> None:
         member = validate_status(status)
         self._last_n = validate_last_n(last_n)
-        self._kwargs: dict[str, Any] = {
-            "per_page": min(self._last_n, MAX_PER_PAGE),
-            "status": member or UNSET,
-        }
+        self._per_page = min(self._last_n, MAX_PER_PAGE)
+        self._kwargs: dict[str, Any] = {"per_page": self._per_page, "status": member or UNSET}
         self._number = 0
         self._more = True
         self._found: dict[str, Task] = {}
@@ -50,12 +51,13 @@ class _Paging:
         self._number += 1
         return {"page": self._number, **self._kwargs}
 
-    def add(self, page: TaskPage) -> None:
+    def add(self, page: builtins.list[TaskModel]) -> None:
         """Keep a page's tasks (newest first) and decide whether another page is needed."""
-        for model in page.tasks:
+        for model in page:
             if len(self._found) < self._last_n:
-                self._found.setdefault(model.id, Task.from_info(TaskInfo.from_model(model)))
-        exhausted = len(page.tasks) < page.per_page or self._number * page.per_page >= page.total
+                info = TaskInfo.from_model(model)
+                self._found.setdefault(info.id, Task.from_info(info))
+        exhausted = len(page) < self._per_page
         self._more = len(self._found) < self._last_n and not exhausted
 
     @property

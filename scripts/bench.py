@@ -6,14 +6,19 @@ its target:
 * full download of a 1 GiB archive: client throughput vs ``curl`` (>= 0.9x;
   best of 3 to 6 interleaved rounds: extra rounds only while under target);
 * peak RSS of the process doing that download (< 100 MB);
-* bytes sent for 2 small files out of the 1 GiB archive (< their size + 256 KiB);
+* bytes sent for 2 small files out of the 1 GiB archive (< their size + 256 KiB),
+  by Range requests (default mock) and by a ``?filename=`` subset (legacy mock,
+  no byte ranges: the same files from an archive of ``BENCH_LEGACY_MIB``, 256 by
+  default);
+* peak RSS of a process uploading a 1 GiB input (multipart, streamed from
+  disk; < 100 MB, ``BENCH_UPLOAD_MIB`` to change the size);
 * ``Task.wait()`` latency after the task ends (long-poll; < 0.2 s);
 * requests used by ``inductiva.tasks.get(last_n=10000)`` (<= 10).
 
 Set ``BENCH_SIZE_MIB`` for a smaller archive (e.g. a quick check with 64).
-The full download runs in a subprocess (``--child-download``) so its peak RSS
-is its own. A benchmark that crashes is a FAIL row; the others still run, and
-the table is printed in every case.
+The full download and the upload run in subprocesses (``--child-download``,
+``--child-upload``) so their peak RSS is their own. A benchmark that crashes
+is a FAIL row; the others still run, and the table is printed in every case.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ MIB = 1024 * 1024
 SMALL = [("small/one.txt", 4096), ("small/two.txt", 16384)]
 DOWNLOAD_TARGET = 0.9
 MIN_ROUNDS, MAX_ROUNDS = 3, 6
+SYNTHETIC = "test.synthetic.run_simulation"
+RSS_LIMIT_MB = 100
 
 
 def _peak_rss_kib() -> int:
@@ -61,6 +68,20 @@ def child_download(task_id: str, output_dir: str) -> None:
     download_outputs(task_id, output_dir=output_dir, uncompress=False)
     seconds = time.perf_counter() - start
     print(json.dumps({"seconds": seconds, "peak_rss_kib": _peak_rss_kib()}))
+
+
+def child_upload(input_dir: str) -> None:
+    """Register a task, upload ``input_dir`` as its input; print peak RSS before/after as JSON."""
+    from inductiva import _submit, _upload
+
+    params = {"sim_dir": "sim_dir", "duration": 0.0}
+    task_id = _submit.register(SYNTHETIC, params, None)
+    before = _peak_rss_kib()
+    start = time.perf_counter()
+    _upload.upload_input(task_id, Path(input_dir), params)
+    seconds = time.perf_counter() - start
+    result = {"seconds": seconds, "peak_before_kib": before, "peak_rss_kib": _peak_rss_kib()}
+    print(json.dumps(result))
 
 
 def _env(url: str) -> dict[str, str]:
@@ -119,7 +140,7 @@ def _make_task(size: int, tmp: Path, duration: float = 0.0) -> str:
     input_dir.mkdir(exist_ok=True)
     (input_dir / "params.txt").write_text("bench\n")
     task = _simulation.submit(
-        "synthetic.run", {"duration": duration, "files": files}, input_dir, run_async=True
+        SYNTHETIC, {"duration": duration, "files": files}, input_dir, run_async=True
     )
     task.wait(timeout=1800)
     return task.id
@@ -130,7 +151,6 @@ def bench_download(server: Any, table: Table, tmp: Path, size: int) -> str:
     from inductiva_api.api.tasks import list_task_outputs
 
     from inductiva import _client
-    from inductiva._download import download_outputs
 
     print(f"creating a task with a {size // MIB} MiB incompressible output...", flush=True)
     task_id = _make_task(size, tmp)
@@ -167,10 +187,23 @@ def bench_download(server: Any, table: Table, tmp: Path, size: int) -> str:
         f"{peak_mb:.0f} MB",
         "-",
         "-",
-        "< 100 MB",
-        peak_mb < 100,
+        f"< {RSS_LIMIT_MB} MB",
+        peak_mb < RSS_LIMIT_MB,
     )
 
+    _partial_row(server, table, tmp, task_id, "Range requests")
+    return task_id
+
+
+def _partial_row(server: Any, table: Table, tmp: Path, task_id: str, how: str) -> None:
+    """Bytes the mock sent for the 2 small files of ``task_id``, as a table row."""
+    from inductiva_api.api.tasks import list_task_outputs
+
+    from inductiva import _client
+    from inductiva._download import download_outputs
+
+    listing = _client.call(list_task_outputs.sync_detailed, task_id=task_id)
+    archive = int(listing.size)
     members = {c.name: c for c in listing.contents}
     wanted = [n for n, _ in SMALL]
     compressed = sum(int(members[n].compressed_size) for n in wanted)
@@ -179,7 +212,7 @@ def bench_download(server: Any, table: Table, tmp: Path, size: int) -> str:
     moved = int(server.stats()["bytes_sent_output"])
     limit = compressed + 256 * 1024
     table.add(
-        "bytes moved for 2 small files",
+        f"bytes moved for 2 small files ({how})",
         f"{moved / 1024:.1f} KiB",
         f"full archive {archive / MIB:.0f} MiB",
         f"{moved / archive:.6f}",
@@ -187,7 +220,51 @@ def bench_download(server: Any, table: Table, tmp: Path, size: int) -> str:
         moved < limit,
     )
     shutil.rmtree(tmp / "partial")
-    return task_id
+
+
+def bench_legacy_partial(table: Table, tmp: Path, size: int) -> None:
+    """The same partial download against a legacy mock (no byte ranges: ?filename= subset)."""
+    from inductiva_mock.launcher import MockServer
+
+    import inductiva
+    from inductiva import _client
+
+    saved = inductiva.api_url
+    with MockServer(data_dir=tmp / "legacy-mock", api_keys=(KEY,), legacy=True) as legacy:
+        inductiva.api_url = legacy.url
+        _client.reset()
+        try:
+            print(f"creating a {size // MIB} MiB task on the legacy mock...", flush=True)
+            task_id = _make_task(size, tmp)
+            _partial_row(legacy, table, tmp, task_id, "legacy: ?filename= subset")
+        finally:
+            inductiva.api_url = saved
+            _client.reset()
+
+
+def bench_upload(server: Any, table: Table, tmp: Path, size: int) -> None:
+    """Peak RSS of a process uploading a ``size``-byte incompressible input."""
+    input_dir = tmp / "upload-input"
+    input_dir.mkdir()
+    print(f"writing a {size // MIB} MiB input file...", flush=True)
+    with (input_dir / "mesh.bin").open("wb") as fh:
+        for _ in range(size // MIB):
+            fh.write(os.urandom(MIB))
+    cmd = [sys.executable, __file__, "--child-upload", str(input_dir)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=_env(server.url))
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    shutil.rmtree(input_dir)
+    peak_mb = result["peak_rss_kib"] / 1024
+    before_mb = result["peak_before_kib"] / 1024
+    table.add(
+        f"peak RSS uploading {size / MIB:.0f} MiB (multipart, streamed)",
+        f"{peak_mb:.0f} MB",
+        f"{before_mb:.0f} MB before the upload",
+        f"{peak_mb / before_mb:.2f}",
+        f"< {RSS_LIMIT_MB} MB",
+        peak_mb < RSS_LIMIT_MB,
+    )
+    print(f"  upload took {result['seconds']:.1f} s (zip + send)", flush=True)
 
 
 def bench_wait(table: Table, tmp: Path) -> None:
@@ -199,7 +276,7 @@ def bench_wait(table: Table, tmp: Path) -> None:
     (input_dir / "x.txt").write_text("x")
     lags = []
     for _ in range(3):
-        task = _simulation.submit("synthetic.run", {"duration": 1.5}, input_dir, run_async=True)
+        task = _simulation.submit(SYNTHETIC, {"duration": 1.5}, input_dir, run_async=True)
         task.wait(timeout=60)
         returned = time.time()
         end = task.get_info().end_time
@@ -249,9 +326,13 @@ def main() -> int:
     """Run every benchmark and print the table; exit 1 if a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--child-download", nargs=2, metavar=("TASK_ID", "DIR"))
+    parser.add_argument("--child-upload", metavar="DIR")
     args = parser.parse_args()
     if args.child_download:
         child_download(*args.child_download)
+        return 0
+    if args.child_upload:
+        child_upload(args.child_upload)
         return 0
     for path in (ROOT / "generated", ROOT / "mock_server", ROOT):
         sys.path.insert(0, str(path))
@@ -260,6 +341,8 @@ def main() -> int:
     import inductiva
 
     size = int(os.environ.get("BENCH_SIZE_MIB", "1024")) * MIB
+    legacy_size = int(os.environ.get("BENCH_LEGACY_MIB", "256")) * MIB
+    upload_size = int(os.environ.get("BENCH_UPLOAD_MIB", "1024")) * MIB
     base = ROOT / ".bench"
     base.mkdir(exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="run-", dir=base))
@@ -269,6 +352,10 @@ def main() -> int:
             inductiva.api_url, inductiva.api_key = server.url, KEY
             os.environ["INDUCTIVA_PROGRESS"] = "0"
             _section(table, "full and partial download", bench_download, server, table, tmp, size)
+            _section(
+                table, "legacy partial download", bench_legacy_partial, table, tmp, legacy_size
+            )
+            _section(table, "upload", bench_upload, server, table, tmp, upload_size)
             _section(table, "wait() latency", bench_wait, table, tmp)
             _section(table, "tasks.get(last_n=10000)", bench_list, server, table)
     finally:

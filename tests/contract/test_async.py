@@ -1,4 +1,4 @@
-"""The asyncio API against the mock server: many concurrent waits on one connection pool."""
+"""The asyncio API against the mock server, both modes: concurrent waits share one pool."""
 
 from __future__ import annotations
 
@@ -18,13 +18,16 @@ from inductiva.simulators import Synthetic
 pytestmark = pytest.mark.contract
 
 
-@pytest.fixture(scope="module")
-def busy_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockServer]:
-    """A mock server that runs many synthetic tasks at once."""
+@pytest.fixture(scope="module", params=["default", "legacy"])
+def busy_server(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[MockServer]:
+    """A mock server that runs many synthetic tasks at once, in each mode."""
     server = MockServer(
         data_dir=tmp_path_factory.mktemp("async-mock"),
         api_keys=("async-key",),
         extra_args=["--max-concurrent", "32", "--kill-grace-seconds", "1"],
+        legacy=request.param == "legacy",
     )
     server.start()
     yield server

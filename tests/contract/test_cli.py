@@ -1,8 +1,10 @@
-"""The installed `inductiva` console script, run as a subprocess against the mock server."""
+"""The installed `inductiva` console script, run as a subprocess against the mock server
+(every test in default and in legacy mode)."""
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import subprocess
@@ -16,7 +18,7 @@ from typing import Any
 import pytest
 from inductiva_api import AuthenticatedClient
 from inductiva_api.api.tasks import get_task_status, kill_task, submit_task, upload_task_input
-from inductiva_api.models import TaskRequest, TaskRequestParams, TaskStatusInfo, TaskSubmitted
+from inductiva_api.models import BodyUploadTaskInput, TaskRequest, TaskRequestParams, TaskStatus
 from inductiva_api.types import File
 from inductiva_mock.launcher import MockServer
 
@@ -34,36 +36,53 @@ FILES = [
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 
 
+@pytest.fixture(scope="module", params=["default", "legacy"])
+def mode_server(request: pytest.FixtureRequest) -> MockServer:
+    """The session mock server of each mode (the whole module runs once per mode)."""
+    name = "mock_server" if request.param == "default" else "legacy_mock_server"
+    server: MockServer = request.getfixturevalue(name)
+    return server
+
+
 @pytest.fixture(scope="module")
-def api(mock_server: MockServer) -> AuthenticatedClient:
+def api(mode_server: MockServer) -> AuthenticatedClient:
     """A generated client of the mock server, to create tasks for the CLI to act on."""
     return AuthenticatedClient(
-        base_url=mock_server.url, token=KEY, prefix="", auth_header_name="X-API-Key"
+        base_url=mode_server.url, token=KEY, prefix="", auth_header_name="X-API-Key"
     )
 
 
-def _empty_zip() -> bytes:
+def _input_zip(params: dict[str, Any]) -> bytes:
+    """The era's input layout: the simulation directory as sim_dir/ and input.json."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("input.txt", "x")
+        archive.writestr("sim_dir/input.txt", "x")
+        archive.writestr("input.json", json.dumps(params))
     return buffer.getvalue()
 
 
 def submit(api: AuthenticatedClient, **params: Any) -> str:
-    """Submit a `synthetic.run` task with these params and upload its input; return its id."""
-    request = TaskRequest(method="synthetic.run", params=TaskRequestParams.from_dict(params))
+    """Submit a synthetic task with these params and upload its input; return its id."""
+    params = {"sim_dir": "sim_dir", **params}
+    request = TaskRequest(
+        method="test.synthetic.run_simulation", params=TaskRequestParams.from_dict(params)
+    )
     submitted = submit_task.sync_detailed(client=api, body=request).parsed
-    assert isinstance(submitted, TaskSubmitted)
-    body = File(payload=io.BytesIO(_empty_zip()), file_name="input.zip")
+    assert isinstance(submitted, TaskStatus)
+    body = BodyUploadTaskInput(
+        file=File(payload=io.BytesIO(_input_zip(params)), file_name="input.zip")
+    )
     uploaded = upload_task_input.sync_detailed(submitted.id, client=api, body=body).parsed
-    assert isinstance(uploaded, TaskSubmitted)
+    assert isinstance(uploaded, TaskStatus)
     return submitted.id
 
 
 def status_of(api: AuthenticatedClient, task_id: str, wait: float = 0) -> str:
-    """The task's status (long-polling up to `wait` seconds for a change)."""
+    """The task's status (long-polling up to `wait` seconds for a change where offered)."""
     info = get_task_status.sync_detailed(task_id, client=api, wait_seconds=wait).parsed
-    assert isinstance(info, TaskStatusInfo)
+    assert isinstance(info, TaskStatus)
+    if wait:
+        time.sleep(0.1)  # a legacy server answers at once: do not spin
     return str(info.status)
 
 
@@ -108,11 +127,11 @@ def _env(url: str, key: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def cli(mock_server: MockServer, tmp_path: Path) -> Cli:
+def cli(mode_server: MockServer, tmp_path: Path) -> Cli:
     """Run the console script in tmp_path with the mock's URL and key in the environment."""
     if not SCRIPT.exists():
         pytest.fail(f"{SCRIPT} is missing: run `.venv/bin/pip install -e . --no-deps -q`")
-    env = _env(mock_server.url, KEY)
+    env = _env(mode_server.url, KEY)
 
     def run(
         *argv: str, stdin: str | None = None, extra_env: dict[str, str] | None = None
@@ -154,9 +173,9 @@ def test_list_shows_new_tasks_newest_first(cli: Cli, api: AuthenticatedClient) -
     assert all(row[1] == "synthetic" for row in _rows(result.stdout))
 
 
-def test_list_with_status(cli: Cli, mock_server: MockServer) -> None:
+def test_list_with_status(cli: Cli, mode_server: MockServer) -> None:
     """`tasks list --status S` shows only tasks in S, including freshly seeded ones."""
-    seeded = mock_server.seed(2, status="executer-terminated", api_key=KEY)
+    seeded = mode_server.seed(2, status="executer-terminated", api_key=KEY)
     result = cli("tasks", "list", "--status", "executer-terminated", "-n", "1000")
     assert result.returncode == 0, result.stderr
     rows = _rows(result.stdout)
@@ -174,17 +193,18 @@ def test_list_bad_status(cli: Cli) -> None:
 
 
 def test_info(cli: Cli, done_task: str) -> None:
-    """`tasks info` shows status, simulator, times, duration, machine type and sizes."""
+    """`tasks info` shows status, simulator, times, duration and the machine."""
     result = cli("tasks", "info", done_task)
     assert result.returncode == 0, result.stderr
     fields = {k: v.strip() for k, v in (line.split(":", 1) for line in result.stdout.splitlines())}
     assert fields["Task"] == done_task
     assert fields["Status"] == "success"
-    assert fields["Simulator"] == "synthetic (synthetic.run)"
-    for label in ("Created", "Started", "Ended", "Duration", "Machine type", "Output size"):
+    assert fields["Simulator"] == "synthetic (test.synthetic.run_simulation)"
+    for label in ("Created", "Started", "Ended", "Duration", "Machine type", "CPUs", "Memory"):
         assert fields[label] != "n/a", label
     assert fields["Duration"].endswith("s")
-    assert fields["Output size"].endswith("iB")
+    assert fields["Machine type"].endswith("(host: gcloud)")
+    assert fields["Memory"].endswith("iB")
 
 
 def test_kill_with_yes(cli: Cli, api: AuthenticatedClient, running_task: str) -> None:
@@ -272,7 +292,8 @@ def test_download_no_uncompress(cli: Cli, done_task: str, tmp_path: Path) -> Non
     (archive,) = Path(result.stdout.strip()).rglob("*.zip")
     with zipfile.ZipFile(archive) as opened:
         assert opened.testzip() is None
-        assert {"stdout.txt", "result.csv", "data/field.bin"} <= set(opened.namelist())
+        names = {f"artifacts/{n}" for n in ("stdout.txt", "result.csv", "data/field.bin")}
+        assert names <= set(opened.namelist())
 
 
 def test_download_default_dir(cli: Cli, done_task: str, tmp_path: Path) -> None:
@@ -361,7 +382,7 @@ def test_help(cli: Cli, argv: list[str]) -> None:
     assert "exit codes" in result.stdout
 
 
-def test_python_dash_m(mock_server: MockServer) -> None:
+def test_python_dash_m(mode_server: MockServer) -> None:
     """`python -m inductiva --version` runs the same command line."""
     result = subprocess.run(
         [sys.executable, "-m", "inductiva", "--version"], capture_output=True, text=True
@@ -371,7 +392,7 @@ def test_python_dash_m(mock_server: MockServer) -> None:
 
 
 def test_wait_interrupted_leaves_task_running(
-    api: AuthenticatedClient, running_task: str, mock_server: MockServer, tmp_path: Path
+    api: AuthenticatedClient, running_task: str, mode_server: MockServer, tmp_path: Path
 ) -> None:
     """SIGINT (Ctrl-C) during `tasks wait` exits 130 and does not kill the remote task."""
     assert wait_started(api, running_task)
@@ -382,7 +403,7 @@ def test_wait_interrupted_leaves_task_running(
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=err,
-            env=_env(mock_server.url, KEY),
+            env=_env(mode_server.url, KEY),
         )
     try:
         # -vv logs each request once answered: after the first status, `wait` is polling.

@@ -39,12 +39,12 @@ print("NOT INTERRUPTED", flush=True)
 
 
 @pytest.fixture
-def server(mock_server: MockServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockServer]:
-    """The test's own client pointed at the session mock server."""
-    monkeypatch.setattr(inductiva, "api_url", mock_server.url)
+def server(any_mock_server: MockServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockServer]:
+    """The test's own client pointed at a session mock server (each mode)."""
+    monkeypatch.setattr(inductiva, "api_url", any_mock_server.url)
     monkeypatch.setattr(inductiva, "api_key", "test-key")
     _client.reset()
-    yield mock_server
+    yield any_mock_server
     _client.reset()
 
 

@@ -30,4 +30,5 @@ def test_demo_runs(tmp_path: pathlib.Path) -> None:
     assert "status after kill(): 'killed'" in out
     assert "ID       Simulator" in out and "gromacs" in out and "openfoam" in out
     assert "important_file1.txt" in out and "c2-standard-8" in out
+    assert "polled with backoff" in out and "(?filename= subset)" in out
     assert "Uploading" not in result.stderr  # only the selected-files download draws a bar

@@ -2,25 +2,26 @@
 
 After an error no final-named file holds partial data; the only thing a dropped
 full download may leave is its resumable ``output.zip.part`` + sidecar pair,
-which the next call continues (tested below).
+which the next call continues (tested below). Every case runs against the
+default mock and the legacy mock (no extensions: no byte ranges, so resumes
+restart from zero; no idempotency keys, so submits are re-sent only when the
+connection was never made).
 """
 
 from __future__ import annotations
 
-import uuid
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from inductiva_api.api.tasks import get_task_status, list_task_outputs, list_tasks, submit_task
-from inductiva_api.models import TaskRequest, TaskRequestParams
+from inductiva_api.api.tasks import get_task_status, list_task_outputs, list_tasks
 from inductiva_mock.launcher import MockServer
-from test_transfers import point_at, run_synthetic
+from test_transfers import SYNTHETIC, point_at, run_synthetic
 
 import inductiva
-from inductiva import _client, errors
+from inductiva import _client, _submit, errors
 from inductiva._download import download_outputs
 
 pytestmark = pytest.mark.contract
@@ -33,27 +34,28 @@ FILES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def task_id(mock_server: MockServer, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """One finished synthetic task with ~6 MiB of incompressible outputs."""
-    with pytest.MonkeyPatch.context() as mp:
-        point_at(mock_server, mp)
-        try:
-            return run_synthetic(FILES, tmp_path_factory.mktemp("faults"))
-        finally:
-            _client.reset()
+_TASKS: dict[str, str] = {}
 
 
 @pytest.fixture
-def server(mock_server: MockServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockServer]:
-    """The session server with faults cleared and stats zeroed; faults cleared afterwards."""
-    point_at(mock_server, monkeypatch)
+def server(any_mock_server: MockServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockServer]:
+    """A session server (default or legacy), faults cleared and stats zeroed, cleared after."""
+    point_at(any_mock_server, monkeypatch)
     monkeypatch.setattr(inductiva, "max_retries", 4)
-    mock_server.clear_faults()
-    mock_server.reset_stats()
-    yield mock_server
-    mock_server.clear_faults()
+    any_mock_server.clear_faults()
+    any_mock_server.reset_stats()
+    yield any_mock_server
+    any_mock_server.clear_faults()
     _client.reset()
+
+
+@pytest.fixture
+def task_id(server: MockServer, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One finished synthetic task with ~6 MiB of incompressible outputs, per server."""
+    if server.url not in _TASKS:
+        _TASKS[server.url] = run_synthetic(FILES, tmp_path_factory.mktemp("faults"))
+        server.reset_stats()
+    return _TASKS[server.url]
 
 
 class Recorder(httpx.BaseTransport):
@@ -103,43 +105,53 @@ def recorder(server: MockServer) -> Iterator[Recorder]:
 
 
 def _task_count() -> int:
-    return int(_client.call(list_tasks.sync_detailed, per_page=1).total)
+    return len(_client.call(list_tasks.sync_detailed, per_page=1_000_000))
 
 
-def _submit() -> str:
-    body = TaskRequest(
-        method="synthetic.run", params=TaskRequestParams.from_dict({"duration": 0.1})
-    )
-    key = str(uuid.uuid4())
-    return str(_client.call(submit_task.sync_detailed, body=body, idempotency_key=key).id)
+def _submit_one() -> str:
+    return _submit.register(SYNTHETIC, {"sim_dir": "sim_dir", "duration": 0.1}, None)
 
 
-def test_submit_retried_after_503_creates_one_task(server: MockServer, recorder: Recorder) -> None:
-    """Two 503s on /tasks/submit are retried with the same Idempotency-Key: one task appears."""
+def test_submit_after_503_is_retried_only_if_the_server_dedupes(
+    server: MockServer, recorder: Recorder
+) -> None:
+    """Two 503s: re-sent with one Idempotency-Key when declared (one task), else raised (none)."""
     before = _task_count()
     server.set_faults(fail_next=2, fail_status=503, retry_after=0, path_regex="^/tasks/submit")
-    task_id = _submit()
+    submits = lambda: [(r, st) for r, st in recorder.seen if r.url.path == "/tasks/submit"]  # noqa: E731
+    if server.legacy:
+        with pytest.raises(errors.ServerError):
+            _submit_one()
+        assert [status for _, status in submits()] == [503]
+        assert _task_count() == before
+        return
+    task_id = _submit_one()
     assert _task_count() == before + 1
-    submits = [(r, status) for r, status in recorder.seen if r.url.path == "/tasks/submit"]
-    assert [status for _, status in submits] == [503, 503, 202]
-    assert len({r.headers["Idempotency-Key"] for r, _ in submits}) == 1
+    assert [status for _, status in submits()] == [503, 503, 202]
+    assert len({r.headers["Idempotency-Key"] for r, _ in submits()}) == 1
     assert server.stats()["requests_by_path"]["/tasks/submit"] == 3
     assert _client.call(get_task_status.sync_detailed, task_id=task_id).status == "pending-input"
 
 
-def test_submit_whose_answer_was_lost_creates_one_task(
+def test_submit_whose_answer_was_lost_never_creates_two_tasks(
     server: MockServer, recorder: Recorder
 ) -> None:
-    """A submit the server took but whose answer was lost is retried; the key dedupes it."""
+    """A submit taken but unanswered is re-sent (same key) only if declared; else raised."""
     before = _task_count()
     recorder.lose_submit_responses = 1
-    task_id = _submit()
+    if server.legacy:
+        with pytest.raises(errors.ApiConnectionError):
+            _submit_one()
+        assert server.stats()["requests_by_path"]["/tasks/submit"] == 1
+        assert _task_count() == before + 1
+        return
+    task_id = _submit_one()
     assert server.stats()["requests_by_path"]["/tasks/submit"] == 2
     assert _task_count() == before + 1
     first, second = [r for r, _ in recorder.seen if r.url.path == "/tasks/submit"]
     assert first.headers["Idempotency-Key"] == second.headers["Idempotency-Key"]
-    newest = _client.call(list_tasks.sync_detailed, per_page=1).tasks[0]
-    assert newest.id == task_id
+    newest = _client.call(list_tasks.sync_detailed, per_page=1)[0]
+    assert newest.task_id == task_id
 
 
 def _archive_size(task_id: str) -> int:
@@ -194,15 +206,19 @@ def test_persistent_503_is_a_server_error_and_leaves_nothing(
 def test_dropped_download_resumes_and_completes(
     server: MockServer, task_id: str, tmp_path: Path, recorder: Recorder
 ) -> None:
-    """Two drops mid-archive resume with Range + If-Range (206s); the archive is sent ~once."""
+    """Two drops: resumed with Range + If-Range (206s), or, without ranges, restarted at 0."""
     size = _archive_size(task_id)
     server.set_faults(drop_download_after_bytes=2 * MIB, drop_download_times=2)
     server.reset_stats()
     out = download_outputs(task_id, output_dir=tmp_path)
     _assert_complete(out)
     sent = server.stats()["bytes_sent_output"]
-    assert size <= sent < size + MIB  # restarting from byte 0 would cost 4 MiB more
     assert server.stats()["requests_by_path"][f"/tasks/{task_id}/output"] == 3
+    if server.legacy:
+        assert sent == size + 4 * MIB  # each drop costs what it had sent
+        assert recorder.output_requests() == [(None, None, 200, None)] * 3
+        return
+    assert size <= sent < size + MIB  # restarting from byte 0 would cost 4 MiB more
     (*first, etag), *resumed = recorder.output_requests()
     assert first == [None, None, 200] and etag
     assert [(if_range, status) for _, if_range, status, _ in resumed] == [(etag, 206)] * 2
@@ -234,12 +250,13 @@ def test_out_of_retries_keeps_only_resumable_state_then_resumes(
     server.reset_stats()
     out = download_outputs(task_id, output_dir=tmp_path)
     _assert_complete(out)
-    assert server.stats()["bytes_sent_output"] < size
+    sent = server.stats()["bytes_sent_output"]
+    assert sent == size if server.legacy else sent < size  # legacy: starts over, no error
     assert not (out / "output.zip").exists()
 
 
 def test_dropped_partial_download_resumes(server: MockServer, task_id: str, tmp_path: Path) -> None:
-    """A drop while fetching selected members re-fetches only what is missing."""
+    """A drop while fetching selected files re-fetches only what is missing (legacy: the subset)."""
     wanted = ["bulk/b.bin", "notes.txt"]
     listing = _client.call(list_task_outputs.sync_detailed, task_id=task_id)
     compressed = sum(int(m.compressed_size) for m in listing.contents if m.name in wanted)

@@ -154,12 +154,19 @@ class SyntheticScenario:
         return Synthetic().run(duration=0.3, files=files, run_async=run_async)
 
 
-@pytest.fixture(scope="module")
-def seed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockServer]:
-    """A fresh mock server running one task at a time (so others stay `submitted`)."""
+@pytest.fixture(scope="module", params=["default", "legacy"])
+def seed_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MockServer]:
+    """A fresh mock server running one task at a time (so others stay `submitted`).
+
+    Every seed flow runs twice: with our extensions, and in legacy mode (the real
+    API only: no long-poll, no byte ranges, no idempotency keys, no /version).
+    """
     server = MockServer(
         data_dir=tmp_path_factory.mktemp("seed-mock"),
         api_keys=("seed-key",),
+        legacy=request.param == "legacy",
         extra_args=["--max-concurrent", "1", "--kill-grace-seconds", "1"],
     )
     server.start()
@@ -199,7 +206,9 @@ def test_submitting_sync_and_async(workdir: pathlib.Path) -> None:
     assert namespace["task"].get_status() == "success"
     new = [t for t in inductiva.tasks.get(last_n=1000) if t not in before]
     assert len(new) == 4
-    assert all(t.info and t.info.method_name == "md.gromacs.protein_solvation" for t in new)
+    assert all(
+        t.info and t.info.method_name == "protein_solvation.gromacs.run_simulation" for t in new
+    )
     waited_for = [new[0], new[1], new[3]]  # newest first: context, async+wait, -, sync
     assert [t.get_status() for t in waited_for] == ["success"] * 3
 
@@ -232,7 +241,8 @@ def test_outputs_info_and_downloads(workdir: pathlib.Path) -> None:
         1_331_692
     )
     [archive] = namespace["output_dir"].glob("*.zip")
-    assert "important_file1.txt" in zipfile.ZipFile(archive).namelist()
+    names = zipfile.ZipFile(archive).namelist()  # the archive as the real API sends it
+    assert "output.json" in names and "artifacts/important_file1.txt" in names
 
 
 def test_retrieving_tasks(workdir: pathlib.Path) -> None:

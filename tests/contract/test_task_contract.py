@@ -1,7 +1,8 @@
-"""Task, tasks.get/list and the scenarios against the mock server."""
+"""Task, tasks.get/list and the scenarios against the mock server, in default and legacy mode."""
 
 from __future__ import annotations
 
+import datetime
 import pathlib
 import zipfile
 from collections.abc import Iterator
@@ -24,14 +25,14 @@ PDB = "".join(
 
 @pytest.fixture
 def server(
-    mock_server: MockServer, monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+    any_mock_server: MockServer, monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
 ) -> Iterator[MockServer]:
-    """The client pointed at the session mock server, run from a temp working directory."""
-    monkeypatch.setattr(inductiva, "api_url", mock_server.url)
+    """The client pointed at a session mock server (each mode), run from a temp directory."""
+    monkeypatch.setattr(inductiva, "api_url", any_mock_server.url)
     monkeypatch.setattr(inductiva, "api_key", "test-key")
     monkeypatch.chdir(tmp_path)
     _client.reset()
-    yield mock_server
+    yield any_mock_server
     _client.reset()
 
 
@@ -57,9 +58,11 @@ def test_synthetic_lifecycle(server: MockServer) -> None:
     task = Synthetic().run(duration=0.2, stdout="hello", files=[("out/a.txt", 5000)])
     assert task.get_status() == "success"
     info = task.get_info()
-    assert info.method_name == "synthetic.run" and info.start_time and info.end_time
+    assert info.method_name == "test.synthetic.run_simulation"
+    assert info.start_time and info.end_time and info.create_time
     assert info.start_time.tzinfo is not None
     assert task.get_machine_type() == info.vm_type is not None
+    assert info.host_type == "gcloud" and info.cpu_count_logical and info.memory
     execution_time = task.get_execution_time()
     assert execution_time is not None and execution_time >= 0.2
     files = task.get_output_files_info()
@@ -130,7 +133,8 @@ def test_protein_solvation_output(server: MockServer, pdb: pathlib.Path) -> None
     assert isinstance(output, ProteinSolvationOutput)
     assert output.final_structure.is_file() and output.trajectory.is_file()
     energies = output.energies()
-    assert len(energies) == 5 and energies[0][0] == 0.0 and energies[-1][0] == pytest.approx(20.0)
+    # 0.02 ns with the default output_timestep_ps=1.0: a frame every ps from 0 to 20 ps
+    assert [t for t, _ in energies] == pytest.approx([float(i) for i in range(21)])
     assert output.path == pathlib.Path("inductiva_output", task.id)
 
 
@@ -162,7 +166,7 @@ def test_download_selected_and_archive(server: MockServer, tmp_path: pathlib.Pat
     raw = task.download_outputs(uncompress=False)
     assert raw == pathlib.Path("inductiva_output", task.id)
     [archive] = raw.glob("*.zip")
-    assert "big.bin" in zipfile.ZipFile(archive).namelist()
+    assert "artifacts/big.bin" in zipfile.ZipFile(archive).namelist()
 
 
 def test_tasks_get_and_list_use_one_request(
@@ -185,3 +189,25 @@ def test_tasks_get_rejects_bad_status(server: MockServer) -> None:
     """An invalid status is refused locally, naming the allowed values."""
     with pytest.raises(errors.InvalidArgumentError, match="spot-instance-preempted"):
         inductiva.tasks.get(last_n=3, status="finished")
+
+
+@pytest.fixture
+def default_server(
+    mock_server: MockServer, monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> Iterator[MockServer]:
+    """The client pointed at the default-mode (long-poll) mock server."""
+    monkeypatch.setattr(inductiva, "api_url", mock_server.url)
+    monkeypatch.setattr(inductiva, "api_key", "test-key")
+    monkeypatch.chdir(tmp_path)
+    _client.reset()
+    yield mock_server
+    _client.reset()
+
+
+def test_long_poll_wait_returns_within_0_2s_of_completion(default_server: MockServer) -> None:
+    """With the long-poll extension, wait() returns within 0.2 s of the task's end."""
+    task = Synthetic().run(duration=1.5, run_async=True)
+    assert task.wait(timeout=30) == "success"
+    returned = datetime.datetime.now(datetime.UTC)
+    end_time = task.get_info().end_time
+    assert end_time is not None and (returned - end_time).total_seconds() < 0.2

@@ -1,4 +1,9 @@
-"""Uploads and downloads against the mock server: full, kept zip, partial by Range, resume."""
+"""Uploads and downloads against the mock in both modes: full, kept zip, partial, resume.
+
+Every flow runs against the default mock (all extensions) and the legacy mock
+(the real API only: no byte ranges, so partial downloads use ``?filename=``
+subsets and resumes restart from zero).
+"""
 
 from __future__ import annotations
 
@@ -15,17 +20,19 @@ from inductiva_mock.launcher import MockServer
 import inductiva
 from inductiva import _client, _resume, _simulation, errors
 from inductiva._download import download_outputs
-from inductiva._upload import zip_directory
+from inductiva._upload import build_input_zip
 
 pytestmark = pytest.mark.contract
 
 MIB = 1024 * 1024
+SYNTHETIC = "test.synthetic.run_simulation"
 FILES = [
     {"name": "bulk/trajectory.bin", "size": 6 * MIB, "compressible": False},
     {"name": "data/a.csv", "size": 300_000, "compressible": True},
     {"name": "data/b.bin", "size": 200_000, "compressible": False},
     {"name": "small.txt", "size": 1000, "compressible": True},
 ]
+_TASKS: dict[str, str] = {}
 
 
 def point_at(server: MockServer, mp: pytest.MonkeyPatch) -> None:
@@ -42,30 +49,27 @@ def run_synthetic(files: list[dict[str, Any]], tmp: Path) -> str:
     input_dir.mkdir(exist_ok=True)
     (input_dir / "params.txt").write_text("synthetic input\n" * 100)
     task = _simulation.submit(
-        "synthetic.run", {"duration": 0.1, "stdout": "ran\n", "files": files}, input_dir
+        SYNTHETIC, {"duration": 0.1, "stdout": "ran\n", "files": files}, input_dir
     )
     assert task.get_status() == "success"
     return task.id
 
 
-@pytest.fixture(scope="module")
-def task_id(mock_server: MockServer, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """One finished synthetic task with FILES as outputs, shared by the module."""
-    with pytest.MonkeyPatch.context() as mp:
-        point_at(mock_server, mp)
-        try:
-            return run_synthetic(FILES, tmp_path_factory.mktemp("synthetic"))
-        finally:
-            _client.reset()
+@pytest.fixture
+def server(any_mock_server: MockServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockServer]:
+    """The client pointed at the default or the legacy session mock, faults cleared after."""
+    point_at(any_mock_server, monkeypatch)
+    yield any_mock_server
+    any_mock_server.clear_faults()
+    _client.reset()
 
 
 @pytest.fixture
-def server(mock_server: MockServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockServer]:
-    """The client pointed at the session mock server, faults cleared afterwards."""
-    point_at(mock_server, monkeypatch)
-    yield mock_server
-    mock_server.clear_faults()
-    _client.reset()
+def task_id(server: MockServer, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One finished synthetic task with FILES as outputs, one per mock server."""
+    if server.url not in _TASKS:
+        _TASKS[server.url] = run_synthetic(FILES, tmp_path_factory.mktemp("synthetic"))
+    return _TASKS[server.url]
 
 
 def _members(archive: Path) -> dict[str, bytes]:
@@ -73,36 +77,45 @@ def _members(archive: Path) -> dict[str, bytes]:
         return {i.filename: zf.read(i) for i in zf.infolist() if not i.is_dir()}
 
 
+def _artifacts(archive: Path) -> dict[str, bytes]:
+    """The task's files in a full archive, named relative to artifacts/."""
+    members = _members(archive)
+    assert "output.json" in members
+    return {n.removeprefix("artifacts/"): d for n, d in members.items() if n != "output.json"}
+
+
 def _files(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
-def test_uploaded_input_size_is_recorded(server: MockServer, task_id: str) -> None:
-    """The API records the streamed input zip (its size is that of a zip of the dir)."""
+def test_uploaded_input_is_recorded(server: MockServer, task_id: str) -> None:
+    """The multipart upload was taken: the task has an input time and ran the era's method."""
     task = _client.call(get_task.sync_detailed, task_id=task_id)
-    assert task.input_size_bytes and task.input_size_bytes > 0
+    assert task.input_submit_time is not None
+    assert task.method_name == SYNTHETIC and str(task.status) == "success"
 
 
 def test_uncompress_false_keeps_a_verified_zip(
     server: MockServer, task_id: str, tmp_path: Path
 ) -> None:
-    """The kept output.zip has every listed member with the listed sizes."""
+    """The kept output.zip (output.json + artifacts/) has every listed file at its size."""
     out = download_outputs(task_id, output_dir=tmp_path, uncompress=False)
     assert _files(out) == ["output.zip"]
     listing = _client.call(list_task_outputs.sync_detailed, task_id=task_id)
     assert (out / "output.zip").stat().st_size == listing.size
-    members = _members(out / "output.zip")
-    assert {m.name: m.size for m in listing.contents} == {n: len(d) for n, d in members.items()}
+    files = _artifacts(out / "output.zip")
+    assert {m.name: m.size for m in listing.contents} == {n: len(d) for n, d in files.items()}
 
 
 def test_full_download_extracts_the_same_bytes(
     server: MockServer, task_id: str, tmp_path: Path
 ) -> None:
-    """Extracted files equal the members of the archive, and nothing else is left."""
+    """The task's files land directly in the output dir, output.json left out, nothing else."""
     download_outputs(task_id, output_dir=tmp_path / "zip", uncompress=False)
-    reference = _members(tmp_path / "zip" / "output.zip")
+    reference = _artifacts(tmp_path / "zip" / "output.zip")
     out = download_outputs(task_id, output_dir=tmp_path / "files")
     assert _files(out) == sorted(reference)
+    assert {"stdout.txt", "stderr.txt", "small.txt"} <= set(reference)
     for name, data in reference.items():
         assert (out / name).read_bytes() == data
 
@@ -112,7 +125,7 @@ def test_partial_download_moves_only_the_wanted_bytes(
 ) -> None:
     """Two small files out of the archive cost less than their size plus 256 KiB."""
     download_outputs(task_id, output_dir=tmp_path / "zip", uncompress=False)
-    reference = _members(tmp_path / "zip" / "output.zip")
+    reference = _artifacts(tmp_path / "zip" / "output.zip")
     wanted = ["data/a.csv", "small.txt"]
     server.reset_stats()
     out = download_outputs(task_id, filenames=wanted, output_dir=tmp_path / "part")
@@ -121,8 +134,32 @@ def test_partial_download_moves_only_the_wanted_bytes(
     for name in wanted:
         assert (out / name).read_bytes() == reference[name]
     with zipfile.ZipFile(tmp_path / "zip" / "output.zip") as zf:
-        compressed = sum(zf.getinfo(n).compress_size for n in wanted)
+        compressed = sum(zf.getinfo(f"artifacts/{n}").compress_size for n in wanted)
     assert moved < compressed + 256 * 1024
+
+
+def test_partial_download_of_a_directory_has_the_same_layout(
+    server: MockServer, task_id: str, tmp_path: Path
+) -> None:
+    """A directory name selects the files under it, laid out as in the full download."""
+    out = download_outputs(task_id, filenames=["data", "small.txt"], output_dir=tmp_path)
+    assert _files(out) == ["data/a.csv", "data/b.bin", "small.txt"]
+    assert (out / "data" / "b.bin").stat().st_size == 200_000
+
+
+def test_legacy_partial_download_moves_far_less_than_the_archive(
+    legacy_mock_server: MockServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without byte ranges, the refused range is closed at once: bytes moved << the archive."""
+    point_at(legacy_mock_server, monkeypatch)
+    big = [{"name": "huge.bin", "size": 64 * MIB, "compressible": False}, FILES[3]]
+    task_id = run_synthetic(big, tmp_path)
+    size = int(_client.call(list_task_outputs.sync_detailed, task_id=task_id).size)
+    legacy_mock_server.reset_stats()
+    out = download_outputs(task_id, filenames=["small.txt"], output_dir=tmp_path / "o")
+    moved = legacy_mock_server.stats()["bytes_sent_output"]
+    assert _files(out) == ["small.txt"]
+    assert moved < size / 4, (moved, size)
 
 
 def test_unknown_filenames_create_nothing(server: MockServer, task_id: str, tmp_path: Path) -> None:
@@ -147,7 +184,7 @@ def test_outputs_of_unfinished_task_are_a_conflict(server: MockServer, tmp_path:
     input_dir = tmp_path / "in"
     input_dir.mkdir()
     (input_dir / "x").write_text("x")
-    task = _simulation.submit("synthetic.run", {"duration": 30}, input_dir, run_async=True)
+    task = _simulation.submit(SYNTHETIC, {"duration": 30}, input_dir, run_async=True)
     try:
         with pytest.raises(errors.ConflictError):
             download_outputs(task.id, output_dir=tmp_path / "o")
@@ -156,14 +193,15 @@ def test_outputs_of_unfinished_task_are_a_conflict(server: MockServer, tmp_path:
         task.kill()
 
 
-def test_zip_directory_matches_what_the_server_stores(tmp_path: Path) -> None:
-    """zip_directory output is a valid deflated zip of the directory (what upload sends)."""
+def test_input_zip_has_the_layout_the_server_reads(tmp_path: Path) -> None:
+    """The upload's zip is sim_dir/... plus input.json, a valid deflated zip."""
     src = tmp_path / "src"
     (src / "sub").mkdir(parents=True)
     (src / "sub" / "f.txt").write_text("content\n" * 1000)
-    size = zip_directory(src, tmp_path / "in.zip")
+    size = build_input_zip(src, {"duration": 1}, tmp_path / "in.zip")
     with zipfile.ZipFile(tmp_path / "in.zip") as zf:
-        assert zf.testzip() is None and zf.namelist() == ["sub/f.txt"]
+        assert zf.testzip() is None
+        assert zf.namelist() == ["sim_dir/", "sim_dir/sub/f.txt", "input.json"]
     assert size == (tmp_path / "in.zip").stat().st_size
 
 
@@ -184,9 +222,10 @@ def test_full_download_reads_the_socket_in_large_chunks(
 
 
 def test_full_download_memory_does_not_grow_with_the_archive(
-    server: MockServer, tmp_path: Path
+    mock_server: MockServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Peak Python allocations stay bounded (~6 MiB of buffers) while 48 MiB streams to disk."""
+    point_at(mock_server, monkeypatch)
     big = [{"name": "big.bin", "size": 48 * MIB, "compressible": False}]
     task_id = run_synthetic(big, tmp_path)
     for uncompress in (False, True):
@@ -197,3 +236,36 @@ def test_full_download_memory_does_not_grow_with_the_archive(
         finally:
             tracemalloc.stop()
         assert peak < 12 * MIB, (uncompress, peak)
+
+
+def test_openfoam_run_lands_its_logs_and_coefficients(server: MockServer, tmp_path: Path) -> None:
+    """OpenFOAM submits the era's method and params; its outputs land at the output dir root."""
+    case = tmp_path / "case"
+    (case / "system").mkdir(parents=True)
+    (case / "system" / "controlDict").write_text("application simpleFoam;\n")
+    task = inductiva.simulators.OpenFOAM().run(
+        input_dir=case, commands=["blockMesh", "simpleFoam"], n_cores=2
+    )
+    assert task.get_status() == "success"
+    output = task.get_output(output_dir=tmp_path / "out")
+    assert isinstance(output, inductiva.simulators.OpenFOAMOutput)
+    assert set(output.logs()) == {"blockMesh", "simpleFoam"}
+    assert output.force_coefficients()
+    assert not (tmp_path / "out" / "output.json").exists()
+
+
+def test_protein_solvation_renders_inputs_and_parses_energies(
+    server: MockServer, tmp_path: Path
+) -> None:
+    """ProteinSolvation's rendered inputs and era commands run; energies() parses the MD log."""
+    pdb = tmp_path / "p.pdb"
+    pdb.write_text(
+        "ATOM      1  N   ALA A   1      11.104   6.134  -6.504  1.00  0.00           N\n"
+    )
+    task = inductiva.molecules.ProteinSolvation(protein_pdb=pdb).simulate(simulation_time_ns=0.01)
+    assert task.get_status() == "success"
+    output = task.get_output(output_dir=tmp_path / "out")
+    assert isinstance(output, inductiva.molecules.ProteinSolvationOutput)
+    assert output.final_structure.is_file() and output.trajectory.is_file()
+    energies = output.energies()
+    assert energies and energies[0][0] == 0.0

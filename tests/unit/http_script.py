@@ -31,4 +31,4 @@ class Script:
 
 def status_response(code: int, retry_after: str | None = None) -> httpx.Response:
     headers = {"Retry-After": retry_after} if retry_after is not None else {}
-    return httpx.Response(code, headers=headers, json={"code": "x", "message": f"HTTP {code}"})
+    return httpx.Response(code, headers=headers, json={"detail": f"HTTP {code}"})

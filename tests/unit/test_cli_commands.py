@@ -32,18 +32,24 @@ def _zip(files: dict[str, bytes]) -> bytes:
 
 
 class FakeApi:
-    """A tiny stateful API: tasks by id, kill, status, output list and archive."""
+    """A tiny stateful API in the real wire shapes: tasks by id, kill, status, outputs.
+
+    The full archive holds ``output.json`` and the files under ``artifacts/``;
+    ``?filename=`` answers a subset archive with the files at its root.
+    """
 
     def __init__(self) -> None:
         start = datetime.datetime(2023, 8, 4, 12, 6, 17, tzinfo=datetime.UTC)
         self.files = {"stdout.txt": b"hello\n", "stderr.txt": b"", "result.csv": b"a,b\n1,2\n"}
-        self.archive = _zip(self.files)
+        self.archive = _zip(
+            {"output.json": b"[]", **{f"artifacts/{n}": d for n, d in self.files.items()}}
+        )
         self.tasks: dict[str, dict[str, object]] = {}
         for n, (task_id, status) in enumerate(((T1, "success"), (T2, "started"), (T3, "failed"))):
             created = start - datetime.timedelta(hours=n)
             done = status != "started"
             self.tasks[task_id] = {
-                "id": task_id,
+                "task_id": task_id,
                 "status": status,
                 "method_name": "fvm.openfoam.run_simulation",
                 "create_time": created.isoformat(),
@@ -52,55 +58,65 @@ class FakeApi:
                 "end_time": (created + datetime.timedelta(seconds=114)).isoformat()
                 if done
                 else None,
-                "executer": {"host_type": "gcp", "vm_type": "c2-standard-8"},
-                "input_size_bytes": 2048,
-                "output_size_bytes": len(self.archive) if done else None,
+                "executer": {
+                    "uuid": "6a1f0c1e-8c0c-4b8e-9a55-0c6f3c7f3b10",
+                    "cpu_count_logical": 8,
+                    "cpu_count_physical": 4,
+                    "memory": 32 * 1024**3,
+                    "host_type": "gcloud",
+                    "vm_type": "c2-standard-8",
+                },
             }
         self.requests: list[str] = []
 
-    def _error(self, status: int, code: str, message: str) -> httpx.Response:
-        return httpx.Response(status, json={"code": code, "message": message})
+    def _error(self, status: int, message: str) -> httpx.Response:
+        return httpx.Response(status, json={"detail": message})
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(f"{request.method} {request.url.path}")
         if request.headers.get("X-API-Key") != KEY:
-            return self._error(401, "unauthorized", "Invalid API key.")
+            return self._error(401, "Invalid API key.")
         path = request.url.path
         if path == "/tasks":
             wanted = request.url.params.get("status")
             rows = [t for t in self.tasks.values() if wanted in (None, t["status"])]
             per_page = int(request.url.params.get("per_page", 50))
             page = int(request.url.params.get("page", 1))
-            chunk = rows[(page - 1) * per_page : page * per_page]
-            return httpx.Response(
-                200, json={"tasks": chunk, "total": len(rows), "page": page, "per_page": per_page}
-            )
+            return httpx.Response(200, json=rows[(page - 1) * per_page : page * per_page])
         match = re.fullmatch(r"/tasks/(\d+)(/.*)?", path)
         if match is None or match[1] not in self.tasks:
-            return self._error(404, "not_found", f"Task {match[1] if match else path} not found.")
+            return self._error(404, f"Task {match[1] if match else path} not found.")
         task = self.tasks[match[1]]
         rest = match[2] or ""
         if rest == "":
             return httpx.Response(200, json=task)
         if rest == "/status":
-            return httpx.Response(200, json={"id": task["id"], "status": task["status"]})
+            return httpx.Response(200, json={"id": task["task_id"], "status": task["status"]})
         if rest == "/kill":
-            if task["status"] in ("success", "failed"):
-                return self._error(409, "conflict", f"Task {task['id']} already finished.")
-            task["status"] = "killed"
-            return httpx.Response(202, json={"id": task["id"], "status": "killed"})
+            if task["status"] not in ("success", "failed"):  # a finished task: status unchanged
+                task["status"] = "killed"
+            return httpx.Response(200, json={"id": task["task_id"], "status": task["status"]})
         if task["status"] != "success":
-            return self._error(409, "conflict", "The task has no outputs.")
+            return self._error(409, "The task has no outputs.")
         if rest == "/output/list":
             with zipfile.ZipFile(io.BytesIO(self.archive)) as archive:
                 members = [
-                    {"name": i.filename, "size": i.file_size, "compressed_size": i.compress_size}
+                    {
+                        "name": i.filename.removeprefix("artifacts/"),
+                        "size": i.file_size,
+                        "compressed_size": i.compress_size,
+                    }
                     for i in archive.infolist()
+                    if i.filename.startswith("artifacts/")
                 ]
             return httpx.Response(200, json={"size": len(self.archive), "contents": members})
         if rest == "/output":
+            names = request.url.params.get_list("filename")
+            if names:
+                subset = {n: self.files[n] for n in names if n in self.files}
+                return httpx.Response(200, content=_zip(subset))
             return self._archive_response(request)
-        return self._error(404, "not_found", path)
+        return self._error(404, path)
 
     def _archive_response(self, request: httpx.Request) -> httpx.Response:
         headers = {"ETag": '"v1"', "Accept-Ranges": "bytes", "Content-Type": "application/zip"}
@@ -168,7 +184,7 @@ def test_list_last_n(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_info_shows_details(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
-    """`tasks info` shows status, simulator, times, duration, machine and sizes."""
+    """`tasks info` shows status, simulator, times, duration and machine (type, CPUs, memory)."""
     code, out, _ = _run(capsys, "tasks", "info", T1)
     assert code == 0
     fields = dict(line.split(":", 1) for line in out.splitlines())
@@ -177,8 +193,9 @@ def test_info_shows_details(api: FakeApi, capsys: pytest.CaptureFixture[str]) ->
     assert fields["Simulator"].strip() == "openfoam (fvm.openfoam.run_simulation)"
     assert "2023" in fields["Created"]
     assert fields["Duration"].strip() == "0h 1m 53s"
-    assert fields["Machine type"].strip() == "c2-standard-8 (host: gcp)"
-    assert fields["Input size"].strip() == "2.00 KiB"
+    assert fields["Machine type"].strip() == "c2-standard-8 (host: gcloud)"
+    assert fields["CPUs"].strip() == "8 logical, 4 physical"
+    assert fields["Memory"].strip() == "32.00 GiB"
 
 
 def test_info_unknown_id(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
@@ -366,7 +383,7 @@ def test_verbose_logs_to_stderr(api: FakeApi, capsys: pytest.CaptureFixture[str]
 def test_server_error_is_one_line(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
     """A 5xx from the API exits 1 with one line and no traceback."""
     _client.set_transport(
-        httpx.MockTransport(lambda r: httpx.Response(503, json={"code": "x", "message": "down"}))
+        httpx.MockTransport(lambda r: httpx.Response(503, json={"detail": "down"}))
     )
     code, _, err = _run(capsys, "tasks", "info", T1)
     assert code == cli.EXIT_ERROR

@@ -140,11 +140,11 @@ def test_exit_code_mapping() -> None:
 
 
 def test_status_choices_match_the_api() -> None:
-    """--status accepts exactly the statuses of the API's TaskStatus enum."""
-    from inductiva_api.models import TaskStatus
+    """--status accepts exactly the statuses of the API's TaskStatusCode enum."""
+    from inductiva_api.models import TaskStatusCode
 
     parser = cli.build_parser()
     tasks = next(a for a in parser._subparsers._group_actions if a.dest).choices["tasks"]  # type: ignore[union-attr]
     listing = next(a for a in tasks._subparsers._group_actions if a.dest).choices["list"]
     (status,) = [a for a in listing._actions if "--status" in a.option_strings]
-    assert sorted(status.choices) == sorted(s.value for s in TaskStatus)
+    assert sorted(status.choices) == sorted(s.value for s in TaskStatusCode)

@@ -161,13 +161,14 @@ def test_async_client_replaced_on_settings_change_is_closed(
 
 def test_streamed_error_response_raises_api_error(scripted_api: Callable[[Script], None]) -> None:
     """The response hook turns a non-2xx streamed response into an exception with its message."""
-    scripted_api(Script(httpx.Response(404, json={"code": "not_found", "message": "no such task"})))
+    scripted_api(Script(httpx.Response(404, json={"detail": "no such task"})))
     with (
         pytest.raises(errors.NotFoundError, match="no such task") as info,
         _client.stream("GET", f"/tasks/{TASK}/output"),
     ):
         pass
-    assert info.value.status_code == 404 and info.value.code == "not_found"
+    assert info.value.status_code == 404 and info.value.message.startswith("no such task (GET")
+    assert info.value.detail == []
 
 
 def test_streamed_get_is_retried_after_503(scripted_api: Callable[[Script], None]) -> None:
@@ -197,3 +198,61 @@ def test_connection_error_while_reading_a_stream_is_translated(
     ):
         for _ in response.iter_bytes():
             pass
+
+
+def test_http_error_body_detail_is_the_message(scripted_api: Callable[[Script], None]) -> None:
+    """A {"detail": "..."} body (FastAPI's HTTPException) becomes the exception's message."""
+    scripted_api(Script(httpx.Response(409, json={"detail": "Task is not running."})))
+    with pytest.raises(errors.ConflictError) as info:
+        _client.call(get_task_status.sync_detailed, task_id=TASK)
+    assert str(info.value).startswith(f"Task is not running. (GET http://api/tasks/{TASK}/status")
+
+
+def test_validation_error_keeps_and_shows_its_detail_list(
+    scripted_api: Callable[[Script], None],
+) -> None:
+    """A 422 {"detail": [{loc, msg, type}]} is kept on ValidationError.detail and shown."""
+    body = {
+        "detail": [
+            {"loc": ["body", "file"], "msg": "field required", "type": "value_error.missing"},
+            {"loc": ["query", "page", 0], "msg": "not an int", "type": "type_error.integer"},
+        ]
+    }
+    scripted_api(Script(httpx.Response(422, json=body)))
+    with pytest.raises(errors.ValidationError) as info:
+        _client.call(get_task_status.sync_detailed, task_id=TASK)
+    assert info.value.detail == [
+        errors.FieldError(("body", "file"), "field required", "value_error.missing"),
+        errors.FieldError(("query", "page", 0), "not an int", "type_error.integer"),
+    ]
+    assert "body.file: field required; query.page.0: not an int" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b"<html>Bad Gateway</html>", "<html>Bad Gateway</html>"),
+        (b'{"code": "old", "message": "older shape"}', "older shape"),
+        (b'{"detail": {"nested": true}}', '{"detail": {"nested": true}}'),
+        (b"", "HTTP 418"),
+    ],
+)
+def test_error_bodies_of_neither_shape_are_tolerated(
+    scripted_api: Callable[[Script], None], body: bytes, expected: str
+) -> None:
+    """A body that is neither error shape still gives an ApiError quoting it."""
+    scripted_api(Script(httpx.Response(418, content=body)))
+    with pytest.raises(errors.ApiError) as info:
+        _client.call(get_task_status.sync_detailed, task_id=TASK)
+    assert info.value.status_code == 418 and str(info.value).startswith(expected)
+
+
+def test_validation_items_of_another_shape_are_kept_as_text(
+    scripted_api: Callable[[Script], None],
+) -> None:
+    """422 detail items lacking loc/msg are kept (as text), not dropped or fatal."""
+    scripted_api(Script(httpx.Response(422, json={"detail": ["bad thing", {"msg": "x"}]})))
+    with pytest.raises(errors.ValidationError) as info:
+        _client.call(get_task_status.sync_detailed, task_id=TASK)
+    assert [d.msg for d in info.value.detail] == ["bad thing", "{'msg': 'x'}"]
+    assert "bad thing" in str(info.value)

@@ -1,4 +1,4 @@
-"""download_outputs without filenames: streamed full download, resume, verification, cleanup."""
+"""download_outputs without filenames: artifacts/ layout, resume, verification, cleanup, legacy."""
 
 from __future__ import annotations
 
@@ -11,7 +11,17 @@ from pathlib import Path
 
 import httpx
 import pytest
-from transfer_fakes import TASK_ID, ArchiveServer, corrupt_member, listing, make_zip, serve, unserve
+from transfer_fakes import (
+    TASK_ID,
+    ArchiveServer,
+    corrupt_member,
+    full_layout,
+    listing,
+    make_output,
+    make_zip,
+    serve,
+    unserve,
+)
 
 import inductiva
 from inductiva import _extract, errors
@@ -27,8 +37,8 @@ MEMBERS = {
 
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ArchiveServer]:
-    """A fake API serving MEMBERS as the task's output archive."""
-    srv = ArchiveServer(make_zip(MEMBERS))
+    """A fake API serving MEMBERS (under artifacts/, with output.json) as the output archive."""
+    srv = ArchiveServer(make_output(MEMBERS))
     serve(monkeypatch, srv)
     yield srv
     unserve()
@@ -125,7 +135,7 @@ def test_crc_mismatch_raises_integrity_error_and_leaves_nothing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """A corrupt member fails verification: no extracted file, no zip, no .part remain."""
-    archive = corrupt_member(make_zip(MEMBERS, stored=True), "results/data.bin")
+    archive = corrupt_member(make_output(MEMBERS, stored=True), "artifacts/results/data.bin")
     serve(monkeypatch, ArchiveServer(archive))
     try:
         for uncompress in (True, False):
@@ -140,11 +150,11 @@ def test_truncated_body_is_an_integrity_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """A body shorter than its Content-Length is caught, never saved as the archive."""
-    srv = ArchiveServer(make_zip(MEMBERS))
+    srv = ArchiveServer(make_output(MEMBERS))
 
     def short(request: httpx.Request) -> httpx.Response:
         full = srv.handle(request)
-        body = full.content[:-1000]
+        body = full.read()[:-1000]
         return httpx.Response(200, headers={"Content-Length": str(len(full.content))}, content=body)
 
     serve(monkeypatch, srv)
@@ -215,7 +225,7 @@ def test_zip_is_deflate_compatible(server: ArchiveServer, tmp_path: Path) -> Non
     """The kept output.zip opens with zipfile and holds the same members."""
     download_outputs(TASK_ID, output_dir=tmp_path, uncompress=False)
     with zipfile.ZipFile(io.BytesIO((tmp_path / "output.zip").read_bytes())) as zf:
-        assert sorted(zf.namelist()) == sorted(MEMBERS)
+        assert sorted(zf.namelist()) == sorted(full_layout(MEMBERS))
 
 
 def test_kept_zip_is_verified_while_streaming(
@@ -236,7 +246,7 @@ def test_corrupted_partial_file_on_disk_is_caught_on_resume(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Bytes damaged in a kept .part are caught when the next call resumes; nothing is kept."""
-    archive = make_zip(MEMBERS, stored=True)
+    archive = make_output(MEMBERS, stored=True)
     srv = ArchiveServer(archive)
     serve(monkeypatch, srv, max_retries=0)
     try:
@@ -252,3 +262,71 @@ def test_corrupted_partial_file_on_disk_is_caught_on_resume(
         assert listing(tmp_path) == []
     finally:
         unserve()
+
+
+def test_artifacts_land_in_the_output_dir_without_output_json(
+    server: ArchiveServer, tmp_path: Path
+) -> None:
+    """The task's files (artifacts/...) land directly in output_dir; output.json is left out."""
+    out = download_outputs(TASK_ID, output_dir=tmp_path / "out")
+    _assert_extracted(out)
+    assert not (out / "output.json").exists() and not (out / "artifacts").exists()
+
+
+def test_archive_without_artifacts_is_extracted_at_its_root(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An archive holding no artifacts/ directory is extracted as it is."""
+    serve(monkeypatch, ArchiveServer(make_zip({"output.json": b"[]", "a/b.txt": b"b"})))
+    try:
+        out = download_outputs(TASK_ID, output_dir=tmp_path / "out")
+        assert listing(out) == ["a", "a/b.txt", "output.json"]
+    finally:
+        unserve()
+
+
+@pytest.fixture
+def legacy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ArchiveServer]:
+    """A fake API without byte ranges (200 and the whole archive, no ETag)."""
+    srv = ArchiveServer(make_output(MEMBERS), ranges=False)
+    serve(monkeypatch, srv)
+    yield srv
+    unserve()
+
+
+@pytest.mark.parametrize("uncompress", [True, False])
+def test_legacy_full_download_works_and_reads_the_archive_once(
+    legacy: ArchiveServer, tmp_path: Path, uncompress: bool
+) -> None:
+    """Without byte ranges the archive is fetched whole, once; a range probe is closed unread."""
+    out = download_outputs(TASK_ID, output_dir=tmp_path / "out", uncompress=uncompress)
+    if uncompress:
+        _assert_extracted(out)
+    else:
+        assert (out / "output.zip").read_bytes() == legacy.archive
+    assert legacy.bytes_sent == len(legacy.archive)
+
+
+def test_legacy_dropped_connection_restarts_from_zero(
+    legacy: ArchiveServer, tmp_path: Path
+) -> None:
+    """Without ETag/Range a drop is retried from byte 0, with no Range header and no error."""
+    legacy.drop_after, legacy.drop_times = 300_000, 2
+    out = download_outputs(TASK_ID, output_dir=tmp_path / "out")
+    _assert_extracted(out)
+    assert legacy.ranges() == [None, None, None]
+    assert listing(out) == ["results", *sorted(MEMBERS)]
+
+
+def test_legacy_kept_partial_download_restarts_on_the_next_call(
+    legacy: ArchiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A .part left by a dropped legacy download is replaced by the next call's fresh copy."""
+    monkeypatch.setattr(inductiva, "max_retries", 0)
+    legacy.drop_after, legacy.drop_times = 250_000, 1
+    with pytest.raises(errors.ApiConnectionError):
+        download_outputs(TASK_ID, output_dir=tmp_path)
+    assert (tmp_path / "output.zip.part").stat().st_size == 250_000
+    download_outputs(TASK_ID, output_dir=tmp_path)
+    _assert_extracted(tmp_path)
+    assert legacy.ranges() == [None, None]

@@ -1,4 +1,4 @@
-"""download_outputs(filenames=...): only the wanted members travel, verified, resumable."""
+"""download_outputs(filenames=...): only the wanted files travel, by Range or ?filename= subset."""
 
 from __future__ import annotations
 
@@ -8,9 +8,18 @@ from pathlib import Path
 
 import httpx
 import pytest
-from transfer_fakes import TASK_ID, ArchiveServer, corrupt_member, listing, make_zip, serve, unserve
+from transfer_fakes import (
+    TASK_ID,
+    ArchiveServer,
+    corrupt_member,
+    listing,
+    make_output,
+    make_zip,
+    serve,
+    unserve,
+)
 
-from inductiva import _client, errors
+from inductiva import _client, _subset, errors
 from inductiva._download import download_outputs
 
 BIG = os.urandom(3_000_000)
@@ -28,8 +37,8 @@ MEMBERS = {
 
 @pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ArchiveServer]:
-    """A fake API serving MEMBERS (deflated) as the task's output archive."""
-    srv = ArchiveServer(make_zip(MEMBERS))
+    """A fake API serving MEMBERS (deflated, under artifacts/) as the task's output archive."""
+    srv = ArchiveServer(make_output(MEMBERS))
     serve(monkeypatch, srv)
     yield srv
     unserve()
@@ -77,7 +86,7 @@ def test_unknown_files_error_lists_close_matches(server: ArchiveServer, tmp_path
         )
     assert info.value.missing == ["importnt_file2.txt"]
     message = str(info.value)
-    assert "important_file2.txt" in message and "8 files" in message
+    assert "important_file2.txt" in message and "8 output files" in message
     assert isinstance(info.value, ValueError)
     assert not target.exists()
     assert server.ranges() == ["bytes=-65536"]
@@ -114,7 +123,7 @@ def test_corrupt_member_raises_integrity_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """A CRC mismatch in a fetched member raises IntegrityError and writes no file."""
-    archive = corrupt_member(make_zip(MEMBERS, stored=True), "important_file2.txt")
+    archive = corrupt_member(make_output(MEMBERS, stored=True), "artifacts/important_file2.txt")
     serve(monkeypatch, ArchiveServer(archive))
     try:
         with pytest.raises(errors.IntegrityError, match="important_file2"):
@@ -130,7 +139,7 @@ def test_corrupt_member_raises_integrity_error(
 
 def test_stored_members_are_fetched_too(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Members stored without compression are copied and verified as well."""
-    serve(monkeypatch, ArchiveServer(make_zip(MEMBERS, stored=True)))
+    serve(monkeypatch, ArchiveServer(make_output(MEMBERS, stored=True)))
     try:
         out = download_outputs(TASK_ID, filenames=["bulk/trajectory.bin"], output_dir=tmp_path)
         assert (out / "bulk" / "trajectory.bin").read_bytes() == BIG
@@ -142,7 +151,7 @@ def test_small_archive_tail_covers_everything(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """An archive smaller than the tail request still works (the 206 holds all of it)."""
-    serve(monkeypatch, ArchiveServer(make_zip({"a.txt": b"A", "b.txt": b"B"})))
+    serve(monkeypatch, ArchiveServer(make_output({"a.txt": b"A", "b.txt": b"B"})))
     try:
         out = download_outputs(TASK_ID, filenames=["b.txt"], output_dir=tmp_path)
         assert (out / "b.txt").read_bytes() == b"B"
@@ -175,7 +184,7 @@ def test_archive_replaced_mid_download_is_read_again(
 
     def swap_after_directory(request: httpx.Request) -> httpx.Response:
         if not swapped and request.headers.get("If-Range"):
-            server.archive, server.etag = make_zip(new), '"v2"'
+            server.archive, server.etag = make_output(new), '"v2"'
             swapped.append(True)
         return original(request)
 
@@ -184,3 +193,130 @@ def test_archive_replaced_mid_download_is_read_again(
     out = download_outputs(TASK_ID, filenames=["tail.txt"], output_dir=tmp_path)
     assert (out / "tail.txt").read_bytes() == b"a newer tail\n"
     assert len(server.ranges()) == 4  # tail, stale range (200), tail again, member range
+
+
+def test_names_are_relative_to_artifacts(server: ArchiveServer, tmp_path: Path) -> None:
+    """output/list names map to artifacts/<name> members; output.json is not a task file."""
+    out = download_outputs(TASK_ID, filenames=["bulk/frames/1.dat"], output_dir=tmp_path)
+    assert listing(out) == ["bulk", "bulk/frames", "bulk/frames/1.dat"]
+    with pytest.raises(errors.UnknownFilesError):
+        download_outputs(TASK_ID, filenames=["output.json"], output_dir=tmp_path)
+
+
+@pytest.fixture
+def legacy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ArchiveServer]:
+    """A fake API without byte ranges: a Range request gets 200 and the whole archive."""
+    srv = ArchiveServer(make_output(MEMBERS), ranges=False)
+    serve(monkeypatch, srv)
+    yield srv
+    unserve()
+
+
+def test_range_answered_200_is_closed_unread_and_the_subset_is_fetched(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A server declaring byte-ranges but answering 200: closed unread, ?filename= used."""
+    srv = ArchiveServer(make_output(MEMBERS), ranges=False, claims_ranges=True)
+    serve(monkeypatch, srv)
+    names = ["important_file1.txt", "tail.txt"]
+    try:
+        out = download_outputs(TASK_ID, filenames=names, output_dir=tmp_path)
+    finally:
+        unserve()
+    assert listing(out) == sorted(names)
+    for name in names:
+        assert (out / name).read_bytes() == MEMBERS[name]
+    assert srv.ranges() == ["bytes=-65536"]
+    assert srv.subset_requests() == [names]
+    subset = len(make_zip({n: MEMBERS[n] for n in names}))
+    assert srv.bytes_sent == subset  # not one byte of the 3 MB full archive
+    paths = [r.url.path for r in srv.requests]
+    assert paths[-2:] == [f"/tasks/{TASK_ID}/output/list", f"/tasks/{TASK_ID}/output"]
+
+
+def test_server_without_byte_ranges_gets_no_range_request(
+    legacy: ArchiveServer, tmp_path: Path
+) -> None:
+    """No byte-ranges in GET /version (404 here): straight to output/list and the subset."""
+    out = download_outputs(TASK_ID, filenames=["tail.txt"], output_dir=tmp_path)
+    assert listing(out) == ["tail.txt"]
+    assert legacy.ranges() == []
+    assert [r.url.path.rsplit("/", 1)[-1] for r in legacy.requests] == ["version", "list", "output"]
+    assert legacy.bytes_sent == len(make_zip({"tail.txt": MEMBERS["tail.txt"]}))
+
+
+@pytest.mark.parametrize("ranges", [True, False], ids=["ranges", "legacy"])
+def test_both_paths_give_the_same_files_and_layout(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ranges: bool
+) -> None:
+    """A directory name and a file name yield the same tree with or without byte ranges."""
+    serve(monkeypatch, ArchiveServer(make_output(MEMBERS), ranges=ranges))
+    try:
+        out = download_outputs(
+            TASK_ID, filenames=["bulk/frames/", "./stdout.txt"], output_dir=tmp_path / "o"
+        )
+    finally:
+        unserve()
+    expected = ["bulk", "bulk/frames", "bulk/frames/0.dat", "bulk/frames/1.dat", "stdout.txt"]
+    assert listing(out) == expected
+    assert (out / "bulk/frames/1.dat").read_bytes() == MEMBERS["bulk/frames/1.dat"]
+
+
+def test_legacy_unknown_names_are_resolved_before_any_download(
+    legacy: ArchiveServer, tmp_path: Path
+) -> None:
+    """Unknown names raise UnknownFilesError with hints from output/list; no subset is fetched."""
+    with pytest.raises(errors.UnknownFilesError, match=r"important_file2\.txt") as info:
+        download_outputs(TASK_ID, filenames=["importnt_file2.txt"], output_dir=tmp_path / "o")
+    assert info.value.missing == ["importnt_file2.txt"]
+    assert legacy.subset_requests() == []
+    assert not (tmp_path / "o").exists()
+
+
+def test_legacy_subset_missing_a_file_is_an_integrity_error(
+    legacy: ArchiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A subset archive lacking an asked-for file raises IntegrityError; nothing is left."""
+    original = legacy._subset
+    monkeypatch.setattr(legacy, "_subset", lambda names: original(names[:1]))
+    with pytest.raises(errors.IntegrityError, match=r"tail\.txt"):
+        download_outputs(TASK_ID, filenames=["stdout.txt", "tail.txt"], output_dir=tmp_path / "o")
+    assert listing(tmp_path) == []
+
+
+def test_legacy_dropped_subset_is_fetched_again(
+    legacy: ArchiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection dropped while reading the subset fetches it again, then succeeds."""
+    original = legacy._subset
+    drops = [1]
+
+    def dropping(names: list[str]) -> httpx.Response:
+        response = original(names)
+        if drops:
+            drops.pop()
+            response.stream = _Broken()
+        return response
+
+    class _Broken(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            yield b"PK"
+            raise httpx.ReadError("dropped")
+
+    monkeypatch.setattr(legacy, "_subset", dropping)
+    out = download_outputs(TASK_ID, filenames=["stdout.txt"], output_dir=tmp_path)
+    assert listing(out) == ["stdout.txt"]
+    assert len(legacy.subset_requests()) == 2
+
+
+def test_long_name_lists_are_split_over_requests(
+    legacy: ArchiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No subset URL grows past the query limit: the names go in several requests."""
+    monkeypatch.setattr(_subset, "MAX_QUERY", 60)
+    monkeypatch.setattr(_subset.subset_batches, "__defaults__", (60,))
+    names = ["important_file1.txt", "important_file2.txt", "stdout.txt", "tail.txt"]
+    out = download_outputs(TASK_ID, filenames=names, output_dir=tmp_path)
+    assert listing(out) == sorted(names)
+    batches = legacy.subset_requests()
+    assert len(batches) > 1 and [n for batch in batches for n in batch] == names

@@ -6,10 +6,10 @@ import os
 from pathlib import Path, PurePosixPath
 
 import pytest
-from transfer_fakes import corrupt_member, listing, make_zip
+from transfer_fakes import corrupt_member, listing, make_output, make_zip
 
 from inductiva import errors
-from inductiva._extract import check_member_name, extract_archive, verify_archive
+from inductiva._extract import check_member_name, extract_archive, output_members, verify_archive
 
 
 @pytest.mark.parametrize(
@@ -120,3 +120,32 @@ def test_not_a_zip_is_an_integrity_error(tmp_path: Path) -> None:
     (tmp_path / "x.zip").write_bytes(b"nope")
     with pytest.raises(errors.IntegrityError, match="not a valid zip"):
         verify_archive(tmp_path / "x.zip")
+
+
+def test_full_archive_extracts_artifacts_into_the_root_without_output_json(
+    tmp_path: Path,
+) -> None:
+    """artifacts/x lands as x; output.json and the artifacts/ entry are not written."""
+    archive = tmp_path / "a.zip"
+    archive.write_bytes(make_output({"stdout.txt": b"out", "d/e.txt": b"e", "empty/": b""}))
+    extract_archive(archive, tmp_path / "out")
+    assert listing(tmp_path / "out") == ["d", "d/e.txt", "empty", "stdout.txt"]
+    assert (tmp_path / "out" / "d" / "e.txt").read_bytes() == b"e"
+
+
+def test_output_members_maps_the_layouts() -> None:
+    """Full layout: artifacts/ stripped, the rest dropped; no artifacts/: names as they are."""
+    full = ["output.json", "artifacts/", "artifacts/a.txt", "artifacts/d/b.txt"]
+    assert output_members(full) == {"artifacts/a.txt": "a.txt", "artifacts/d/b.txt": "d/b.txt"}
+    assert output_members(["output.json", "artifacts/"]) == {}
+    subset = ["a.txt", "artifacts.txt", "d/b.txt"]
+    assert output_members(subset) == {n: n for n in subset}
+
+
+def test_escape_through_the_artifacts_prefix_is_refused(tmp_path: Path) -> None:
+    """artifacts/../x is checked after the prefix is stripped: refused, nothing written."""
+    archive = tmp_path / "a.zip"
+    archive.write_bytes(make_output({"ok.txt": b"ok", "../x.txt": b"x"}))
+    with pytest.raises(errors.UnsafeArchiveError):
+        extract_archive(archive, tmp_path / "out")
+    assert not (tmp_path / "x.txt").exists() and listing(tmp_path / "out") == []

@@ -133,3 +133,10 @@ def test_task_table_unknowns_and_wide_cells(utc_local_time: None) -> None:
     assert cells[0:3] == ["7", "synthetic", "spot-instance-preempted-and-more"]
     assert cells[-3:] == ["n/a", "n/a", "n/a"]
     assert len(header) == len(row) and row.index("spot") > row.index("synthetic") + len("synthetic")
+
+
+def test_task_table_without_any_times_shows_n_a(utc_local_time: None) -> None:
+    """A task whose create_time (and every other time) is null shows 'n/a' as Submitted."""
+    info = TaskInfo(id="8", status="pending-input", method_name="fvm.openfoam.run_simulation")
+    _, row = render_task_table([info]).splitlines()
+    assert row.split()[3:] == ["n/a", "n/a", "n/a", "n/a"]

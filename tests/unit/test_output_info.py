@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 import pytest
-from inductiva_api.models import OutputList
+from inductiva_api.models import OutputArchiveInfo
 
 from inductiva import OutputFile, OutputInfo
 
@@ -36,8 +36,8 @@ def test_str_renders_the_seed_table() -> None:
 
 
 def test_from_model_and_sizes() -> None:
-    """from_model reads the API's OutputList; total_size sums uncompressed sizes."""
-    model = OutputList.from_dict(
+    """from_model reads the API's OutputArchiveInfo; total_size sums uncompressed sizes."""
+    model = OutputArchiveInfo.from_dict(
         {
             "size": 300,
             "contents": [

@@ -8,7 +8,6 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from transfer_fakes import TASK_ID, ArchiveServer, listing, make_zip, serve, unserve
 
@@ -16,6 +15,7 @@ from inductiva import errors
 from inductiva._download import download_outputs
 from inductiva._remote_zip import (
     MemberEntry,
+    RangesUnsupportedError,
     RemoteZip,
     open_remote_zip,
     parse_central_directory,
@@ -148,22 +148,21 @@ def test_content_range_parsing() -> None:
             parse_content_range(bad)
 
 
-def test_server_ignoring_ranges_is_a_clear_error_not_a_full_read(
-    fake: ArchiveServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_server_ignoring_ranges_is_detected_without_reading_the_archive(
+    fake: ArchiveServer,
 ) -> None:
-    """A 200 with the whole (large) archive to a suffix Range is refused without reading it."""
+    """A 200 to the suffix Range raises RangesUnsupportedError; none of the body is pulled."""
     fake.archive = make_zip({"a.bin": bytes(200_000), "b.txt": b"b"}, stored=True)
-    original = fake.handle
+    fake.ranges_supported = False
+    with pytest.raises(RangesUnsupportedError, match="HTTP 200"):
+        open_remote_zip(TASK_ID)
+    assert fake.bytes_sent == 0
+    assert issubclass(RangesUnsupportedError, errors.TransferError)
 
-    def no_ranges(request: httpx.Request) -> httpx.Response:
-        request.headers.pop("Range", None)
-        return original(request)
 
-    monkeypatch.setattr(fake, "handle", no_ranges)
-    unserve()
-    serve(monkeypatch, fake)
-    with pytest.raises(errors.TransferError, match="ignored the byte-range"):
-        download_outputs(TASK_ID, filenames=["b.txt"], output_dir=tmp_path / "o")
-    assert listing(tmp_path) == []
-    full = download_outputs(TASK_ID, output_dir=tmp_path / "full", uncompress=False)
-    assert (full / "output.zip").read_bytes() == fake.archive
+def test_small_archive_answered_200_is_still_no_range_support(fake: ArchiveServer) -> None:
+    """Even an archive smaller than the tail is not taken from a 200: ranges are unsupported."""
+    fake.archive = make_zip({"b.txt": b"b"})
+    fake.ranges_supported = False
+    with pytest.raises(RangesUnsupportedError):
+        open_remote_zip(TASK_ID)

@@ -14,7 +14,12 @@ from inductiva_api.api.tasks import get_task_status
 
 import inductiva
 from inductiva import _client, errors
-from inductiva._retry import AsyncRetryTransport, RetryPolicy, RetryTransport
+from inductiva._retry import (
+    AsyncRetryTransport,
+    RetryPolicy,
+    RetryTransport,
+    declared_idempotent,
+)
 
 
 class WireTransport(httpx.BaseTransport):
@@ -95,11 +100,26 @@ def test_post_without_idempotency_key_is_retried_on_429() -> None:
     assert sleeps == [1.0]
 
 
-def test_post_with_idempotency_key_is_retried_with_the_same_key() -> None:
-    """A POST with an Idempotency-Key is retried on 503 and resends the same key and body."""
+def test_idempotency_key_header_alone_does_not_make_a_post_retryable() -> None:
+    """A server may ignore Idempotency-Key, so the header alone does not allow a re-send."""
+    for first in (status_response(503, "0"), httpx.ReadError("reset")):
+        script = Script(first)
+        client, sleeps = _client_for(script)
+        headers = {"Idempotency-Key": "k-1"}
+        if isinstance(first, Exception):
+            with pytest.raises(httpx.ReadError):
+                client.post("/tasks/submit", json={}, headers=headers)
+        else:
+            assert client.post("/tasks/submit", json={}, headers=headers).status_code == 503
+        assert len(script.requests) == 1 and sleeps == []
+
+
+def test_declared_idempotent_post_is_retried_with_the_same_key() -> None:
+    """A POST declared idempotent is retried on 503/502 and resends the same key and body."""
     script = Script(status_response(503, "0"), status_response(502, "0"))
     client, _ = _client_for(script)
-    response = client.post("/tasks/submit", json={"a": 1}, headers={"Idempotency-Key": "k-1"})
+    with declared_idempotent():
+        response = client.post("/tasks/submit", json={"a": 1}, headers={"Idempotency-Key": "k-1"})
     assert response.status_code == 200
     assert [r.headers["Idempotency-Key"] for r in script.requests] == ["k-1"] * 3
     assert {r.content for r in script.requests} == {b'{"a":1}'}
@@ -216,3 +236,13 @@ def test_async_transport_retries_503() -> None:
 
     assert asyncio.run(run()) == 200
     assert sleeps == [1.0]
+
+
+def test_declaration_ends_with_its_block() -> None:
+    """Outside declared_idempotent() a POST with an Idempotency-Key is sent once on a 503."""
+    script = Script(status_response(503, "0"), status_response(503, "0"))
+    client, _ = _client_for(script)
+    with declared_idempotent():
+        pass
+    response = client.post("/tasks/submit", json={}, headers={"Idempotency-Key": "k"})
+    assert response.status_code == 503 and len(script.requests) == 1

@@ -9,11 +9,12 @@ from collections.abc import Iterator
 
 import pytest
 from task_fakes import FakeApi, installed
+from transfer_fakes import input_zip, multipart_parts
 
 import inductiva
 from inductiva import errors
 from inductiva._outputs import TaskOutput, output_class, register_output
-from inductiva.molecules import ProteinSolvationOutput
+from inductiva.molecules import ProteinSolvationOutput, parse_energies
 from inductiva.simulators import ForceCoefficients, OpenFOAMOutput
 
 PDB = "ATOM      1  N   ALA A   1      11.104   6.134  -6.504  1.00  0.00           N\n"
@@ -39,6 +40,55 @@ def case(tmp_path: pathlib.Path) -> pathlib.Path:
     (tmp_path / "case" / "system").mkdir(parents=True)
     (tmp_path / "case" / "system" / "controlDict").write_text("application simpleFoam;\n")
     return tmp_path / "case"
+
+
+ERA_COMMANDS = [
+    "gmx pdb2gmx -f protein.pdb -o protein.gro -water tip3p -ff amber99sb-ildn -ignh",
+    "gmx editconf -f protein.gro -o protein_box.gro -c yes -d 1.0 -bt cubic",
+    "gmx solvate -cp protein_box.gro -o protein_solv.gro -p topol.top",
+    "gmx grompp -f ions.mdp -c protein_solv.gro -p topol.top -o ions.tpr -maxwarn 0",
+    "gmx genion -s ions.tpr -o protein_solv_ions.gro -p topol.top -pname NA -nname CL -neutral yes",
+    "gmx grompp -f energy_minimization.mdp -c protein_solv_ions.gro -p topol.top -o em.tpr"
+    " -maxwarn 0",
+    "gmx mdrun -deffnm em -v yes",
+    "gmx grompp -f simulation.mdp -c em.gro -r em.gro -p topol.top -o solvated_protein.tpr"
+    " -maxwarn 0",
+    "gmx mdrun -deffnm solvated_protein -o full_trajectory.trr -x compressed_trajectory.xtc -v yes",
+]
+
+LOG = """\
+           Step           Time
+              0        0.00000
+
+   Energies (kJ/mol)
+          Angle    Proper Dih.  Ryckaert-Bell.          LJ-14     Coulomb-14
+    9.74139e+03    4.34956e+03    2.30122e+03   -1.06332e+03    2.16268e+04
+        LJ (SR)  Disper. corr.   Coulomb (SR)   Coul. recip.      Potential
+    1.80591e+05   -6.55022e+03   -1.55287e+06    6.85015e+03   -1.33558e+06
+    Kinetic En.   Total Energy    Temperature
+    3.45678e+03   -8.88882e+03    3.00000e+02
+
+           Step           Time
+            500        1.00000
+
+   Energies (kJ/mol)
+      Potential    Kinetic En.   Total Energy    Temperature
+   -1.23456e+04    3.45678e+03   -8.88882e+03    3.00000e+02
+
+\t<====  A V E R A G E S  ====>
+
+   Energies (kJ/mol)
+      Potential    Kinetic En.   Total Energy    Temperature
+   -9.99999e+04    3.45678e+03   -8.88882e+03    3.00000e+02
+"""
+
+
+def _upload(api: FakeApi) -> tuple[dict[str, bytes], dict[str, object]]:
+    """The input zip of the one upload so far, and its input.json."""
+    [request] = [r for r in api.requests if r.url.path.endswith("/input")]
+    parts = multipart_parts(request)
+    assert list(parts) == ["file"]
+    return input_zip(parts["file"][1])
 
 
 def _submissions(api: FakeApi) -> list[tuple[dict[str, object], str]]:
@@ -69,21 +119,73 @@ def test_bad_simulation_parameters_are_rejected(fake_api: FakeApi, pdb: pathlib.
 
 
 def test_protein_solvation_async_submits_and_uploads(fake_api: FakeApi, pdb: pathlib.Path) -> None:
-    """simulate(run_async=True) registers, uploads the PDB, and returns without waiting."""
+    """simulate(run_async=True) registers the era's method and commands, uploads, returns."""
     scenario = inductiva.molecules.ProteinSolvation(protein_pdb=str(pdb))
     task = scenario.simulate(simulation_time_ns=0.5, temperature=310, run_async=True)
     assert isinstance(task, inductiva.Task)
-    assert fake_api.paths() == ["POST /tasks/submit", f"POST /tasks/{task.id}/input"]
+    assert fake_api.paths()[-2:] == ["POST /tasks/submit", f"POST /tasks/{task.id}/input"]
     [(body, key)] = _submissions(fake_api)
-    assert body == {
-        "method": "md.gromacs.protein_solvation",
-        "params": {
-            "protein_pdb": "my_protein.pdb",
-            "simulation_time_ns": 0.5,
-            "temperature": 310.0,
-        },
-    }
+    assert body["method"] == "protein_solvation.gromacs.run_simulation"
+    params = body["params"]
+    assert isinstance(params, dict) and list(params) == ["sim_dir", "commands"]
+    assert params["sim_dir"] == "sim_dir"
+    assert [c["cmd"] for c in params["commands"]] == ERA_COMMANDS
+    assert [c["prompts"] for c in params["commands"]][4] == ["SOL"]
     assert uuid.UUID(key).version == 4
+    members, document = _upload(fake_api)
+    assert document == params
+    assert sorted(members) == [
+        "input.json",
+        "sim_dir/",
+        "sim_dir/energy_minimization.mdp",
+        "sim_dir/ions.mdp",
+        "sim_dir/protein.pdb",
+        "sim_dir/simulation.mdp",
+    ]
+    assert members["sim_dir/protein.pdb"] == PDB.encode()
+
+
+def test_protein_solvation_renders_its_mdp_files(fake_api: FakeApi, pdb: pathlib.Path) -> None:
+    """nsteps, ref_t, integrator, output frequency and minimisation steps reach the .mdp files."""
+    scenario = inductiva.molecules.ProteinSolvation(protein_pdb=pdb, temperature=290)
+    scenario.simulate(
+        simulation_time_ns=0.5,
+        output_timestep_ps=2,
+        integrator="sd",
+        n_steps_min=100,
+        ignore_warnings=True,
+        run_async=True,
+    )
+    members, document = _upload(fake_api)
+    sim = members["sim_dir/simulation.mdp"].decode()
+    assert "nsteps                  = 250000 " in sim
+    assert "ref_t                   = 290.0 " in sim
+    assert "integrator              = sd " in sim
+    assert "nstxout                 = 1000 " in sim and "$" not in sim
+    em = members["sim_dir/energy_minimization.mdp"].decode()
+    assert "nsteps          = 100 " in em
+    assert "integrator      = steep" in members["sim_dir/ions.mdp"].decode()
+    commands = document["commands"]
+    assert isinstance(commands, list) and commands[3]["cmd"].endswith("-maxwarn -1")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"integrator": "verlet"}, "integrator"),
+        ({"output_timestep_ps": 0}, "output_timestep_ps"),
+        ({"n_steps_min": 1.5}, "n_steps_min"),
+        ({"simulation_time_ns": 1e-7}, "2 fs step"),
+    ],
+)
+def test_protein_solvation_validates_md_settings(
+    fake_api: FakeApi, pdb: pathlib.Path, kwargs: dict[str, object], message: str
+) -> None:
+    """Bad integrator, output interval, minimisation steps or too short a run: no request."""
+    scenario = inductiva.molecules.ProteinSolvation(protein_pdb=pdb)
+    with pytest.raises(errors.InvalidArgumentError, match=message):
+        scenario.simulate(**kwargs)  # type: ignore[arg-type]
+    assert fake_api.requests == []
 
 
 def test_each_submission_has_a_fresh_idempotency_key(fake_api: FakeApi, pdb: pathlib.Path) -> None:
@@ -114,7 +216,7 @@ def test_interrupted_upload_kills_the_task(
 ) -> None:
     """Ctrl-C during the upload kills the registered task and re-raises KeyboardInterrupt."""
 
-    def interrupted(task_id: str, input_dir: pathlib.Path) -> None:
+    def interrupted(task_id: str, input_dir: pathlib.Path, params: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr("inductiva._upload.upload_input", interrupted)
@@ -150,24 +252,89 @@ def test_openfoam_missing_input_dir(fake_api: FakeApi, tmp_path: pathlib.Path) -
 
 
 def test_openfoam_submits_commands(fake_api: FakeApi, case: pathlib.Path) -> None:
-    """run() sends the method, the commands and n_vcpus."""
+    """run() sends the era's method and params: sim_dir, commands with prompts, n_cores."""
     inductiva.simulators.OpenFOAM().run(
-        input_dir=case, commands=["blockMesh", "simpleFoam"], n_vcpus=4, run_async=True
+        input_dir=case,
+        commands=["blockMesh", {"cmd": "simpleFoam", "prompts": ["y"]}],
+        n_cores=4,
+        run_async=True,
     )
     [(body, _)] = _submissions(fake_api)
     assert body == {
         "method": "fvm.openfoam.run_simulation",
-        "params": {"commands": ["blockMesh", "simpleFoam"], "n_vcpus": 4},
+        "params": {
+            "sim_dir": "sim_dir",
+            "commands": [
+                {"cmd": "blockMesh", "prompts": []},
+                {"cmd": "simpleFoam", "prompts": ["y"]},
+            ],
+            "n_cores": 4,
+        },
     }
+    members, document = _upload(fake_api)
+    assert sorted(members) == ["input.json", "sim_dir/", "sim_dir/system/controlDict"]
+    assert document == body["params"]
+
+
+def test_openfoam_still_takes_n_vcpus(fake_api: FakeApi, case: pathlib.Path) -> None:
+    """n_vcpus (the former name) is sent as n_cores; disagreeing with n_cores is an error."""
+    openfoam = inductiva.simulators.OpenFOAM()
+    openfoam.run(input_dir=case, commands=["simpleFoam"], n_vcpus=3, run_async=True)
+    [(body, _)] = _submissions(fake_api)
+    assert body["params"]["n_cores"] == 3  # type: ignore[index]
+    with pytest.raises(errors.InvalidArgumentError, match="disagree"):
+        openfoam.run(input_dir=case, commands=["simpleFoam"], n_cores=2, n_vcpus=3)
+
+
+@pytest.mark.parametrize(
+    "bad", [{"cmd": ""}, {"cmd": "x", "prompts": "SOL"}, {"cmd": "x", "other": 1}, 3]
+)
+def test_malformed_command_dicts_are_rejected(
+    fake_api: FakeApi, case: pathlib.Path, bad: object
+) -> None:
+    """A command dict without a cmd, with prompts not a list, or with other keys is rejected."""
+    with pytest.raises(errors.InvalidArgumentError, match="cmd"):
+        inductiva.simulators.GROMACS().run(input_dir=case, commands=[bad])  # type: ignore[list-item]
+    assert fake_api.requests == []
+
+
+def test_gromacs_and_synthetic_method_names(fake_api: FakeApi, case: pathlib.Path) -> None:
+    """GROMACS submits md.gromacs.run_simulation, Synthetic test.synthetic.run_simulation."""
+    gromacs = inductiva.simulators.GROMACS()
+    gromacs.run(input_dir=case, commands=["gmx mdrun -deffnm md"], run_async=True)
+    inductiva.simulators.Synthetic().run(duration=1, files=[("a.bin", 10)], run_async=True)
+    first, second = (body for body, _ in _submissions(fake_api))
+    command = {"cmd": "gmx mdrun -deffnm md", "prompts": []}
+    assert first == {
+        "method": "md.gromacs.run_simulation",
+        "params": {"sim_dir": "sim_dir", "commands": [command]},
+    }
+    assert second["method"] == "test.synthetic.run_simulation"
+    params = second["params"]
+    assert isinstance(params, dict) and params["sim_dir"] == "sim_dir"
+    assert params["files"] == [{"name": "a.bin", "size": 10, "compressible": True}]
 
 
 def test_protein_output_parses_files(tmp_path: pathlib.Path) -> None:
-    """ProteinSolvationOutput exposes the structure, trajectory and parsed energies."""
-    (tmp_path / "energy.csv").write_text("time_ps,potential_kj_mol\n0.000,-390.5\n2.5,-391.25\n")
+    """ProteinSolvationOutput names the era's files and parses energies from the MD log."""
+    (tmp_path / "solvated_protein.log").write_text(LOG)
     output = ProteinSolvationOutput(tmp_path)
-    assert output.energies() == [(0.0, -390.5), (2.5, -391.25)]
+    assert output.energies() == [(0.0, -1.33558e06), (1.0, -1.23456e04)]
     assert output.final_structure == tmp_path / "solvated_protein.gro"
-    assert output.trajectory == tmp_path / "trajectory.pdb"
+    assert output.trajectory == tmp_path / "compressed_trajectory.xtc"
+    assert output.log == tmp_path / "solvated_protein.log"
+
+
+def test_energy_parser_skips_blocks_without_a_frame() -> None:
+    """An Energies block with no Step/Time before it (the averages) is not a frame."""
+    assert parse_energies("   Energies (kJ/mol)\n      Potential\n   -1.0e+00\n\n") == []
+    assert parse_energies("") == []
+
+
+def test_protein_solvation_output_is_registered_for_the_method() -> None:
+    """get_output() of protein_solvation.gromacs.run_simulation is a ProteinSolvationOutput."""
+    assert output_class("protein_solvation.gromacs.run_simulation") is ProteinSolvationOutput
+    assert output_class("fvm.openfoam.run_simulation") is OpenFOAMOutput
 
 
 def test_openfoam_output_parses_files(tmp_path: pathlib.Path) -> None:

@@ -8,7 +8,7 @@ import pathlib
 from collections.abc import Iterator
 
 import pytest
-from task_fakes import FakeApi, installed
+from task_fakes import FakeApi, executer_json, installed
 
 import inductiva
 from inductiva import errors
@@ -55,28 +55,42 @@ def test_equality_hash_and_repr() -> None:
 
 
 def test_get_info_converts_the_model(fake_api: FakeApi) -> None:
-    """get_info() returns a frozen TaskInfo with aware datetimes, executer and sizes."""
+    """get_info() returns a frozen TaskInfo (id from task_id) with aware datetimes and executer."""
     fake_api.add(
         ID,
         "success",
         method_name="fvm.openfoam.run_simulation",
         start_time="2023-08-04T11:06:18",  # naive: read as UTC
         end_time="2023-08-04T11:08:11.500000+00:00",
-        executer={"host_type": "gcp", "vm_type": "c2-standard-8"},
-        input_size_bytes=10,
-        output_size_bytes=20,
+        executer=executer_json("c2-standard-8"),
     )
     info = Task(ID).get_info()
+    assert info.id == ID
     assert info.start_time == datetime.datetime(2023, 8, 4, 11, 6, 18, tzinfo=datetime.UTC)
-    assert (info.vm_type, info.host_type, info.input_size, info.output_size) == (
-        "c2-standard-8",
-        "gcp",
-        10,
-        20,
-    )
+    assert (info.vm_type, info.host_type) == ("c2-standard-8", "gcloud")
+    assert (info.cpu_count_logical, info.cpu_count_physical, info.memory) == (8, 4, 32 * 1024**3)
     assert info.simulator == "openfoam" and info.execution_time == 113.5
     with pytest.raises(AttributeError):
         info.status = "failed"  # type: ignore[misc]
+
+
+def test_get_info_reads_the_inductiva_hardware_executer(fake_api: FakeApi) -> None:
+    """An inductiva-hardware executer has host type, CPUs and memory but no VM type."""
+    executer = executer_json(host_type="inductiva-hardware", memory=1024)
+    del executer["vm_type"], executer["vm_name"]
+    fake_api.add(ID, "started", executer=executer)
+    info = Task(ID).get_info()
+    assert (info.host_type, info.vm_type, info.memory) == ("inductiva-hardware", None, 1024)
+    assert info.cpu_count_logical == 8
+
+
+def test_get_info_accepts_null_times(fake_api: FakeApi) -> None:
+    """Every time may be null (or absent), create_time included; they become None."""
+    fake_api.add(ID, "pending-input", create_time=None, input_submit_time=None)
+    del fake_api.tasks[ID]["executer"]
+    info = Task(ID).get_info()
+    assert (info.create_time, info.input_submit_time, info.start_time) == (None, None, None)
+    assert info.host_type is None and info.memory is None
 
 
 def test_machine_type_and_execution_time_unknown_while_pending(fake_api: FakeApi) -> None:
@@ -88,7 +102,7 @@ def test_machine_type_and_execution_time_unknown_while_pending(fake_api: FakeApi
 
 def test_finished_info_is_cached(fake_api: FakeApi) -> None:
     """Once a task finished, its information is fetched once and reused."""
-    fake_api.add(ID, "success", executer={"host_type": "gcp", "vm_type": "n2"})
+    fake_api.add(ID, "success", executer=executer_json("n2-standard-2"))
     task = Task(ID)
     task.get_machine_type()
     task.get_execution_time()
@@ -137,9 +151,8 @@ def test_unknown_status_is_waited_through_and_logged_once(
     assert sum("zombie" in r.getMessage() for r in caplog.records) == 1
 
 
-def test_wait_timeout_raises(fake_api: FakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wait_timeout_raises(fake_api: FakeApi) -> None:
     """wait(timeout=...) raises TaskTimeoutError (a TimeoutError) naming the status."""
-    monkeypatch.setattr("inductiva.task._MIN_INTERVAL", 0.01)
     fake_api.add(ID, "started")
     with pytest.raises(errors.TaskTimeoutError, match="started") as info:
         Task(ID).wait(timeout=0.05)
@@ -168,16 +181,28 @@ def test_kill_is_idempotent(fake_api: FakeApi) -> None:
     assert Task(ID).kill() == "killed"
 
 
-def test_kill_finished_task_raises_task_finished(fake_api: FakeApi) -> None:
-    """A 409 on kill becomes TaskFinishedError naming the final status."""
+@pytest.mark.parametrize("final", ["success", "failed", "executer-terminated"])
+def test_kill_finished_task_answered_200_raises_task_finished(
+    fake_api: FakeApi, final: str
+) -> None:
+    """A kill answered 200 with a final status other than killed is TaskFinishedError."""
+    fake_api.add(ID, final)
+    with pytest.raises(errors.TaskFinishedError, match=f"'{final}'") as info:
+        Task(ID).kill()
+    assert info.value.status == final
+    assert fake_api.paths() == [f"POST /tasks/{ID}/kill"]  # no status request needed
+
+
+def test_kill_finished_task_answered_409_raises_task_finished(fake_api: FakeApi) -> None:
+    """An older server's 409 on kill still becomes TaskFinishedError naming the status."""
+    fake_api.kill_conflict = True
     fake_api.add(ID, "success")
     with pytest.raises(errors.TaskFinishedError, match="'success'"):
         Task(ID).kill()
 
 
-def test_kill_timeout(fake_api: FakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_kill_timeout(fake_api: FakeApi) -> None:
     """kill() raises KillTimeoutError when the kill is not confirmed in time."""
-    monkeypatch.setattr("inductiva.task._MIN_INTERVAL", 0.01)
     fake_api.kill_status = "pending-kill"
     fake_api.add(ID, "started")
     with pytest.raises(errors.KillTimeoutError, match="pending-kill"):

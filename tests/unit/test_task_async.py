@@ -37,9 +37,8 @@ def test_wait_async_long_polls(fake_api: FakeApi) -> None:
     assert polls == [None, "submitted", "started"]
 
 
-def test_wait_async_timeout(fake_api: FakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wait_async_timeout(fake_api: FakeApi) -> None:
     """wait_async(timeout=...) raises TaskTimeoutError."""
-    monkeypatch.setattr("inductiva.task._MIN_INTERVAL", 0.01)
     fake_api.add(ID, "started")
     with pytest.raises(errors.TaskTimeoutError):
         asyncio.run(Task(ID).wait_async(timeout=0.05))
@@ -52,6 +51,14 @@ def test_kill_async(fake_api: FakeApi) -> None:
     fake_api.add("7", "failed")
     assert asyncio.run(Task(ID).kill_async()) == "killed"
     with pytest.raises(errors.TaskFinishedError, match="'failed'"):
+        asyncio.run(Task("7").kill_async())
+
+
+def test_kill_async_of_finished_task_answered_409(fake_api: FakeApi) -> None:
+    """kill_async() also turns an older server's 409 into TaskFinishedError."""
+    fake_api.kill_conflict = True
+    fake_api.add("7", "success")
+    with pytest.raises(errors.TaskFinishedError, match="'success'"):
         asyncio.run(Task("7").kill_async())
 
 

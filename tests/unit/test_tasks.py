@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from task_fakes import FakeApi, installed
 
@@ -111,3 +112,35 @@ def test_list_with_no_tasks_prints_header_only(
     """An empty history prints only the header."""
     inductiva.tasks.list(5)
     assert len(capsys.readouterr().out.splitlines()) == 1
+
+
+def test_listing_stops_at_a_short_page_with_one_request_per_page(fake_api: FakeApi) -> None:
+    """Pages of the plain array are fetched one request each until a page is short."""
+    ids = _fill(fake_api, 1500)
+    tasks = inductiva.tasks.get(last_n=5000)
+    assert [t.id for t in tasks] == ids
+    pages = [(r.url.params["page"], r.url.params["per_page"]) for r in fake_api.requests]
+    assert pages == [("1", "1000"), ("2", "1000")]
+
+
+def test_listing_ends_with_an_empty_page_when_history_fills_whole_pages(fake_api: FakeApi) -> None:
+    """Two full pages of history need a third (empty) page to know the history ended."""
+    ids = _fill(fake_api, 2000)
+    assert [t.id for t in inductiva.tasks.get(last_n=3000)] == ids
+    assert [r.url.params["page"] for r in fake_api.requests] == ["1", "2", "3"]
+
+
+def test_tasks_seen_on_two_pages_are_kept_once(fake_api: FakeApi) -> None:
+    """A task pushed onto the next page by a new submission is listed once."""
+    ids = _fill(fake_api, 1001)
+    original = fake_api._list
+
+    def shifting(request: httpx.Request) -> httpx.Response:
+        if request.url.params["page"] == "2":  # a new task arrived between the page requests
+            fake_api.add("1692000000000000000", "success")
+        return original(request)
+
+    fake_api._list = shifting  # type: ignore[method-assign]
+    tasks = inductiva.tasks.get(last_n=1001)
+    assert [t.id for t in tasks] == ids
+    assert len(fake_api.requests) == 2

@@ -1,4 +1,4 @@
-"""zip_directory and upload_input: streamed from a temporary zip through the generated endpoint."""
+"""Input zips (sim_dir/ + input.json) and upload_input: multipart, streamed from a temporary zip."""
 
 from __future__ import annotations
 
@@ -10,10 +10,19 @@ from pathlib import Path
 
 import httpx
 import pytest
-from transfer_fakes import TASK_ID, ArchiveServer, serve, unserve
+from transfer_fakes import TASK_ID, ArchiveServer, input_zip, serve, unserve
 
 from inductiva import _client, _progress, _upload, errors
-from inductiva._upload import upload_input, zip_directory
+from inductiva._upload import build_input_zip, upload_input, zip_directory
+
+PARAMS = {"commands": [{"cmd": "simpleFoam", "prompts": []}], "n_cores": 2}
+LAYOUT = [
+    "input.json",
+    "sim_dir/",
+    "sim_dir/constant/props.txt",
+    "sim_dir/empty/",
+    "sim_dir/mesh.bin",
+]
 
 
 @pytest.fixture
@@ -61,15 +70,43 @@ def test_zip_directory_skips_its_own_destination(input_dir: Path) -> None:
     assert "self.zip" not in _members(dest.read_bytes())
 
 
-def test_upload_sends_the_zipped_directory(server: ArchiveServer, input_dir: Path) -> None:
-    """The body is the zip of the directory, sent with Content-Length as octet-stream."""
-    upload_input(TASK_ID, input_dir)
+def test_input_zip_has_the_eras_layout(input_dir: Path, tmp_path: Path) -> None:
+    """The input directory goes under sim_dir/ and the params into input.json at the root."""
+    dest = tmp_path / "in.zip"
+    assert build_input_zip(input_dir, PARAMS, dest) == dest.stat().st_size
+    members, document = input_zip(dest.read_bytes())
+    assert sorted(members) == LAYOUT
+    assert document == {**PARAMS, "sim_dir": "sim_dir"}
+    assert members["sim_dir/mesh.bin"] == (input_dir / "mesh.bin").read_bytes()
+
+
+def test_empty_input_dir_still_has_sim_dir(tmp_path: Path) -> None:
+    """An empty input directory is zipped as the sim_dir/ entry, so the server finds it."""
+    (tmp_path / "empty").mkdir()
+    build_input_zip(tmp_path / "empty", {}, tmp_path / "in.zip")
+    members, document = input_zip((tmp_path / "in.zip").read_bytes())
+    assert sorted(members) == ["input.json", "sim_dir/"] and document == {"sim_dir": "sim_dir"}
+
+
+def test_params_that_are_not_json_are_rejected(input_dir: Path, tmp_path: Path) -> None:
+    """A parameter JSON cannot hold is an InvalidArgumentError, not a TypeError."""
+    with pytest.raises(errors.InvalidArgumentError, match="not JSON"):
+        build_input_zip(input_dir, {"when": object()}, tmp_path / "in.zip")
+
+
+def test_upload_is_multipart_with_part_file(server: ArchiveServer, input_dir: Path) -> None:
+    """The body is multipart/form-data with one part `file` (input.zip) and a Content-Length."""
+    upload_input(TASK_ID, input_dir, PARAMS)
     (request,) = server.requests
     assert request.url.path == f"/tasks/{TASK_ID}/input"
-    assert request.headers["Content-Type"] == "application/octet-stream"
-    assert int(request.headers["Content-Length"]) == len(server.uploads[0])
-    members = _members(server.uploads[0])
-    assert members["constant/props.txt"] == (input_dir / "constant" / "props.txt").read_bytes()
+    assert request.headers["Content-Type"].startswith("multipart/form-data; boundary=")
+    assert int(request.headers["Content-Length"]) == len(request.content)
+    (parts,) = server.upload_parts
+    assert list(parts) == ["file"] and parts["file"][0] == "input.zip"
+    members, document = input_zip(server.uploads[0])
+    assert sorted(members) == LAYOUT and document["sim_dir"] == "sim_dir"
+    props = (input_dir / "constant" / "props.txt").read_bytes()
+    assert members["sim_dir/constant/props.txt"] == props
 
 
 def test_upload_streams_in_chunks_with_progress(
@@ -85,10 +122,10 @@ def test_upload_streams_in_chunks_with_progress(
         return data
 
     monkeypatch.setattr(_progress.ProgressReader, "read", spy)
-    upload_input(TASK_ID, input_dir)
+    upload_input(TASK_ID, input_dir, PARAMS)
     assert len([n for n in reads if n]) >= 4
     assert max(reads) <= 64 * 1024
-    assert sum(reads) == len(server.uploads[0])
+    assert sum(reads) == len(server.uploads[0])  # the zip, read once through the bar
 
 
 def test_progress_bar_counts_every_byte(
@@ -105,7 +142,7 @@ def test_progress_bar_counts_every_byte(
 
     monkeypatch.setattr(_upload, "byte_bar", recording)
     monkeypatch.setenv("INDUCTIVA_PROGRESS", "1")
-    upload_input(TASK_ID, input_dir)
+    upload_input(TASK_ID, input_dir, PARAMS)
     (bar,) = bars
     assert bar.n == bar.total == len(server.uploads[0])  # type: ignore[attr-defined]
 
@@ -113,10 +150,10 @@ def test_progress_bar_counts_every_byte(
 def test_missing_directory_is_a_clear_error(server: ArchiveServer, tmp_path: Path) -> None:
     """A path that does not exist or is a file raises InvalidArgumentError; nothing is sent."""
     with pytest.raises(errors.InvalidArgumentError, match="does not exist"):
-        upload_input(TASK_ID, tmp_path / "nope")
+        upload_input(TASK_ID, tmp_path / "nope", PARAMS)
     (tmp_path / "f.txt").write_text("x")
     with pytest.raises(errors.InvalidArgumentError, match="not a directory"):
-        upload_input(TASK_ID, tmp_path / "f.txt")
+        upload_input(TASK_ID, tmp_path / "f.txt", PARAMS)
     assert server.requests == []
 
 
@@ -125,9 +162,9 @@ def test_refused_upload_is_sent_again_from_the_start(
 ) -> None:
     """A 503 (body not taken) is retried; the second attempt carries the whole zip."""
     server.upload_status = [503]
-    upload_input(TASK_ID, input_dir)
+    upload_input(TASK_ID, input_dir, PARAMS)
     assert len(server.requests) == 2
-    assert sorted(_members(server.uploads[0])) == ["constant/props.txt", "empty/", "mesh.bin"]
+    assert sorted(_members(server.uploads[0])) == LAYOUT
 
 
 @pytest.mark.parametrize(
@@ -148,11 +185,11 @@ def test_upload_is_resent_only_after_failures_before_sending(
 
     _client.set_transport(httpx.MockTransport(flaky))
     if resent:
-        upload_input(TASK_ID, input_dir)
-        assert sorted(_members(server.uploads[0])) == ["constant/props.txt", "empty/", "mesh.bin"]
+        upload_input(TASK_ID, input_dir, PARAMS)
+        assert sorted(_members(server.uploads[0])) == LAYOUT
     else:
         with pytest.raises(errors.ApiConnectionError, match="reset after sending"):
-            upload_input(TASK_ID, input_dir)
+            upload_input(TASK_ID, input_dir, PARAMS)
     assert len(calls) == (2 if resent else 1)
 
 
@@ -160,7 +197,7 @@ def test_conflict_is_not_retried(server: ArchiveServer, input_dir: Path) -> None
     """A 409 (task not pending-input) raises ConflictError after one attempt."""
     server.upload_status = [409]
     with pytest.raises(errors.ConflictError):
-        upload_input(TASK_ID, input_dir)
+        upload_input(TASK_ID, input_dir, PARAMS)
     assert len(server.requests) == 1
 
 
@@ -172,5 +209,5 @@ def test_temporary_zip_is_removed(
     tmp.mkdir()
     monkeypatch.setenv("TMPDIR", str(tmp))
     monkeypatch.setattr("tempfile.tempdir", None)
-    upload_input(TASK_ID, input_dir)
+    upload_input(TASK_ID, input_dir, PARAMS)
     assert list(tmp.iterdir()) == []

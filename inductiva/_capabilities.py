@@ -1,0 +1,97 @@
+"""Which optional extensions of the API the server offers, asked once per client.
+
+The contract marks our improvements as extensions (``long-poll``,
+``byte-ranges``, ``idempotency-key``, ``version``, ``error-codes``); a server
+that offers them lists their names in ``GET /version``. A server without that
+endpoint answers 404, and then no extension is assumed. The answer is fetched
+through the shared client at most once per built client: it is forgotten when
+the client is rebuilt (settings changed, :func:`inductiva._client.reset`).
+
+A definite answer (the version, or a 4xx such as 404) is cached; a transient
+failure (no connection, 5xx) counts as "no extensions" for this call only, so
+the next call asks again. Either way nothing is raised: the caller falls back
+to what the real API guarantees.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+
+import httpx
+from inductiva_api.api.meta import get_version
+from inductiva_api.models import Version
+
+from . import _client
+from .errors import ApiConnectionError, ApiError, InductivaError, RateLimitError, ServerError
+
+__all__ = ["aextensions", "aoffers", "extensions", "offers"]
+
+logger = logging.getLogger("inductiva")
+
+_lock = threading.Lock()
+_cache: weakref.WeakKeyDictionary[httpx.Client | httpx.AsyncClient, frozenset[str]]
+_cache = weakref.WeakKeyDictionary()
+
+
+def _from_answer(answer: Version | Exception) -> tuple[frozenset[str], bool]:
+    """The extensions an answer of ``GET /version`` declares, and whether to cache them."""
+    if isinstance(answer, Version):
+        names = frozenset(n for n in answer.extensions if isinstance(n, str))
+        logger.debug("API %s declares extensions: %s", answer.api_version, sorted(names))
+        return names, True
+    transient = isinstance(answer, ApiConnectionError | ServerError | RateLimitError)
+    definite = isinstance(answer, ApiError) and not transient
+    logger.debug("GET /version failed (%s); assuming no API extensions.", answer)
+    return frozenset(), definite
+
+
+def _remember(
+    client: httpx.Client | httpx.AsyncClient, answer: Version | Exception
+) -> frozenset[str]:
+    names, keep = _from_answer(answer)
+    if keep:
+        with _lock:
+            _cache[client] = names
+    return names
+
+
+def extensions() -> frozenset[str]:
+    """The extension names the server declares (empty if it declares none or cannot say)."""
+    client = _client.get_client().get_httpx_client()
+    with _lock:
+        cached = _cache.get(client)
+    if cached is not None:
+        return cached
+    answer: Version | Exception
+    try:
+        answer = _client.call(get_version.sync_detailed)
+    except (InductivaError, KeyError, TypeError, ValueError) as exc:  # parse errors included
+        answer = exc
+    return _remember(client, answer)
+
+
+async def aextensions() -> frozenset[str]:
+    """The asyncio twin of :func:`extensions` (cached per event loop's client)."""
+    client = _client.get_async_client().get_async_httpx_client()
+    with _lock:
+        cached = _cache.get(client)
+    if cached is not None:
+        return cached
+    answer: Version | Exception
+    try:
+        answer = await _client.acall(get_version.asyncio_detailed)
+    except (InductivaError, KeyError, TypeError, ValueError) as exc:
+        answer = exc
+    return _remember(client, answer)
+
+
+def offers(extension: str) -> bool:
+    """Whether the server declares ``extension`` (e.g. ``"idempotency-key"``) in GET /version."""
+    return extension in extensions()
+
+
+async def aoffers(extension: str) -> bool:
+    """The asyncio twin of :func:`offers`."""
+    return extension in await aextensions()

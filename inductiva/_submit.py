@@ -1,0 +1,75 @@
+"""Registering a task (``POST /tasks/submit``), re-sent only where that is provably safe.
+
+A submission that fails without a known outcome may have created a task; sending
+it again could create a second one. So, per the retry policy
+(:mod:`inductiva._retry`, the one place that decides):
+
+* a connection that was never made (connect error, connect or pool timeout) or
+  a ``429`` (refused unprocessed) is re-sent for every server;
+* ``502``/``503``/``504`` and failures after the request went out (read errors,
+  read timeouts) are re-sent only when the server lists ``idempotency-key`` in
+  ``GET /version``: every submission carries a fresh ``Idempotency-Key`` and
+  each re-send reuses it, so such a server returns the first task instead of
+  creating another. A server that does not declare it (the real API ignores the
+  header) gets the error raised instead, never a duplicate task.
+
+Re-sends are bounded by ``inductiva.max_retries``.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from inductiva_api.api.tasks import submit_task
+from inductiva_api.models import TaskRequest, TaskRequestParams
+from inductiva_api.types import UNSET
+
+from . import _capabilities, _client
+from ._retry import RetryPolicy, declared_idempotent
+from .errors import ApiConnectionError, ServerError
+
+__all__ = ["IDEMPOTENCY_EXTENSION", "register"]
+
+logger = logging.getLogger("inductiva")
+
+IDEMPOTENCY_EXTENSION = "idempotency-key"
+"""The extension name a server lists in ``GET /version`` when it honours Idempotency-Key."""
+
+
+def _body(method: str, params: Mapping[str, Any], resource_pool: str | None) -> TaskRequest:
+    return TaskRequest(
+        method=method,
+        params=TaskRequestParams.from_dict(dict(params)),
+        resource_pool=resource_pool if resource_pool is not None else UNSET,
+    )
+
+
+def register(method: str, params: Mapping[str, Any], resource_pool: str | None) -> str:
+    """Register a task running ``method`` with ``params``; return its id (status pending-input).
+
+    Raises the :mod:`inductiva.errors` exception of the last attempt when it
+    cannot be registered (see the module docstring for what is re-sent).
+    """
+    body = _body(method, params, resource_pool)
+    safe = _capabilities.offers(IDEMPOTENCY_EXTENSION)
+    try:
+        with declared_idempotent(safe):
+            submitted = _client.call(
+                submit_task.sync_detailed, body=body, idempotency_key=str(uuid.uuid4())
+            )
+    except (ApiConnectionError, ServerError) as exc:
+        if not safe and not RetryPolicy.never_sent(exc.__cause__):
+            logger.warning(
+                "Submitting %s failed (%s). It was not re-sent: this server does not declare "
+                "idempotency-key, so a re-send could register a second task. A task may have "
+                "been registered; see inductiva.tasks.list().",
+                method,
+                type(exc).__name__,
+            )
+        raise
+    task_id = submitted.id
+    logger.debug("Task %s registered (%s).", task_id, method)
+    return str(task_id)
