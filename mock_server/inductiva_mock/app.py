@@ -45,6 +45,16 @@ EXTENSIONS = ("long-poll", "byte-ranges", "idempotency-key", "version", "error-c
 FILE_MISSING = ErrorItem(("body", "file"), "field required", "value_error.missing")
 
 
+class ClientGone(Response):
+    """The answer to a client that disconnected mid-request: never sent, never validated."""
+
+
+def client_gone(request: Request) -> Response:
+    """Log a client's disconnect at INFO (no traceback) and answer nobody."""
+    log.info("client disconnected during %s %s", request.method, request.url.path)
+    return ClientGone(status_code=499)
+
+
 @dataclass
 class Ctx:
     """Per-request context handed to operation handlers."""
@@ -113,8 +123,7 @@ class MockBackend:
             try:
                 body = await request.body() if json_body else None
             except ClientDisconnect:
-                log.info("client disconnected during %s %s", request.method, request.url.path)
-                return error_response(400, "The client disconnected.")
+                return client_gone(request)
             spec_req = SpecRequest(
                 request.method, request.url.path, request.query_params, request.headers, body
             )
@@ -151,14 +160,17 @@ class MockBackend:
         try:
             return await handler(request, Ctx(api_key=key, body=body))
         except ClientDisconnect:
-            log.info("client disconnected during %s %s", request.method, request.url.path)
-            return error_response(400, "The client disconnected.")
+            return client_gone(request)
         except Exception:
             log.exception("handler %s failed", handler.__name__)
             return error_response(500, "The mock server hit a bug.")
 
     def _check_response(self, spec_req: SpecRequest, response: Response) -> Response:
-        if not self.cfg.validate_responses or response.status_code >= 500:
+        if (
+            not self.cfg.validate_responses
+            or response.status_code >= 500
+            or isinstance(response, ClientGone)
+        ):
             return response
         streaming = isinstance(response, StreamingResponse)
         data = None if streaming else bytes(response.body)

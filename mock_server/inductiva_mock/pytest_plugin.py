@@ -52,7 +52,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="append",
         default=[],
         metavar="ARG",
-        help="Extra option for the session mock server, e.g. --inductiva-mock-arg=--max-concurrent=8",
+        help="Extra option of the session mock server (e.g. --inductiva-mock-arg=--legacy)",
     )
 
 
