@@ -107,11 +107,13 @@ def inductiva_client(inductiva_mock: MockServer) -> Iterator[ModuleType]:
     """The `inductiva` package pointed at the mock (`api_url`, `api_key`), restored after."""
     inductiva = importlib.import_module("inductiva")
     client = importlib.import_module("inductiva._client")
-    saved = (inductiva.api_url, inductiva.api_key)
-    inductiva.api_url, inductiva.api_key = inductiva_mock.url, inductiva_mock.api_key
+    saved = {name: getattr(inductiva, name) for name in ("api_url", "api_key")}
+    inductiva.api_url = inductiva_mock.url  # type: ignore[attr-defined]
+    inductiva.api_key = inductiva_mock.api_key  # type: ignore[attr-defined]
     client.reset()
     try:
         yield inductiva
     finally:
-        inductiva.api_url, inductiva.api_key = saved
+        for name, value in saved.items():
+            setattr(inductiva, name, value)
         client.reset()
