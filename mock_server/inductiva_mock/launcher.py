@@ -49,8 +49,13 @@ class MockServer:
         admin_token: str | None = None,
     ) -> None:
         self._own_dir = data_dir is None
+        # An own directory is only named here; start() creates it (mode 0700, failing on
+        # anything already there, so nothing planted is followed) and cleanup() removes it.
+        self._created = False
         self.data_dir = (
-            Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="inductiva-mock-"))
+            Path(data_dir)
+            if data_dir
+            else Path(tempfile.gettempdir()) / f"inductiva-mock-{secrets.token_hex(8)}"
         )
         self.api_keys = list(api_keys)
         self.host = host
@@ -106,7 +111,11 @@ class MockServer:
         """Start the server and wait until it answers HTTP (any status: /version may be 404)."""
         if self._proc is not None:
             return self
-        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if self._own_dir and not self._created:
+            self.data_dir.mkdir(mode=0o700)
+            self._created = True
+        else:
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         env = dict(os.environ)
         env.pop("INDUCTIVA_MOCK_ADMIN_TOKEN", None)
         if self.admin_token:
@@ -151,8 +160,9 @@ class MockServer:
     def cleanup(self) -> None:
         """Stop and remove the data dir if this object created it."""
         self.stop()
-        if self._own_dir:
+        if self._own_dir and self._created:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+            self._created = False
 
     def __enter__(self) -> MockServer:
         return self.start()

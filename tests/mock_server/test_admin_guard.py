@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -84,3 +85,5 @@ def test_generated_token_printed_at_start() -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+    data_dir = Path(first.split("data-dir=", 1)[1].split(" ", 1)[0])
+    assert not data_dir.exists()  # the private directory is removed at exit

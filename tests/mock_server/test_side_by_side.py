@@ -37,6 +37,18 @@ def test_default_data_dir_is_a_fresh_private_one(
     assert not first.path.exists() and not second.path.exists()
 
 
+def test_mock_server_makes_its_directory_only_when_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MockServer() names a private directory; start() creates it (0700), cleanup() removes it."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    server = MockServer(api_keys=["k"])
+    assert server.data_dir.parent == tmp_path and not server.data_dir.exists()
+    with server:
+        assert _mode(server.data_dir) == 0o700
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_planted_symlink_is_never_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A symlink planted at the old shared default ($TMPDIR/inductiva-mock) is left alone."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
