@@ -1,10 +1,14 @@
-"""Admin endpoints under /__mock__/ (only with --admin; outside openapi.yaml)."""
+"""Admin endpoints under /__mock__/ (only with --admin, behind the admin token; outside
+openapi.yaml)."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import time
+import uuid
 import zipfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,10 +17,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .archive import ARTIFACTS, OUTPUT_JSON, OUTPUT_JSON_BODY
-from .db import iso_from_ns
+from .db import iso_from_ns, key_hash
 from .errors import error_response, json_response
 from .faults import Faults, Stats
-from .supervisor import FINAL_STATUSES, gcloud_executer
+from .supervisor import FINAL_STATUSES, gcloud_executer, message_archive
 
 __all__ = ["admin_routes", "seed_archive"]
 
@@ -24,6 +28,25 @@ if TYPE_CHECKING:
     from .app import MockBackend
 
 MAX_SEED = 1_000_000
+AdminHandler = Callable[[Request], Awaitable[Response]]
+ADMIN_AUTH_MESSAGE = (
+    "The admin endpoints need `Authorization: Bearer <admin token>` (the token printed at "
+    "start, or given with --admin-token / INDUCTIVA_MOCK_ADMIN_TOKEN); API keys are not "
+    "accepted."
+)
+
+
+def guarded(token: str, handler: AdminHandler) -> AdminHandler:
+    """*handler* answering 401 unless the request carries the admin bearer token."""
+    expected = f"Bearer {token}".encode()
+
+    async def endpoint(request: Request) -> Response:
+        given = request.headers.get("authorization", "").encode()
+        if not hmac.compare_digest(given, expected):
+            return error_response(401, ADMIN_AUTH_MESSAGE, headers={"WWW-Authenticate": "Bearer"})
+        return await handler(request)
+
+    return endpoint
 
 
 async def _read_json(request: Request) -> dict[str, Any] | Response:
@@ -51,8 +74,8 @@ def seed_archive(data_dir: Path) -> Path:
     return path
 
 
-def admin_routes(b: MockBackend) -> list[Route]:
-    """Routes for faults, stats and seeding."""
+def admin_routes(b: MockBackend, token: str) -> list[Route]:
+    """Routes for faults, stats, seeding, reset, legacy mode and forcing task outcomes."""
     statuses = set(b.validator.raw["components"]["schemas"]["TaskStatusCode"]["enum"])
 
     async def faults(request: Request) -> Response:
@@ -87,7 +110,7 @@ def admin_routes(b: MockBackend) -> list[Route]:
             count = -1
         status = str(data.get("status", "success"))
         method = str(data.get("method", "fvm.openfoam.run_simulation"))
-        api_key = str(data.get("api_key") or b.cfg.api_keys[0])
+        api_key = key_hash(str(data.get("api_key") or b.cfg.api_keys[0]))
         if not 0 <= count <= MAX_SEED or status not in statuses:
             return error_response(
                 422,
@@ -95,7 +118,7 @@ def admin_routes(b: MockBackend) -> list[Route]:
                 f"{sorted(statuses)} (got {status!r}).",
             )
         final = status in FINAL_STATUSES
-        archive = seed_archive(b.cfg.data_dir) if status in ("success", "failed") else None
+        archive = seed_archive(b.data_dir) if status in ("success", "failed") else None
         size = archive.stat().st_size if archive else None
         now = time.time_ns()
         rows = []
@@ -135,9 +158,61 @@ def admin_routes(b: MockBackend) -> list[Route]:
             }
         )
 
-    return [
+    async def reset(request: Request) -> Response:
+        await b.supervisor.reset()
+        b.faults.faults = Faults.from_dict(b.cfg.faults)
+        b.faults.stats = Stats()
+        b.legacy = b.cfg.legacy
+        return json_response({"reset": True, "legacy": b.legacy})
+
+    async def legacy(request: Request) -> Response:
+        if request.method == "PUT":
+            data = await _read_json(request)
+            if isinstance(data, Response):
+                return data
+            if not isinstance(data.get("legacy"), bool):
+                return error_response(422, 'The body must be {"legacy": true|false}.')
+            b.legacy = data["legacy"]
+            b.validator  # noqa: B018  # build the mode's validator now, not on a user request
+        return json_response({"legacy": b.legacy})
+
+    async def force(request: Request) -> Response:
+        task_id = request.path_params["task_id"]
+        data = await _read_json(request)
+        if isinstance(data, Response):
+            return data
+        status = str(data.get("status", "success"))
+        if status not in FINAL_STATUSES and status != "started":
+            return error_response(
+                422, f"status must be 'started' (hang) or one of {sorted(FINAL_STATUSES)}."
+            )
+        files = data.get("files") or {}
+        if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+            return error_response(422, "files must be an object of name -> text content.")
+        if b.store.get(task_id) is None:
+            return error_response(404, f"Task {task_id} not found.")
+        archive = None
+        if status in ("success", "failed"):
+            archive = b.supervisor.output_archive(task_id).with_suffix(
+                f".forced-{uuid.uuid4().hex[:12]}.zip"
+            )
+            message_archive(
+                archive, str(data.get("stdout", "")), str(data.get("stderr", "")), files
+            )
+        b.supervisor.force(task_id, status, archive)
+        task = b.store.get(task_id)
+        assert task is not None
+        return json_response(task.to_api())
+
+    routes = [
         Route("/__mock__/faults", faults, methods=["GET", "PUT", "DELETE"]),
         Route("/__mock__/stats", stats, methods=["GET"]),
         Route("/__mock__/stats/reset", stats_reset, methods=["POST"]),
         Route("/__mock__/seed", seed, methods=["POST"]),
+        Route("/__mock__/reset", reset, methods=["POST"]),
+        Route("/__mock__/legacy", legacy, methods=["GET", "PUT"]),
+        Route("/__mock__/tasks/{task_id}/force", force, methods=["POST"]),
+    ]
+    return [
+        Route(r.path, guarded(token, r.endpoint), methods=sorted(r.methods or ())) for r in routes
     ]

@@ -18,7 +18,7 @@ from typing import Any
 from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
@@ -26,7 +26,8 @@ from . import __version__
 from .admin import admin_routes
 from .archive import MissingFiles, build_subset_archive, etag_of, is_valid_zip, list_archive
 from .config import Config
-from .db import TaskRow, TaskStore, utc_now
+from .datadir import open_data_dir
+from .db import TaskRow, TaskStore, key_hash, utc_now
 from .download import RangeNotSatisfiable, archive_response, parse_range
 from .errors import conflict, error_response, invalid, json_response, not_found, unauthorized
 from .events import StatusHub
@@ -44,36 +45,85 @@ EXTENSIONS = ("long-poll", "byte-ranges", "idempotency-key", "version", "error-c
 FILE_MISSING = ErrorItem(("body", "file"), "field required", "value_error.missing")
 
 
+class ClientGone(Response):
+    """The answer to a client that disconnected mid-request: never sent, never validated."""
+
+
+def client_gone(request: Request) -> Response:
+    """Log a client's disconnect at INFO (no traceback) and answer nobody."""
+    log.info("client disconnected during %s %s", request.method, request.url.path)
+    return ClientGone(status_code=499)
+
+
 @dataclass
 class Ctx:
     """Per-request context handed to operation handlers."""
 
-    api_key: str
+    api_key: str  # the caller's key hash: what the store knows keys by
     body: bytes | None
 
 
 class MockBackend:
-    """State shared by the handlers: config, store, supervisor, validator, faults."""
+    """State shared by the handlers: config, store, supervisor, validator, faults.
+
+    Opening it takes the data directory's lock (DataDirInUse when another instance
+    holds it); `close()` releases it and removes a private directory.
+    """
 
     def __init__(self, cfg: Config) -> None:
         self.cfg = cfg
-        cfg.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = TaskStore(cfg.data_dir / "mock.sqlite3")
+        self.data = open_data_dir(cfg.data_dir)
+        self.data_dir = self.data.path
+        try:
+            self.store = TaskStore(self.data_dir / "mock.sqlite3")
+        except BaseException:
+            self.data.release()
+            raise
+        self.key_hashes = frozenset(key_hash(k) for k in cfg.api_keys)
         self.hub = StatusHub()
-        self.supervisor = Supervisor(cfg, self.store, self.hub)
-        self.validator = SpecValidator(
-            cfg.spec_path, strict=cfg.strict_responses, legacy=cfg.legacy
-        )
+        self.supervisor = Supervisor(cfg, self.store, self.hub, self.data_dir)
+        self._validators: dict[bool, SpecValidator] = {}
+        self.legacy = cfg.legacy
         self.faults = FaultState(cfg.faults)
         self.api_version = str(self.validator.raw["info"]["version"])
-        self.legacy = cfg.legacy
+
+    @property
+    def validator(self) -> SpecValidator:
+        """The validator of the current mode (legacy: the spec without extensions)."""
+        found = self._validators.get(self.legacy)
+        if found is None:
+            found = SpecValidator(
+                self.cfg.spec_path, strict=self.cfg.strict_responses, legacy=self.legacy
+            )
+            self._validators[self.legacy] = found
+        return found
+
+    def close(self) -> None:
+        """Close the database and release the data directory (idempotent)."""
+        self.store.close()
+        self.data.release()
 
     # -- the validation wrapper -------------------------------------------
-    def operation(self, handler: Handler, *, auth: bool = True, json_body: bool = False) -> Any:
-        """Wrap *handler* with auth, request validation and response validation."""
+    def operation(
+        self,
+        handler: Handler,
+        *,
+        auth: bool = True,
+        json_body: bool = False,
+        extension: bool = False,
+    ) -> Any:
+        """Wrap *handler* with auth, request validation and response validation.
+
+        An *extension* operation does not exist in legacy mode (404 as on the real API).
+        """
 
         async def endpoint(request: Request) -> Response:
-            body = await request.body() if json_body else None
+            if extension and self.legacy:
+                return error_response(404, "Not Found")
+            try:
+                body = await request.body() if json_body else None
+            except ClientDisconnect:
+                return client_gone(request)
             spec_req = SpecRequest(
                 request.method, request.url.path, request.query_params, request.headers, body
             )
@@ -91,8 +141,8 @@ class MockBackend:
         auth: bool,
         body: bytes | None,
     ) -> Response:
-        key = request.headers.get("x-api-key", "")
-        if auth and key not in self.cfg.api_keys:
+        key = key_hash(request.headers.get("x-api-key", ""))
+        if auth and key not in self.key_hashes:
             return unauthorized()
         if body is not None:
             try:
@@ -109,12 +159,18 @@ class MockBackend:
             return invalid(problems)
         try:
             return await handler(request, Ctx(api_key=key, body=body))
+        except ClientDisconnect:
+            return client_gone(request)
         except Exception:
             log.exception("handler %s failed", handler.__name__)
             return error_response(500, "The mock server hit a bug.")
 
     def _check_response(self, spec_req: SpecRequest, response: Response) -> Response:
-        if not self.cfg.validate_responses or response.status_code >= 500:
+        if (
+            not self.cfg.validate_responses
+            or response.status_code >= 500
+            or isinstance(response, ClientGone)
+        ):
             return response
         streaming = isinstance(response, StreamingResponse)
         data = None if streaming else bytes(response.body)
@@ -202,6 +258,9 @@ def build_routes(b: MockBackend) -> list[Route]:
                 part = await save_file_part(request.stream(), boundary, tmp, limit + 64 * 1024)
             except TooLarge:
                 return too_large
+            except OSError as exc:  # disk full: the task stays pending-input, retry later
+                log.warning("could not store the input of task %s: %s", task.id, exc)
+                return error_response(500, f"The mock server could not store the input: {exc}")
             except MultipartError as exc:
                 return invalid([ErrorItem(("body",), f"Invalid multipart body: {exc}")])
             b.faults.stats.bytes_received_input += part.body_bytes
@@ -316,9 +375,34 @@ def build_routes(b: MockBackend) -> list[Route]:
         Route("/tasks/{task_id}/output", op(download_task_output), methods=["GET"]),
         Route("/tasks/{task_id}", op(get_task), methods=["GET"]),
     ]
-    if not b.legacy:
-        routes.insert(0, Route("/version", op(get_version), methods=["GET"]))
-    return routes
+    routes.insert(0, Route("/version", op(get_version, extension=True), methods=["GET"]))
+    return _method_guards(routes) + routes
+
+
+ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _method_guards(routes: list[Route]) -> list[Route]:
+    """405 routes for the other methods of each literal path.
+
+    Without them `GET /tasks/submit` would fall through to `GET /tasks/{task_id}`
+    and answer 422 for the task id `submit`.
+    """
+    guards = []
+    for route in routes:
+        if "{" in route.path:
+            continue
+        allowed = sorted(route.methods or ())
+        others = [m for m in ALL_METHODS if m not in allowed]
+        guards.append(Route(route.path, _not_allowed(allowed), methods=others))
+    return guards
+
+
+def _not_allowed(allowed: list[str]) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        return error_response(405, "Method Not Allowed", headers={"Allow": ", ".join(allowed)})
+
+    return endpoint
 
 
 def _drop(b: MockBackend, length: int | None = None) -> int | None:
@@ -347,11 +431,14 @@ def create_app(cfg: Config) -> Any:
             yield
         finally:
             await backend.supervisor.shutdown()
-            backend.store.close()
+            backend.close()
 
     routes = build_routes(backend)
     if cfg.admin:
-        routes = admin_routes(backend) + routes
+        if not cfg.admin_token:
+            backend.close()
+            raise ValueError("the admin endpoints need an admin token")
+        routes = admin_routes(backend, cfg.admin_token) + routes
     app = Starlette(
         routes=routes, lifespan=lifespan, exception_handlers={HTTPException: _http_error}
     )

@@ -14,6 +14,7 @@ __all__ = [
     "ARTIFACTS",
     "OUTPUT_JSON",
     "OUTPUT_JSON_BODY",
+    "ExtractionRefused",
     "MissingFiles",
     "build_output_archive",
     "build_subset_archive",
@@ -156,16 +157,58 @@ def is_valid_zip(path: Path) -> bool:
         return False
 
 
-def safe_extract(archive: Path, dest: Path) -> int:
-    """Extract *archive* into *dest*, refusing members that escape it; returns members count."""
+class ExtractionRefused(Exception):
+    """The input archive would extract to too much data (a zip bomb, or simply too large)."""
+
+
+RATIO_FLOOR = 1024 * 1024
+
+
+def safe_extract(
+    archive: Path,
+    dest: Path,
+    max_bytes: int | None = None,
+    max_ratio: float | None = None,
+) -> int:
+    """Extract *archive* into *dest*, refusing members that escape it; returns members count.
+
+    The bytes actually written are counted (the sizes a zip declares may lie): past
+    *max_bytes* in total, or past *max_ratio* times the archive's compressed size once
+    more than 1 MiB is out, extraction stops with ExtractionRefused.
+    """
     dest.mkdir(parents=True, exist_ok=True)
     root = dest.resolve()
     count = 0
+    written = 0
     with zipfile.ZipFile(archive) as zf:
-        for info in zf.infolist():
+        infos = zf.infolist()
+        compressed = max(1, sum(i.compress_size for i in infos))
+
+        def check(total: int) -> None:
+            if max_bytes is not None and total > max_bytes:
+                raise ExtractionRefused(
+                    f"the input archive extracts to more than {max_bytes} bytes"
+                )
+            if max_ratio is not None and total > RATIO_FLOOR and total > max_ratio * compressed:
+                raise ExtractionRefused(
+                    f"the input archive extracts to more than {max_ratio:g} times its "
+                    f"compressed size of {compressed} bytes (a zip bomb?)"
+                )
+
+        check(sum(i.file_size for i in infos))
+        for info in infos:
             target = (dest / info.filename).resolve()
             if not target.is_relative_to(root):
                 continue
-            zf.extract(info, dest)
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                count += 1
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(info) as src, target.open("wb") as out:
+                while block := src.read(CHUNK):
+                    written += len(block)
+                    check(written)
+                    out.write(block)
             count += 1
     return count

@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 import secrets
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,8 @@ from .faults import Faults
 __all__ = ["Config", "parse_args"]
 
 DEFAULT_MAX_UPLOAD = 4 * 1024**3
+DEFAULT_MAX_EXTRACT = 16 * 1024**3
+DEFAULT_MAX_RATIO = 200.0
 
 
 @dataclass
@@ -25,15 +26,20 @@ class Config:
 
     host: str = "127.0.0.1"
     port: int = 8000
-    data_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "inductiva-mock")
+    # None: a private directory made with mkdtemp at startup and removed at exit.
+    data_dir: Path | None = None
     api_keys: list[str] = field(default_factory=list)
     generated_key: bool = False
     admin: bool = False
+    admin_token: str | None = None
+    generated_admin_token: bool = False
     faults: dict[str, Any] = field(default_factory=dict)
     vm_type: str = "c2-standard-8"
     n_vcpus: int = 8
     max_concurrent: int = 4
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD
+    max_extract_bytes: int = DEFAULT_MAX_EXTRACT
+    max_compression_ratio: float = DEFAULT_MAX_RATIO
     kill_grace_seconds: float = 2.0
     validate_responses: bool = True
     strict_responses: bool = False
@@ -57,8 +63,8 @@ def _parser() -> argparse.ArgumentParser:
         "--data-dir",
         type=Path,
         default=None,
-        help="State directory: SQLite, inputs, outputs "
-        "(env INDUCTIVA_MOCK_DATA_DIR; default: $TMPDIR/inductiva-mock)",
+        help="State directory: SQLite, inputs, outputs; refused while another instance uses it "
+        "(env INDUCTIVA_MOCK_DATA_DIR; default: a new private temp directory, removed at exit)",
     )
     p.add_argument(
         "--api-key",
@@ -67,7 +73,17 @@ def _parser() -> argparse.ArgumentParser:
         help="Accepted X-API-Key, repeatable "
         "(env INDUCTIVA_MOCK_API_KEYS, comma-separated; default: one generated key)",
     )
-    p.add_argument("--admin", action="store_true", help="Expose the /__mock__/ admin endpoints")
+    p.add_argument(
+        "--admin",
+        action="store_true",
+        help="Expose the /__mock__/ admin endpoints, guarded by the admin token",
+    )
+    p.add_argument(
+        "--admin-token",
+        default=None,
+        help="Bearer token of the admin endpoints (env INDUCTIVA_MOCK_ADMIN_TOKEN; "
+        "default: generated and printed at start)",
+    )
     p.add_argument(
         "--faults",
         default=None,
@@ -92,6 +108,20 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=DEFAULT_MAX_UPLOAD,
         help="Largest accepted input archive; larger ones get 413 (default: 4 GiB)",
+    )
+    p.add_argument(
+        "--max-extract-bytes",
+        type=int,
+        default=DEFAULT_MAX_EXTRACT,
+        help="Largest total size an input archive may extract to; beyond it the task ends "
+        "executer-failed (default: 16 GiB)",
+    )
+    p.add_argument(
+        "--max-compression-ratio",
+        type=float,
+        default=DEFAULT_MAX_RATIO,
+        help="Largest extracted/compressed size ratio of an input archive (zip bombs); "
+        "checked past 1 MiB extracted (default: %(default)s)",
     )
     p.add_argument(
         "--kill-grace-seconds",
@@ -135,6 +165,10 @@ def _check_numbers(p: argparse.ArgumentParser, ns: argparse.Namespace) -> None:
         p.error(f"--max-concurrent must be >= 1, got {ns.max_concurrent}")
     if ns.max_upload_bytes < 0:
         p.error(f"--max-upload-bytes must be >= 0, got {ns.max_upload_bytes}")
+    if ns.max_extract_bytes < 0:
+        p.error(f"--max-extract-bytes must be >= 0, got {ns.max_extract_bytes}")
+    if ns.max_compression_ratio < 1:
+        p.error(f"--max-compression-ratio must be >= 1, got {ns.max_compression_ratio}")
     if ns.kill_grace_seconds < 0:
         p.error(f"--kill-grace-seconds must be >= 0, got {ns.kill_grace_seconds}")
 
@@ -169,6 +203,13 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
     data_dir = ns.data_dir or (
         Path(env["INDUCTIVA_MOCK_DATA_DIR"]) if env.get("INDUCTIVA_MOCK_DATA_DIR") else None
     )
+    token = ns.admin_token or env.get("INDUCTIVA_MOCK_ADMIN_TOKEN") or None
+    generated_token = False
+    if ns.admin and token is None:
+        token = secrets.token_urlsafe(24)
+        generated_token = True
+    if token is not None and token in keys:
+        parser.error("--admin-token / INDUCTIVA_MOCK_ADMIN_TOKEN must differ from every API key")
     faults_text = ns.faults if ns.faults is not None else env.get("INDUCTIVA_MOCK_FAULTS")
     cfg = Config(
         host=ns.host,
@@ -176,20 +217,23 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         api_keys=keys,
         generated_key=generated,
         admin=ns.admin,
+        admin_token=token if ns.admin else None,
+        generated_admin_token=generated_token,
         faults=_parse_faults(parser, faults_text),
         vm_type=ns.vm_type,
         n_vcpus=ns.n_vcpus or _vcpus_of(ns.vm_type),
         max_concurrent=ns.max_concurrent,
         max_upload_bytes=ns.max_upload_bytes,
+        max_extract_bytes=ns.max_extract_bytes,
+        max_compression_ratio=ns.max_compression_ratio,
         kill_grace_seconds=ns.kill_grace_seconds,
         validate_responses=not ns.no_validate_responses,
         strict_responses=ns.strict_responses,
         legacy=ns.legacy or env.get("INDUCTIVA_MOCK_LEGACY", "") in ("1", "true", "yes"),
         spec_path=ns.spec,
         log_level=ns.log_level,
+        data_dir=data_dir,
     )
-    if data_dir is not None:
-        cfg.data_dir = data_dir
     return cfg
 
 

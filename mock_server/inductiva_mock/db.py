@@ -1,8 +1,10 @@
-"""SQLite persistence of tasks and idempotency keys."""
+"""SQLite persistence of tasks and idempotency keys (API keys stored as SHA-256 hashes)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterable
@@ -11,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-__all__ = ["TaskRow", "TaskStore", "iso_from_ns", "utc_now"]
+__all__ = ["TaskRow", "TaskStore", "iso_from_ns", "key_hash", "utc_now"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tasks (
@@ -45,6 +47,13 @@ CREATE TABLE IF NOT EXISTS idempotency (
 """
 
 MAX_OFFSET = 2**62
+# PRAGMA user_version: 0 = keys in clear (before hashing), 1 = keys hashed.
+SCHEMA_VERSION = 1
+
+
+def key_hash(api_key: str) -> str:
+    """How an API key is stored: the hex SHA-256 of its UTF-8 bytes."""
+    return hashlib.sha256(api_key.encode()).hexdigest()
 
 
 def utc_now() -> str:
@@ -105,21 +114,51 @@ class TaskRow:
 
 
 class TaskStore:
-    """All database access. Used from the event loop thread only."""
+    """All database access. Used from the event loop thread only.
+
+    The `api_key` arguments and column hold the key's hash (`key_hash`), never the key.
+    """
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Private from the start: SQLite gives its -wal/-shm files the database's mode.
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600))
+        os.chmod(path, 0o600)
+        for suffix in ("-wal", "-shm"):
+            side = path.with_name(path.name + suffix)
+            if side.exists() and not side.is_symlink():
+                os.chmod(side, 0o600)
         self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
+        fresh = self.conn.execute("SELECT name FROM sqlite_master").fetchone() is None
         self.conn.executescript(SCHEMA)
+        version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+        if not fresh and version < 1:
+            self._hash_clear_keys()
+        self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         row = self.conn.execute("SELECT MAX(CAST(id AS INTEGER)) FROM tasks").fetchone()
         self._last_id = int(row[0] or 0)
+
+    def _hash_clear_keys(self) -> None:
+        """Migrate a database of an older mock that stored API keys in clear."""
+        self.conn.create_function("key_hash", 1, key_hash, deterministic=True)
+        self.conn.execute("BEGIN")
+        self.conn.execute("UPDATE tasks SET api_key = key_hash(api_key)")
+        self.conn.execute("UPDATE idempotency SET api_key = key_hash(api_key)")
+        self.conn.execute("COMMIT")
 
     def close(self) -> None:
         """Close the connection."""
         self.conn.close()
+
+    def delete_all(self) -> None:
+        """Forget every task and idempotency key (admin reset)."""
+        self.conn.execute("BEGIN")
+        self.conn.execute("DELETE FROM tasks")
+        self.conn.execute("DELETE FROM idempotency")
+        self.conn.execute("COMMIT")
 
     def new_id(self) -> str:
         """A fresh 19-digit task id, unique and increasing."""

@@ -15,6 +15,8 @@ from .faults import DownloadDropped, Stats
 __all__ = ["ByteRange", "RangeNotSatisfiable", "archive_response", "parse_range"]
 
 CHUNK = 1024 * 1024
+# Byte positions beyond 19 digits (> 2**63) are absurd: answered 416, never parsed.
+MAX_DIGITS = 19
 _RANGE_RE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$")
 
 
@@ -48,6 +50,8 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
     first, last = m.group(1), m.group(2)
     if first == "" and last == "":
         return None
+    if len(first) > MAX_DIGITS or len(last) > MAX_DIGITS:  # no archive is that large
+        raise RangeNotSatisfiable
     if first == "":
         n = int(last)
         if n == 0 or size == 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -45,15 +46,23 @@ class MockServer:
         startup_timeout: float = 20.0,
         legacy: bool = False,
         strict_responses: bool = False,
+        admin_token: str | None = None,
     ) -> None:
         self._own_dir = data_dir is None
+        # An own directory is only named here; start() creates it (mode 0700, failing on
+        # anything already there, so nothing planted is followed) and cleanup() removes it.
+        self._created = False
         self.data_dir = (
-            Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="inductiva-mock-"))
+            Path(data_dir)
+            if data_dir
+            else Path(tempfile.gettempdir()) / f"inductiva-mock-{secrets.token_hex(8)}"
         )
         self.api_keys = list(api_keys)
         self.host = host
         self.port = port or free_port(host)
         self.admin = admin
+        # Handed to the server through its environment (never its command line).
+        self.admin_token = (admin_token or secrets.token_urlsafe(24)) if admin else None
         self.faults = faults
         self.extra_args = list(extra_args)
         self.startup_timeout = startup_timeout
@@ -77,6 +86,11 @@ class MockServer:
         """The first API key."""
         return self.api_keys[0]
 
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """The header the admin endpoints require (empty when admin is off)."""
+        return {"Authorization": f"Bearer {self.admin_token}"} if self.admin_token else {}
+
     def command(self) -> list[str]:
         """The server's command line."""
         cmd = [sys.executable, "-m", "inductiva_mock", "--host", self.host]
@@ -97,8 +111,15 @@ class MockServer:
         """Start the server and wait until it answers HTTP (any status: /version may be 404)."""
         if self._proc is not None:
             return self
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self._own_dir and not self._created:
+            self.data_dir.mkdir(mode=0o700)
+            self._created = True
+        else:
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         env = dict(os.environ)
+        env.pop("INDUCTIVA_MOCK_ADMIN_TOKEN", None)
+        if self.admin_token:
+            env["INDUCTIVA_MOCK_ADMIN_TOKEN"] = self.admin_token
         pkg_root = str(Path(__file__).resolve().parents[1])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (pkg_root, env.get("PYTHONPATH", "")) if p)
         log = self.log_path.open("ab")
@@ -139,8 +160,9 @@ class MockServer:
     def cleanup(self) -> None:
         """Stop and remove the data dir if this object created it."""
         self.stop()
-        if self._own_dir:
+        if self._own_dir and self._created:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+            self._created = False
 
     def __enter__(self) -> MockServer:
         return self.start()
@@ -155,7 +177,15 @@ class MockServer:
 
     # -- admin helpers -----------------------------------------------------
     def _admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        resp = httpx.request(method, f"{self.url}/__mock__/{path}", json=body, timeout=60.0)
+        if not self.admin_token:
+            raise RuntimeError("this MockServer was started with admin=False")
+        resp = httpx.request(
+            method,
+            f"{self.url}/__mock__/{path}",
+            json=body,
+            headers=self.admin_headers,
+            timeout=60.0,
+        )
         resp.raise_for_status()
         return resp.json()
 
@@ -187,4 +217,41 @@ class MockServer:
         """Insert *count* finished fake tasks in bulk."""
         body = {"count": count, "status": status, "method": method, "api_key": api_key}
         result: dict[str, Any] = self._admin("POST", "seed", body)
+        return result
+
+    def reset(self) -> None:
+        """Wipe all state: runners stopped, tasks and their files deleted, faults back to
+        the startup ones, counters zeroed, legacy mode back to the startup one."""
+        self._admin("POST", "reset")
+
+    def set_legacy(self, legacy: bool = True) -> None:
+        """Switch legacy mode (every extension off: the real API only) at run time."""
+        self._admin("PUT", "legacy", {"legacy": legacy})
+
+    def finish_task(
+        self,
+        task_id: str,
+        status: str = "success",
+        stdout: str = "",
+        stderr: str = "",
+        files: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """End a task now with *status* (a final one), whatever it was doing.
+
+        Its runner, if any, is stopped and ignored. `success`/`failed` tasks get an output
+        archive of *stdout*, *stderr* and *files* (name → text). Returns the `Task`.
+        """
+        body = {"status": status, "stdout": stdout, "stderr": stderr, "files": files or {}}
+        result: dict[str, Any] = self._admin("POST", f"tasks/{task_id}/force", body)
+        return result
+
+    def fail_task(self, task_id: str, stderr: str = "simulated failure\n") -> dict[str, Any]:
+        """End a task `failed` now, *stderr* in its outputs. Returns the `Task`."""
+        return self.finish_task(task_id, status="failed", stderr=stderr)
+
+    def hang_task(self, task_id: str) -> dict[str, Any]:
+        """Make a task `started` for ever (its runner stopped): only a kill ends it."""
+        result: dict[str, Any] = self._admin(
+            "POST", f"tasks/{task_id}/force", {"status": "started"}
+        )
         return result

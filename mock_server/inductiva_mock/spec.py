@@ -6,6 +6,7 @@ import copy
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -34,23 +35,40 @@ __all__ = [
     "SpecRequest",
     "SpecResponse",
     "SpecValidator",
+    "default_spec_text",
     "json_bytes",
     "legacy_spec",
     "load_spec_dict",
     "strict_spec",
 ]
 
-DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
+# The wheel ships the repository's openapi.yaml inside the package (hatch force-include);
+# a source checkout (editable install) reads it from the repository root.
+REPO_SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
 EXTENSION = "x-inductiva-extension"
 # Kept in legacy mode: a real FastAPI server answers these error codes too.
 KEPT_EXTENSIONS = frozenset({"error-codes"})
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
 
 
+def default_spec_text() -> str:
+    """The contract the mock implements: the packaged `openapi.yaml` (the wheel's copy), else
+    the repository's (a source checkout)."""
+    packaged = resources.files("inductiva_mock").joinpath("openapi.yaml")
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    if REPO_SPEC_PATH.is_file():
+        return REPO_SPEC_PATH.read_text(encoding="utf-8")
+    raise FileNotFoundError(
+        "openapi.yaml is neither packaged with inductiva_mock nor at the repository root; "
+        "reinstall with `pip install 'inductiva[mock]'` or pass --spec FILE"
+    )
+
+
 def load_spec_dict(path: Path | None = None) -> dict[str, Any]:
-    """Read the OpenAPI document (the repository's openapi.yaml unless *path* is given)."""
-    with (path or DEFAULT_SPEC_PATH).open(encoding="utf-8") as fh:
-        data: dict[str, Any] = yaml.safe_load(fh)
+    """Read the OpenAPI document (the packaged openapi.yaml unless *path* is given)."""
+    text = path.read_text(encoding="utf-8") if path else default_spec_text()
+    data: dict[str, Any] = yaml.safe_load(text)
     return data
 
 

@@ -10,13 +10,22 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import sys
 import uuid
+import zipfile
 from collections import deque
 from pathlib import Path
 from typing import Any
 
-from .archive import build_output_archive, safe_extract
+from .archive import (
+    ARTIFACTS,
+    OUTPUT_JSON,
+    OUTPUT_JSON_BODY,
+    ExtractionRefused,
+    build_output_archive,
+    safe_extract,
+)
 from .config import Config
 from .db import TaskStore, utc_now
 from .events import StatusHub
@@ -34,6 +43,7 @@ METHOD_RUNNERS: dict[str, str] = {
 }
 INPUT_JSON = "input.json"
 GIB = 1024**3
+STATUS_WRITE_ATTEMPTS = 6
 FINAL_STATUSES = frozenset(
     {
         "success",
@@ -54,24 +64,29 @@ def runner_of(method: str) -> str:
 class Supervisor:
     """Owns the run queue and the runner subprocesses."""
 
-    def __init__(self, cfg: Config, store: TaskStore, hub: StatusHub) -> None:
+    def __init__(self, cfg: Config, store: TaskStore, hub: StatusHub, data_dir: Path) -> None:
         self.cfg = cfg
         self.store = store
         self.hub = hub
+        self.data_dir = data_dir
         self._queue: deque[str] = deque()
         self._running: dict[str, asyncio.subprocess.Process | None] = {}
         self._jobs: set[asyncio.Task[None]] = set()
         self._kill_requested: set[str] = set()
+        # Tasks whose status an admin forced: their runner's outcome is ignored.
+        self._forced: set[str] = set()
+        # Tasks an admin made hang: `started` with no process, until killed.
+        self._hung: set[str] = set()
         self._host = socket.gethostname()
 
     # -- paths -------------------------------------------------------------
     def task_dir(self, task_id: str) -> Path:
         """Directory holding a task's input, params, logs and working files."""
-        return self.cfg.data_dir / "tasks" / task_id
+        return self.data_dir / "tasks" / task_id
 
     def output_archive(self, task_id: str) -> Path:
         """Where a task's output zip lives once complete."""
-        return self.cfg.data_dir / "outputs" / f"{task_id}.zip"
+        return self.data_dir / "outputs" / f"{task_id}.zip"
 
     # -- status ------------------------------------------------------------
     def set_status(self, task_id: str, status: str, **fields: Any) -> None:
@@ -82,7 +97,7 @@ class Supervisor:
     # -- lifecycle ---------------------------------------------------------
     def recover(self) -> None:
         """After a restart: partial files removed, orphaned runs terminated, submitted re-queued."""
-        _remove_partial_files(self.cfg.data_dir)
+        _remove_partial_files(self.data_dir)
         for task in self.store.with_status(["started", "pending-kill"]):
             if task.pid:
                 _kill_stale_group(task.pid)
@@ -137,6 +152,12 @@ class Supervisor:
                 self._queue.remove(task_id)
             self.set_status(task_id, "killed", end_time=utc_now())
             return "killed"
+        if task_id in self._hung:  # no process to stop: killed shortly after the request
+            self._hung.discard(task_id)
+            self.set_status(task_id, "pending-kill")
+            delay = min(self.cfg.kill_grace_seconds, 0.2)
+            asyncio.get_running_loop().call_later(delay, self._killed_if_pending, task_id)
+            return "pending-kill"
         # started (or any unknown non-final status): stop the process group.
         self._kill_requested.add(task_id)
         self.set_status(task_id, "pending-kill")
@@ -147,6 +168,62 @@ class Supervisor:
             asyncio.get_running_loop().call_later(self.cfg.kill_grace_seconds, _force_kill, proc)
         return "pending-kill"
 
+    def _killed_if_pending(self, task_id: str) -> None:
+        task = self.store.get(task_id)
+        if task is not None and task.status == "pending-kill":
+            self.set_status(task_id, "killed", end_time=utc_now(), pid=None)
+
+    # -- admin: forcing outcomes and wiping state ----------------------------
+    def force(self, task_id: str, status: str, archive: Path | None = None) -> None:
+        """Give a task *status* now, whatever it was doing; `started` makes it hang.
+
+        Its runner, if any, is killed and its outcome ignored; a queued task leaves the
+        queue. A final *status* records *archive* (already at its place) as the outputs.
+        """
+        task = self.store.get(task_id)
+        if task is None:
+            raise KeyError(task_id)
+        self._forced.add(task_id)
+        with contextlib.suppress(ValueError):
+            self._queue.remove(task_id)
+        proc = self._running.get(task_id)
+        if proc is not None and proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        fields: dict[str, Any] = {"pid": None}
+        now = utc_now()
+        if task.input_submit_time is None:
+            fields["input_submit_time"] = now
+        if task.start_time is None:
+            fields["start_time"] = now
+            fields["executer"] = gcloud_executer(self.cfg, f"mock-{self._host}-forced")
+        if status == "started":
+            self._hung.add(task_id)
+            fields["end_time"] = None
+        else:
+            self._hung.discard(task_id)
+            fields["end_time"] = now
+            if archive is not None:
+                fields.update(output_path=str(archive), output_size_bytes=archive.stat().st_size)
+        self.set_status(task_id, status, **fields)
+
+    async def reset(self) -> None:
+        """Stop every runner, forget every task and delete their files (admin reset)."""
+        for proc in list(self._running.values()):
+            if proc is not None and proc.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+        self._queue.clear()
+        jobs = list(self._jobs)
+        for job in jobs:
+            job.cancel()
+        await asyncio.gather(*jobs, return_exceptions=True)
+        for state in (self._running, self._kill_requested, self._forced, self._hung):
+            state.clear()
+        self.store.delete_all()
+        for name in ("tasks", "outputs"):
+            await asyncio.to_thread(shutil.rmtree, self.data_dir / name, True)
+
     # -- one run -----------------------------------------------------------
     async def _run(self, task_id: str) -> None:
         tdir = self.task_dir(task_id)
@@ -155,7 +232,11 @@ class Supervisor:
         try:
             task = self.store.get(task_id)
             assert task is not None
-            sim_dir = await asyncio.to_thread(_prepare, tdir, work, out, task.params)
+            try:
+                sim_dir = await asyncio.to_thread(_prepare, tdir, work, out, task.params, self.cfg)
+            except (ExtractionRefused, zipfile.BadZipFile) as exc:
+                await self._fail(task_id, f"The input archive was refused: {exc}.")
+                return
             task = self.store.get(task_id)
             if task is None or task.status != "submitted":
                 shutil.rmtree(work, ignore_errors=True)
@@ -198,11 +279,15 @@ class Supervisor:
                 executer=gcloud_executer(self.cfg, f"mock-{self._host}-{proc.pid}"),
             )
             code = await proc.wait()
+            if task_id in self._forced:
+                return
             killed = task_id in self._kill_requested
             dest = self.output_archive(task_id)
             size, produced = await asyncio.to_thread(
                 build_output_archive, stdout_path, stderr_path, out, dest
             )
+            if task_id in self._forced:
+                return
             fields: dict[str, Any] = {"end_time": utc_now(), "pid": None}
             if killed and not produced:
                 dest.unlink(missing_ok=True)
@@ -212,14 +297,47 @@ class Supervisor:
             self.set_status(task_id, status, **fields)
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("runner supervision of task %s failed", task_id)
-            self.set_status(task_id, "executer-failed", end_time=utc_now(), pid=None)
+        except Exception as exc:  # disk full, database error, ...: the task fails, never sticks
+            if task_id not in self._forced:
+                log.warning("task %s failed in the mock: %r", task_id, exc)
+                await self._fail(task_id, f"The mock server could not run the task: {exc}")
         finally:
             self._running.pop(task_id, None)
             self._kill_requested.discard(task_id)
+            self._forced.discard(task_id)
             await asyncio.to_thread(_cleanup, tdir)
             self._pump()
+
+    async def _fail(self, task_id: str, message: str) -> None:
+        """End a task `executer-failed`, *message* in its stderr.txt, whatever else fails.
+
+        Its process is stopped and its working files deleted first (freeing the disk a
+        full disk needs for the status write); the status write is retried with backoff.
+        """
+        proc = self._running.get(task_id)
+        if proc is not None and proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        tdir = self.task_dir(task_id)
+        await asyncio.to_thread(_cleanup, tdir)
+        (tdir / "input.zip").unlink(missing_ok=True)
+        fields: dict[str, Any] = {"end_time": utc_now(), "pid": None}
+        dest = self.output_archive(task_id)
+        try:
+            size = await asyncio.to_thread(message_archive, dest, "", message + "\n")
+            fields.update(output_path=str(dest), output_size_bytes=size)
+        except OSError as exc:
+            log.warning("task %s: no output archive for its failure: %s", task_id, exc)
+        for attempt in range(STATUS_WRITE_ATTEMPTS):
+            try:
+                self.set_status(task_id, "executer-failed", **fields)
+                return
+            except sqlite3.Error as exc:
+                log.warning("task %s: status write failed (%s), retrying", task_id, exc)
+                await asyncio.sleep(0.1 * 2**attempt)
+        log.error(
+            "task %s could not be marked executer-failed: the database is unwritable", task_id
+        )
 
 
 def gcloud_executer(cfg: Config, vm_name: str) -> dict[str, Any]:
@@ -235,7 +353,29 @@ def gcloud_executer(cfg: Config, vm_name: str) -> dict[str, Any]:
     }
 
 
-def _prepare(tdir: Path, work: Path, out: Path, params: dict[str, Any]) -> Path:
+def message_archive(
+    dest: Path, stdout: str, stderr: str, files: dict[str, str] | None = None
+) -> int:
+    """Write an output archive of the real layout holding *stdout*, *stderr* and *files*.
+
+    Written under a temporary name and renamed into place; returns its size.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f"{dest.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr(OUTPUT_JSON, OUTPUT_JSON_BODY)
+            zf.writestr(ARTIFACTS + "stdout.txt", stdout)
+            zf.writestr(ARTIFACTS + "stderr.txt", stderr)
+            for name, body in (files or {}).items():
+                zf.writestr(ARTIFACTS + name, body)
+        os.replace(tmp, dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest.stat().st_size
+
+
+def _prepare(tdir: Path, work: Path, out: Path, params: dict[str, Any], cfg: Config) -> Path:
     """Extract the input zip; write the params the runner gets; return its sim_dir.
 
     The params come from the zip's `input.json` (falling back to the submit
@@ -247,7 +387,7 @@ def _prepare(tdir: Path, work: Path, out: Path, params: dict[str, Any]) -> Path:
         d.mkdir(parents=True)
     archive = tdir / "input.zip"
     if archive.exists():
-        safe_extract(archive, work)
+        safe_extract(archive, work, cfg.max_extract_bytes, cfg.max_compression_ratio)
     input_json = work / INPUT_JSON
     if input_json.is_file():
         try:

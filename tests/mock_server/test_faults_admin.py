@@ -58,9 +58,10 @@ def test_delay(clean_faults: MockServer, api: httpx.Client) -> None:
 
 def test_invalid_fault_settings_rejected(clean_faults: MockServer) -> None:
     """Unknown keys or statuses other than 429/503 are refused with 422."""
-    r = httpx.put(f"{clean_faults.url}/__mock__/faults", json={"fail_status": 500})
+    url, headers = f"{clean_faults.url}/__mock__/faults", clean_faults.admin_headers
+    r = httpx.put(url, json={"fail_status": 500}, headers=headers)
     assert r.status_code == 422
-    r = httpx.put(f"{clean_faults.url}/__mock__/faults", json={"bogus": 1})
+    r = httpx.put(url, json={"bogus": 1}, headers=headers)
     assert r.status_code == 422
 
 

@@ -1,0 +1,108 @@
+"""The wheel, installed with the `mock` extra in a fresh venv outside the repository."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import REPO, clean_env, run
+from inductiva_mock.launcher import free_port
+
+
+@pytest.fixture(scope="module")
+def user_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv outside the repository with the built wheel installed as `inductiva[mock]`."""
+    root = tmp_path_factory.mktemp("wheel-user")
+    assert not root.is_relative_to(REPO)
+    dist = root / "dist"
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(dist),
+            str(REPO),
+        ],
+        cwd=root,
+    )
+    (wheel,) = dist.glob("inductiva-*.whl")
+    run([sys.executable, "-m", "venv", str(root / "venv")], cwd=root)
+    python = root / "venv" / "bin" / "python"
+    run([str(python), "-m", "pip", "install", "-q", f"{wheel}[mock]", "pytest"], cwd=root)
+    return root / "venv"
+
+
+def test_installed_package_carries_the_spec(user_venv: Path, tmp_path: Path) -> None:
+    """inductiva_mock is imported from the venv, and its openapi.yaml from the package."""
+    code = (
+        "import inductiva_mock, inductiva_mock.spec as s; "
+        "print(inductiva_mock.__file__); print(s.load_spec_dict()['openapi'])"
+    )
+    out = run([str(user_venv / "bin" / "python"), "-c", code], cwd=tmp_path).stdout.split()
+    assert out[0].startswith(str(user_venv)) and out[1].startswith("3.")
+    site = Path(out[0]).parent
+    assert (site / "openapi.yaml").read_bytes() == (REPO / "openapi.yaml").read_bytes()
+
+
+@pytest.mark.parametrize("entry", ["console-script", "python-m"])
+def test_mock_starts(user_venv: Path, tmp_path: Path, entry: str) -> None:
+    """`inductiva-mock` and `python -m inductiva_mock` both start a working server."""
+    port = free_port()
+    cmd = (
+        [str(user_venv / "bin" / "inductiva-mock")]
+        if entry == "console-script"
+        else [str(user_venv / "bin" / "python"), "-m", "inductiva_mock"]
+    )
+    proc = subprocess.Popen(
+        [*cmd, "--port", str(port), "--api-key", "k"],
+        cwd=tmp_path,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, proc.communicate()[0]
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/version", headers={"X-API-Key": "k"})
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the mock did not start"
+                time.sleep(0.1)
+        assert r.status_code == 200 and r.json()["version"].startswith("inductiva-mock")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def readme_example() -> str:
+    """The plugin example of the README (between the plugin-example markers)."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = text.split("<!-- plugin-example:start -->", 1)[1].split("<!-- plugin-example:end -->")[
+        0
+    ]
+    match = re.search(r"```python\n(.*?)```", block, re.DOTALL)
+    assert match is not None
+    return match.group(1)
+
+
+def test_readme_example_suite_passes(user_venv: Path, tmp_path: Path) -> None:
+    """The README's plugin example, as a user's test suite, passes against the installed wheel."""
+    project = tmp_path / "user-project"
+    (project / "tests").mkdir(parents=True)
+    (project / "tests" / "test_with_inductiva_mock.py").write_text(readme_example())
+    python = str(user_venv / "bin" / "python")
+    proc = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=project)
+    assert re.search(r"\b7 passed\b", proc.stdout), proc.stdout
