@@ -322,6 +322,22 @@ def _section(table: Table, name: str, bench: Callable[..., object], *args: Any) 
         table.add(f"{name} (crashed)", type(exc).__name__, "-", "-", "runs to the end", False)
 
 
+def bench_capacity(table: Table) -> None:
+    """The mock's status-read throughput and latency with 50 concurrent clients."""
+    from bench_mock import mock_capacity  # scripts/ is sys.path[0]
+
+    cap = mock_capacity()
+    table.add(
+        f"mock: GET status, {cap['clients']} concurrent clients",
+        f"{cap['throughput_rps']:.0f} req/s, "
+        f"p50 {cap['p50_ms']:.0f} ms, p99 {cap['p99_ms']:.0f} ms",
+        "-",
+        "-",
+        "no errors (capacity figure)",
+        cap["errors"] == 0,
+    )
+
+
 def main() -> int:
     """Run every benchmark and print the table; exit 1 if a target is missed."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -358,6 +374,7 @@ def main() -> int:
             _section(table, "upload", bench_upload, server, table, tmp, upload_size)
             _section(table, "wait() latency", bench_wait, table, tmp)
             _section(table, "tasks.get(last_n=10000)", bench_list, server, table)
+        _section(table, "mock capacity", bench_capacity, table)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print()
