@@ -20,7 +20,6 @@ import threading
 import weakref
 
 import httpx
-from inductiva_api.api.meta import get_version
 from inductiva_api.models import Version
 
 from . import _client
@@ -64,6 +63,8 @@ def extensions() -> frozenset[str]:
         cached = _cache.get(client)
     if cached is not None:
         return cached
+    from inductiva_api.api.meta import get_version
+
     answer: Version | Exception
     try:
         answer = _client.call(get_version.sync_detailed)
@@ -79,6 +80,8 @@ async def aextensions() -> frozenset[str]:
         cached = _cache.get(client)
     if cached is not None:
         return cached
+    from inductiva_api.api.meta import get_version
+
     answer: Version | Exception
     try:
         answer = await _client.acall(get_version.asyncio_detailed)

@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 import attrs
+from inductiva_api.contract import FINAL_STATUSES
 from inductiva_api.models import GCloudExecuter, InductivaExecuter, TaskStatusCode
 from inductiva_api.models import Task as TaskModel
 from inductiva_api.types import Unset
@@ -48,16 +49,8 @@ ALL_STATUSES: tuple[str, ...] = (
     *(s.value for s in TaskStatusCode if s.value not in _LIFECYCLE),
 )
 """Every status of the API contract, in lifecycle order."""
-TERMINAL_STATUSES = frozenset(
-    {
-        "success",
-        "failed",
-        "killed",
-        "spot-instance-preempted",
-        "executer-terminated",
-        "executer-failed",
-    }
-)
+TERMINAL_STATUSES: frozenset[str] = FINAL_STATUSES
+"""The final statuses, as the contract lists them (``x-final-statuses``, generated)."""
 _warned_unknown: set[str] = set()
 
 
