@@ -63,6 +63,8 @@ def check_api_version(api_version: str) -> None:
         __version__,
         ".".join(map(str, ours or ())),
     )
+
+
 _cache: weakref.WeakKeyDictionary[httpx.Client | httpx.AsyncClient, frozenset[str]]
 _cache = weakref.WeakKeyDictionary()
 
