@@ -42,6 +42,18 @@ def _runtime_changes(spec: dict) -> None:
     schemas["TaskStatusCode"]["enum"].append("expired")
     schemas["TaskStatusCode"]["x-final-statuses"].append("expired")
     del spec["paths"]["/tasks/{task_id}/kill"]
+    cost = {"type": "object", "properties": {"usd": {"type": "number"}}}
+    spec["paths"]["/tasks/{task_id}/cost"] = {
+        "get": {
+            "tags": ["tasks"],
+            "operationId": "get_task_cost",
+            "parameters": [{"$ref": "#/components/parameters/TaskId"}],
+            "responses": {
+                "200": {"description": "Cost", "content": {"application/json": {"schema": cost}}},
+                "422": {"$ref": "#/components/responses/UnprocessableEntity"},
+            },
+        }
+    }
 
 
 def _renamed_parameter(spec: dict) -> None:
@@ -52,7 +64,7 @@ def _renamed_parameter(spec: dict) -> None:
 
 @pytest.fixture(scope="module")
 def runtime_variant(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The client regenerated with cost_usd, a final status `expired`, and no kill endpoint."""
+    """Regenerated with cost_usd, a final status `expired`, a cost endpoint and no kill one."""
     return _regenerate(tmp_path_factory.mktemp("runtime"), _runtime_changes)
 
 
@@ -104,6 +116,9 @@ body = json.loads(BODY)
 def handler(request):
     if request.url.path.endswith("/status"):
         return httpx.Response(200, json={"id": body["task_id"], "status": "expired"})
+    if request.url.path.endswith("/cost"):
+        assert request.headers["X-API-Key"] == "k"
+        return httpx.Response(200, json={"usd": 2.5})
     return httpx.Response(200, json=body)
 _client.set_transport(httpx.MockTransport(handler))
 inductiva.api_key, inductiva.api_url = "k", "http://mock.invalid"
@@ -113,12 +128,14 @@ print("cost_usd:", task.get_info().cost_usd)
 out = io.StringIO()
 with contextlib.redirect_stdout(out):
     cli.main(["tasks", "info", body["task_id"]])
+from inductiva_api.api.tasks import get_task_cost
+print("endpoint:", inductiva.api.call(get_task_cost.sync_detailed, task_id=body["task_id"]).usd)
 print("cli:", [line for line in out.getvalue().splitlines() if line.startswith("cost_usd")])
 """
 
 
 def test_drill_runtime_changes_reach_users_without_hand_edits(runtime_variant: Path) -> None:
-    """New Task field on TaskInfo and `tasks info`, new final status ends wait(), import works."""
+    """New field on TaskInfo and `tasks info`; new final status ends wait(); new endpoint works."""
     script = SCRIPT.replace("TARGET", repr(str(runtime_variant)))
     script = script.replace("BODY", repr(json.dumps(TASK)))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(runtime_variant), str(ROOT)])}
@@ -129,6 +146,7 @@ def test_drill_runtime_changes_reach_users_without_hand_edits(runtime_variant: P
     lines = proc.stdout.splitlines()
     assert "wait: expired" in lines
     assert "cost_usd: 1.5" in lines
+    assert "endpoint: 2.5" in lines
     assert any(line.startswith("cli: ['cost_usd:") and "1.5" in line for line in lines), lines
 
 
