@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 MOCK_ARGS ?=
 
-.PHONY: install generate check-generated lint typecheck test test-fast mock demo bench clean
+.PHONY: install generate check-generated check-contract lint typecheck test test-fast mock demo bench clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -26,6 +26,9 @@ generate: $(STAMP)
 
 check-generated: $(STAMP)
 	$(PY) scripts/generate.py --check
+
+check-contract: $(STAMP)
+	$(PY) scripts/check_contract.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check inductiva mock_server tests scripts

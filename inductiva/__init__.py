@@ -10,7 +10,9 @@ or off (by default they are drawn only when stderr is a terminal).
 
 from __future__ import annotations
 
-from . import errors, molecules, simulators, tasks
+from inductiva_api.contract import __version__
+
+from . import api, errors, molecules, simulators, tasks
 from .errors import InductivaError
 from .output_info import OutputFile, OutputInfo
 from .task import Task, TaskInfo
@@ -21,8 +23,6 @@ timeout: float | None = None
 max_retries: int | None = None
 progress: bool | None = None
 
-__version__ = "0.4.0"
-
 __all__ = [
     "InductivaError",
     "OutputFile",
@@ -30,6 +30,7 @@ __all__ = [
     "Task",
     "TaskInfo",
     "__version__",
+    "api",
     "api_key",
     "api_url",
     "errors",

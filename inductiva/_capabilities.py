@@ -11,6 +11,12 @@ A definite answer (the version, or a 4xx such as 404) is cached; a transient
 failure (no connection, 5xx) counts as "no extensions" for this call only, so
 the next call asks again. Either way nothing is raised: the caller falls back
 to what the real API guarantees.
+
+The same answer carries the server's ``api_version``: when its major version
+differs from this client's contract (for 0.x versions, the minor one: under
+semantic versioning's 0.x rule a minor bump may break), a warning is logged,
+once per process and server version. A server without ``/version`` (the real
+API) is silent.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import threading
 import weakref
 
 import httpx
-from inductiva_api.api.meta import get_version
+from inductiva_api.contract import __version__
 from inductiva_api.models import Version
 
 from . import _client
@@ -31,6 +37,34 @@ __all__ = ["aextensions", "aoffers", "extensions", "offers"]
 logger = logging.getLogger("inductiva")
 
 _lock = threading.Lock()
+_warned_versions: set[str] = set()
+
+
+def compatibility_key(version: str) -> tuple[int, ...] | None:
+    """The part of a semantic version that must match: (major,), or (0, minor) for 0.x."""
+    try:
+        major, minor, *_ = (int(part) for part in version.split("-")[0].split("."))
+    except ValueError:
+        return None
+    return (0, minor) if major == 0 else (major,)
+
+
+def check_api_version(api_version: str) -> None:
+    """Warn once if the server's contract version is incompatible with this client's."""
+    theirs, ours = compatibility_key(api_version), compatibility_key(__version__)
+    if theirs is None or theirs == ours or api_version in _warned_versions:
+        return
+    _warned_versions.add(api_version)
+    logger.warning(
+        "The server speaks API %s; this client (inductiva %s) was built for API %s, an "
+        "incompatible version. Upgrade the client (or ask for a server of API %s.x).",
+        api_version,
+        __version__,
+        __version__,
+        ".".join(map(str, ours or ())),
+    )
+
+
 _cache: weakref.WeakKeyDictionary[httpx.Client | httpx.AsyncClient, frozenset[str]]
 _cache = weakref.WeakKeyDictionary()
 
@@ -40,6 +74,7 @@ def _from_answer(answer: Version | Exception) -> tuple[frozenset[str], bool]:
     if isinstance(answer, Version):
         names = frozenset(n for n in answer.extensions if isinstance(n, str))
         logger.debug("API %s declares extensions: %s", answer.api_version, sorted(names))
+        check_api_version(str(answer.api_version))
         return names, True
     transient = isinstance(answer, ApiConnectionError | ServerError | RateLimitError)
     definite = isinstance(answer, ApiError) and not transient
@@ -64,6 +99,8 @@ def extensions() -> frozenset[str]:
         cached = _cache.get(client)
     if cached is not None:
         return cached
+    from inductiva_api.api.meta import get_version
+
     answer: Version | Exception
     try:
         answer = _client.call(get_version.sync_detailed)
@@ -79,6 +116,8 @@ async def aextensions() -> frozenset[str]:
         cached = _cache.get(client)
     if cached is not None:
         return cached
+    from inductiva_api.api.meta import get_version
+
     answer: Version | Exception
     try:
         answer = await _client.acall(get_version.asyncio_detailed)

@@ -26,12 +26,13 @@ import sys
 import threading
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 import attrs
 import httpx
 from inductiva_api import AuthenticatedClient
+from inductiva_api.contract import __version__
 from inductiva_api.models import HTTPError, HTTPValidationError
 from inductiva_api.models import ValidationError as FieldErrorModel
 from inductiva_api.types import Response
@@ -52,9 +53,10 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 DEFAULT_API_URL = "https://api.inductiva.ai"
-USER_AGENT = "inductiva-python/0.4.0"
+USER_AGENT = f"inductiva-python/{__version__}"
 
 
 @attrs.frozen
@@ -330,20 +332,32 @@ def _parsed(response: Response[_ErrorModel | T]) -> T:
     return parsed
 
 
-def call(endpoint: Callable[..., Response[_ErrorModel | T]], /, **kwargs: Any) -> T:
-    """Call a generated ``sync_detailed`` function; return its parsed 2xx model or raise."""
+def call(
+    endpoint: Callable[Concatenate[AuthenticatedClient, P], Response[_ErrorModel | T]],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """Call a generated ``sync_detailed`` function; return its parsed 2xx model or raise.
+
+    The shared client is passed as the endpoint's first argument; ``args`` and
+    ``kwargs`` are the endpoint's own, type-checked against its signature.
+    """
     try:
-        return _parsed(endpoint(client=get_client(), **kwargs))
+        return _parsed(endpoint(get_client(), *args, **kwargs))
     except httpx.TransportError as exc:
         raise _connection_error(exc) from exc
 
 
 async def acall(
-    endpoint: Callable[..., Awaitable[Response[_ErrorModel | T]]], /, **kwargs: Any
+    endpoint: Callable[Concatenate[AuthenticatedClient, P], Awaitable[Response[_ErrorModel | T]]],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
 ) -> T:
     """Call a generated ``asyncio_detailed`` function; return its parsed 2xx model or raise."""
     try:
-        return _parsed(await endpoint(client=get_async_client(), **kwargs))
+        return _parsed(await endpoint(get_async_client(), *args, **kwargs))
     except httpx.TransportError as exc:
         raise _connection_error(exc) from exc
 

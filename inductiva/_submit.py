@@ -23,7 +23,6 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from inductiva_api.api.tasks import submit_task
 from inductiva_api.models import TaskRequest, TaskRequestParams
 from inductiva_api.types import UNSET
 
@@ -53,6 +52,8 @@ def register(method: str, params: Mapping[str, Any], resource_pool: str | None) 
     Raises the :mod:`inductiva.errors` exception of the last attempt when it
     cannot be registered (see the module docstring for what is re-sent).
     """
+    from inductiva_api.api.tasks import submit_task
+
     body = _body(method, params, resource_pool)
     safe = _capabilities.offers(IDEMPOTENCY_EXTENSION)
     try:

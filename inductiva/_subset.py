@@ -19,8 +19,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import urlencode
 
-from inductiva_api.api.tasks import list_task_outputs
-
 from . import _client, _extract, _remote_zip, errors
 from ._progress import byte_bar
 
@@ -33,6 +31,8 @@ MAX_QUERY = 4000  # characters of ``filename=`` query per request
 
 def list_outputs(task_id: str) -> list[str]:
     """The task's output files, relative to ``artifacts/`` (``GET .../output/list``)."""
+    from inductiva_api.api.tasks import list_task_outputs
+
     info = _client.call(list_task_outputs.sync_detailed, task_id=task_id)
     return [str(f.name) for f in info.contents]
 

@@ -1,22 +1,28 @@
 """Pure task logic shared by the sync and async APIs: statuses, arguments, values.
 
-Nothing here does I/O. :class:`TaskInfo` is the frozen value object built from
-the generated ``Task`` model; the functions decide whether a status is final
+Nothing here does I/O. :class:`TaskInfo` is the frozen value object wrapping
+the generated ``Task`` model (which stays the single source of truth for its
+fields); the functions decide whether a status is final
 and validate user arguments with errors that name what is allowed.
 """
 
 from __future__ import annotations
 
 import datetime
+import enum
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
+from inductiva_api.contract import FINAL_STATUSES
 from inductiva_api.models import GCloudExecuter, InductivaExecuter, TaskStatusCode
 from inductiva_api.models import Task as TaskModel
 from inductiva_api.types import Unset
 
 from .errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    from attrs import AttrsInstance
 
 __all__ = [
     "ALL_STATUSES",
@@ -24,6 +30,8 @@ __all__ = [
     "TaskInfo",
     "is_terminal",
     "known_status",
+    "model_fields",
+    "plain",
     "simulator_of",
     "status_text",
     "validate_last_n",
@@ -48,16 +56,8 @@ ALL_STATUSES: tuple[str, ...] = (
     *(s.value for s in TaskStatusCode if s.value not in _LIFECYCLE),
 )
 """Every status of the API contract, in lifecycle order."""
-TERMINAL_STATUSES = frozenset(
-    {
-        "success",
-        "failed",
-        "killed",
-        "spot-instance-preempted",
-        "executer-terminated",
-        "executer-failed",
-    }
-)
+TERMINAL_STATUSES: frozenset[str] = FINAL_STATUSES
+"""The final statuses, as the contract lists them (``x-final-statuses``, generated)."""
 _warned_unknown: set[str] = set()
 
 
@@ -129,10 +129,53 @@ def validate_timeout(name: str, value: float | None) -> float | None:
     return float(value)
 
 
-def _aware(value: datetime.datetime | Unset | None) -> datetime.datetime | None:
+def _aware(value: object) -> datetime.datetime | None:
     if not isinstance(value, datetime.datetime):
         return None
     return value if value.tzinfo is not None else value.replace(tzinfo=datetime.UTC)
+
+
+def plain(value: object) -> Any:
+    """A generated model's value as plain data: enums as strings, models as dicts, UNSET as None.
+
+    Datetimes (parsed by the generated code, ``format: date-time``) stay datetimes,
+    made timezone-aware (UTC when the API gives no offset).
+    """
+    if isinstance(value, Unset):
+        return None
+    if isinstance(value, datetime.datetime):
+        return _aware(value)
+    if isinstance(value, enum.Enum):
+        return value.value
+    if attrs.has(type(value)):
+        return model_fields(value)
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return value
+
+
+def model_fields(model: object) -> dict[str, Any]:
+    """Every field of a generated model, in declaration order, then its extra properties.
+
+    Built from the model class itself (no hand-written list), so a field added
+    to the spec and regenerated, or a property the spec does not declare yet
+    (``additional_properties``), is included. Fields the API left out are
+    omitted.
+    """
+    out: dict[str, Any] = {}
+    if not attrs.has(type(model)):
+        return out
+    for field in attrs.fields(cast("type[AttrsInstance]", type(model))):
+        if field.name == "additional_properties":
+            continue
+        value = getattr(model, field.name)
+        if not isinstance(value, Unset):
+            out[field.name] = plain(value)
+    for name, value in dict(getattr(model, "additional_properties", {})).items():
+        out.setdefault(str(name), plain(value))
+    return out
 
 
 def _executer_fields(executer: object) -> dict[str, Any]:
@@ -141,53 +184,149 @@ def _executer_fields(executer: object) -> dict[str, Any]:
         executer = executer.to_dict()
     if not isinstance(executer, dict):  # None / UNSET: not started yet
         return {}
-    fields: dict[str, Any] = {}
-    for name in ("host_type", "vm_type"):
-        value = executer.get(name)
-        fields[name] = str(value) if isinstance(value, str) else None
-    for name in ("cpu_count_logical", "cpu_count_physical", "memory"):
-        value = executer.get(name)
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        fields[name] = value if ok else None
-    return fields
+    return executer
 
 
-@attrs.frozen
+def _wire(fields: dict[str, Any]) -> dict[str, Any]:
+    """The API's JSON for ``TaskInfo(id=..., status=..., ...)`` keyword construction."""
+    executer_keys = ("host_type", "vm_type", "cpu_count_logical", "cpu_count_physical", "memory")
+    executer = {k: fields.pop(k) for k in executer_keys if fields.get(k) is not None}
+    for k in executer_keys:
+        fields.pop(k, None)
+    wire: dict[str, Any] = {"task_id": str(fields.pop("id", fields.pop("task_id", "")))}
+    for name, value in fields.items():
+        if isinstance(value, datetime.datetime):
+            value = value.isoformat()
+        elif isinstance(value, enum.Enum):
+            value = value.value
+        wire[name] = value
+    if executer:
+        wire["executer"] = executer
+    return wire
+
+
+@attrs.frozen(init=False)
 class TaskInfo:
-    """Everything the API says about one task; times are timezone-aware, memory in bytes.
+    """Everything the API says about one task: the generated ``Task`` model, with friendly views.
 
-    ``create_time`` and the other times are None when the API does not give
-    them; ``host_type`` (``"gcloud"`` or ``"inductiva-hardware"``), ``vm_type``
-    (Google Cloud only), the CPU counts and ``memory`` are None until the task
-    runs on an executer.
+    Every field of the model is readable as an attribute (``info.method_name``,
+    and a field added to the contract later, once regenerated), and so is every
+    property the server sent that the contract does not declare yet
+    (``info.cost_usd``); :meth:`fields` gives them all as a dict. On top of
+    that: ``id``, ``status`` (plain text), ``simulator``, timezone-aware
+    ``create_time``/``input_submit_time``/``start_time``/``end_time`` (None when
+    unknown), ``host_type`` (``"gcloud"`` or ``"inductiva-hardware"``),
+    ``vm_type`` (Google Cloud only), the CPU counts and ``memory`` (bytes),
+    None until the task runs on an executer, and ``execution_time``.
+
+    ``TaskInfo(model)`` wraps a generated ``Task``; ``TaskInfo(id=..., status=...,
+    method_name=..., ...)`` builds one from values (tests, examples).
     """
 
-    id: str
-    status: str
-    method_name: str
-    create_time: datetime.datetime | None = None
-    input_submit_time: datetime.datetime | None = None
-    start_time: datetime.datetime | None = None
-    end_time: datetime.datetime | None = None
-    host_type: str | None = None
-    vm_type: str | None = None
-    cpu_count_logical: int | None = None
-    cpu_count_physical: int | None = None
-    memory: int | None = None
+    model: TaskModel
+
+    def __init__(self, model: TaskModel | None = None, /, **values: Any) -> None:
+        if model is None:
+            model = TaskModel.from_dict(_wire(dict(values)))
+        elif values:
+            raise TypeError("TaskInfo takes a Task model or keyword values, not both")
+        self.__attrs_init__(model)
 
     @classmethod
     def from_model(cls, model: TaskModel) -> TaskInfo:
-        """Build from the generated ``Task`` model (UNSET and None both become None)."""
-        return cls(
-            id=str(model.task_id),
-            status=status_text(model.status),
-            method_name=model.method_name,
-            create_time=_aware(model.create_time),
-            input_submit_time=_aware(model.input_submit_time),
-            start_time=_aware(model.start_time),
-            end_time=_aware(model.end_time),
-            **_executer_fields(model.executer),
-        )
+        """Wrap the generated ``Task`` model."""
+        return cls(model)
+
+    def __getattr__(self, name: str) -> Any:
+        """Any other field of the model, or an extra property the server sent (plain data)."""
+        if name.startswith("__") or name == "model":
+            raise AttributeError(name)
+        model = self.model
+        if attrs.has(type(model)) and name in attrs.fields_dict(type(model)):
+            return plain(getattr(model, name))
+        extra = model.additional_properties
+        if name in extra:
+            return plain(extra[name])
+        raise AttributeError(f"{type(self).__name__!r} has no field {name!r}")
+
+    def fields(self) -> dict[str, Any]:
+        """Every field the API sent (declared or extra), as plain data; see :func:`model_fields`."""
+        return model_fields(self.model)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The API's JSON for this task (the model's ``to_dict()``)."""
+        return self.model.to_dict()
+
+    @property
+    def id(self) -> str:
+        """The task id (``task_id`` in the API)."""
+        return str(self.model.task_id)
+
+    @property
+    def status(self) -> str:
+        """The status as plain text, known or not."""
+        return status_text(self.model.status)
+
+    @property
+    def method_name(self) -> str:
+        """The dotted simulator method, e.g. ``fvm.openfoam.run_simulation``."""
+        return str(self.model.method_name)
+
+    @property
+    def create_time(self) -> datetime.datetime | None:
+        """When the task was registered (timezone-aware), or None."""
+        return _aware(self.model.create_time)
+
+    @property
+    def input_submit_time(self) -> datetime.datetime | None:
+        """When its input was uploaded (timezone-aware), or None."""
+        return _aware(self.model.input_submit_time)
+
+    @property
+    def start_time(self) -> datetime.datetime | None:
+        """When it started running (timezone-aware), or None."""
+        return _aware(self.model.start_time)
+
+    @property
+    def end_time(self) -> datetime.datetime | None:
+        """When it ended (timezone-aware), or None."""
+        return _aware(self.model.end_time)
+
+    def _executer(self, name: str) -> object:
+        return _executer_fields(self.model.executer).get(name)
+
+    def _text(self, name: str) -> str | None:
+        value = self._executer(name)
+        return value if isinstance(value, str) else None
+
+    def _count(self, name: str) -> int | None:
+        value = self._executer(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    @property
+    def host_type(self) -> str | None:
+        """``"gcloud"`` or ``"inductiva-hardware"``; None until the task runs."""
+        return self._text("host_type")
+
+    @property
+    def vm_type(self) -> str | None:
+        """The machine type, e.g. ``c2-standard-8`` (Google Cloud only); None if unknown."""
+        return self._text("vm_type")
+
+    @property
+    def cpu_count_logical(self) -> int | None:
+        """Logical CPUs of the executer, or None."""
+        return self._count("cpu_count_logical")
+
+    @property
+    def cpu_count_physical(self) -> int | None:
+        """Physical CPUs of the executer, or None."""
+        return self._count("cpu_count_physical")
+
+    @property
+    def memory(self) -> int | None:
+        """Memory of the executer in bytes, or None."""
+        return self._count("memory")
 
     @property
     def simulator(self) -> str:

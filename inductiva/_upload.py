@@ -23,7 +23,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from inductiva_api.api.tasks import upload_task_input
 from inductiva_api.models import BodyUploadTaskInput
 from inductiva_api.types import File
 
@@ -139,6 +138,8 @@ def upload_input(task_id: str, input_dir: Path, params: Mapping[str, Any]) -> No
 
 def _send(task_id: str, archive: Path, size: int) -> None:
     """POST the zip as the multipart part ``file``, read from disk in chunks."""
+    from inductiva_api.api.tasks import upload_task_input
+
     with archive.open("rb") as fh, byte_bar(size, desc="Uploading input") as bar:
         reader = ProgressReader(fh, bar)
         file = File(

@@ -11,42 +11,112 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
-from inductiva_api.models import OutputArchiveInfo
+from inductiva_api.models import FileInfo, OutputArchiveInfo
 
 from ._format import format_bytes
+from ._task_info import model_fields
 
 __all__ = ["OutputFile", "OutputInfo"]
 
 _COLUMN = 13
 
 
-@attrs.frozen
-class OutputFile:
-    """One member of the output archive: its name and sizes in bytes."""
+class _ModelView:
+    """Attribute access to every field of the wrapped generated model, and its extras."""
 
-    name: str
-    size: int
-    compressed_size: int
+    model: Any
+
+    def __getattr__(self, name: str) -> Any:
+        """Any other field of the model, or an extra property the server sent (plain data)."""
+        if name.startswith("__") or name == "model":
+            raise AttributeError(name)
+        fields = model_fields(self.model)
+        if name in fields:
+            return fields[name]
+        raise AttributeError(f"{type(self).__name__!r} has no field {name!r}")
+
+    def fields(self) -> dict[str, Any]:
+        """Every field the API sent (declared or extra), as plain data."""
+        return model_fields(self.model)
 
 
-@attrs.frozen
-class OutputInfo:
-    """The output archive: ``size`` (bytes of the whole zip) and its ``contents``."""
+@attrs.frozen(init=False)
+class OutputFile(_ModelView):
+    """One member of the output archive: the generated ``FileInfo``, name and sizes in bytes.
 
-    size: int
-    contents: tuple[OutputFile, ...] = ()
+    ``OutputFile(model)`` wraps a ``FileInfo``; ``OutputFile(name, size,
+    compressed_size)`` builds one from values. Fields added to the contract
+    later, and extra properties, are attributes too (see :meth:`fields`).
+    """
+
+    model: FileInfo
+
+    def __init__(
+        self, name: str | FileInfo, size: int | None = None, compressed_size: int | None = None
+    ) -> None:
+        if isinstance(name, FileInfo):
+            model = name
+        else:
+            model = FileInfo(
+                name=name, size=int(size or 0), compressed_size=int(compressed_size or 0)
+            )
+        self.__attrs_init__(model)
+
+    @property
+    def name(self) -> str:
+        """The member's name, relative to ``artifacts/``."""
+        return str(self.model.name)
+
+    @property
+    def size(self) -> int:
+        """Uncompressed bytes."""
+        return int(self.model.size)
+
+    @property
+    def compressed_size(self) -> int:
+        """Bytes in the archive."""
+        return int(self.model.compressed_size)
+
+
+@attrs.frozen(init=False)
+class OutputInfo(_ModelView):
+    """The output archive (the generated ``OutputArchiveInfo``): ``size`` and its ``contents``.
+
+    ``OutputInfo(model)`` wraps an ``OutputArchiveInfo``; ``OutputInfo(size=...,
+    contents=(OutputFile, ...))`` builds one from values.
+    """
+
+    model: OutputArchiveInfo
+
+    def __init__(
+        self,
+        model: OutputArchiveInfo | None = None,
+        /,
+        *,
+        size: int = 0,
+        contents: tuple[OutputFile, ...] = (),
+    ) -> None:
+        if model is None:
+            model = OutputArchiveInfo(size=size, contents=[f.model for f in contents])
+        self.__attrs_init__(model)
 
     @classmethod
     def from_model(cls, model: OutputArchiveInfo) -> OutputInfo:
-        """Build from the API's ``OutputArchiveInfo``."""
-        return cls(
-            size=model.size,
-            contents=tuple(
-                OutputFile(name=m.name, size=m.size, compressed_size=m.compressed_size)
-                for m in model.contents
-            ),
-        )
+        """Wrap the API's ``OutputArchiveInfo``."""
+        return cls(model)
+
+    @property
+    def size(self) -> int:
+        """Bytes of the whole archive."""
+        return int(self.model.size)
+
+    @property
+    def contents(self) -> tuple[OutputFile, ...]:
+        """The archive's files."""
+        return tuple(OutputFile(m) for m in self.model.contents)
 
     @property
     def total_size(self) -> int:

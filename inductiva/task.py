@@ -7,6 +7,10 @@ one connection pool. Waiting uses the long-poll extension
 that answers at once instead (the real API), it backs off with jitter to one
 status request every 5 s (see :class:`_Waiting`).
 The ``*_async`` methods are the asyncio twins of the blocking ones.
+
+Generated endpoint modules are imported where they are used, so an endpoint
+removed from the contract fails ``make typecheck`` (and the call that needs
+it), never ``import inductiva``.
 """
 
 from __future__ import annotations
@@ -18,10 +22,10 @@ import pathlib
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TypedDict
 
-from inductiva_api.api.tasks import get_task, get_task_status, kill_task, list_task_outputs
-from inductiva_api.types import UNSET
+from inductiva_api.models import TaskStatusCode
+from inductiva_api.types import UNSET, Unset
 
 from . import _client
 from ._outputs import TaskOutput, output_class
@@ -82,7 +86,15 @@ def _validate_poll(poll: float) -> float:
     return float(poll)
 
 
-def _status_kwargs(task_id: str, seconds: float, last: str | None) -> dict[str, Any]:
+class StatusQuery(TypedDict):
+    """The arguments of one ``get_task_status`` request (checked against the endpoint by mypy)."""
+
+    task_id: str
+    wait_seconds: float
+    last_status: TaskStatusCode | Unset
+
+
+def _status_kwargs(task_id: str, seconds: float, last: str | None) -> StatusQuery:
     member = known_status(last) if last is not None else None
     return {"task_id": task_id, "wait_seconds": seconds, "last_status": member or UNSET}
 
@@ -153,7 +165,7 @@ class _Waiting:
             )
         return min(seconds, remaining)
 
-    def next_request(self) -> dict[str, Any] | None:
+    def next_request(self) -> StatusQuery | None:
         """Arguments of the next status request (a long-poll after the first), or None."""
         self._sent = self._clock()
         if self._status is None:
@@ -285,11 +297,15 @@ class Task:
 
     def get_info(self) -> TaskInfo:
         """Fetch everything the API knows about this task."""
+        from inductiva_api.api.tasks import get_task
+
         self._info = TaskInfo.from_model(_client.call(get_task.sync_detailed, task_id=self._id))
         return self._info
 
     async def get_info_async(self) -> TaskInfo:
         """The asyncio twin of :meth:`get_info`."""
+        from inductiva_api.api.tasks import get_task
+
         model = await _client.acall(get_task.asyncio_detailed, task_id=self._id)
         self._info = TaskInfo.from_model(model)
         return self._info
@@ -302,11 +318,15 @@ class Task:
 
     def get_status(self) -> str:
         """The current status, e.g. ``"submitted"``, ``"started"``, ``"success"``."""
+        from inductiva_api.api.tasks import get_task_status
+
         kwargs = _status_kwargs(self._id, 0.0, None)
         return status_text(_client.call(get_task_status.sync_detailed, **kwargs).status)
 
     async def get_status_async(self) -> str:
         """The asyncio twin of :meth:`get_status`."""
+        from inductiva_api.api.tasks import get_task_status
+
         kwargs = _status_kwargs(self._id, 0.0, None)
         return status_text((await _client.acall(get_task_status.asyncio_detailed, **kwargs)).status)
 
@@ -327,6 +347,8 @@ class Task:
         (None: no limit). The remote task is not affected by an interruption; use
         :meth:`sync_context` for that.
         """
+        from inductiva_api.api.tasks import get_task_status
+
         waiting = _Waiting(self._id, timeout, poll, clock=_clock)
         while (kwargs := waiting.next_request()) is not None:
             status = _client.call(get_task_status.sync_detailed, **kwargs).status
@@ -335,6 +357,8 @@ class Task:
 
     async def wait_async(self, timeout: float | None = None, poll: float = DEFAULT_POLL) -> str:
         """The asyncio twin of :meth:`wait`."""
+        from inductiva_api.api.tasks import get_task_status
+
         waiting = _Waiting(self._id, timeout, poll, clock=_clock)
         while (kwargs := waiting.next_request()) is not None:
             info = await _client.acall(get_task_status.asyncio_detailed, **kwargs)
@@ -352,6 +376,8 @@ class Task:
         answers with that final status; older servers answer 409), and
         KillTimeoutError if the kill is not confirmed in time.
         """
+        from inductiva_api.api.tasks import kill_task
+
         wait_timeout = validate_timeout("wait_timeout", wait_timeout)
         try:
             info = _client.call(kill_task.sync_detailed, task_id=self._id)
@@ -367,6 +393,8 @@ class Task:
 
     async def kill_async(self, wait_timeout: float | None = DEFAULT_KILL_TIMEOUT) -> str:
         """The asyncio twin of :meth:`kill`."""
+        from inductiva_api.api.tasks import kill_task
+
         wait_timeout = validate_timeout("wait_timeout", wait_timeout)
         try:
             info = await _client.acall(kill_task.asyncio_detailed, task_id=self._id)
@@ -407,6 +435,8 @@ class Task:
 
     def get_output_files_info(self) -> OutputInfo:
         """Size of the output archive and the files it holds."""
+        from inductiva_api.api.tasks import list_task_outputs
+
         return OutputInfo.from_model(
             _client.call(list_task_outputs.sync_detailed, task_id=self._id)
         )

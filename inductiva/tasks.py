@@ -10,11 +10,11 @@ printing the table needs no further requests.
 from __future__ import annotations
 
 import builtins
-from typing import Any
+from typing import TypedDict
 
-from inductiva_api.api.tasks import list_tasks
 from inductiva_api.models import Task as TaskModel
-from inductiva_api.types import UNSET
+from inductiva_api.models import TaskStatusCode
+from inductiva_api.types import UNSET, Unset
 
 from . import _client
 from ._format import render_task_table
@@ -24,6 +24,14 @@ from .task import Task
 __all__ = ["MAX_PER_PAGE", "get", "get_async", "list", "render"]
 
 MAX_PER_PAGE = 1000
+
+
+class PageQuery(TypedDict):
+    """The arguments of one ``list_tasks`` request (checked against the endpoint by mypy)."""
+
+    page: int
+    per_page: int
+    status: TaskStatusCode | Unset
 
 
 class _Paging:
@@ -39,17 +47,17 @@ class _Paging:
         member = validate_status(status)
         self._last_n = validate_last_n(last_n)
         self._per_page = min(self._last_n, MAX_PER_PAGE)
-        self._kwargs: dict[str, Any] = {"per_page": self._per_page, "status": member or UNSET}
+        self._status: TaskStatusCode | Unset = member or UNSET
         self._number = 0
         self._more = True
         self._found: dict[str, Task] = {}
 
-    def next_request(self) -> dict[str, Any] | None:
+    def next_request(self) -> PageQuery | None:
         """Arguments of the next page request, or None once enough tasks were found."""
         if not self._more:
             return None
         self._number += 1
-        return {"page": self._number, **self._kwargs}
+        return {"page": self._number, "per_page": self._per_page, "status": self._status}
 
     def add(self, page: builtins.list[TaskModel]) -> None:
         """Keep a page's tasks (newest first) and decide whether another page is needed."""
@@ -71,6 +79,8 @@ def get(last_n: int, status: str | None = None) -> builtins.list[Task]:
 
     ``status`` is one of the API's task statuses, e.g. ``"success"`` or ``"submitted"``.
     """
+    from inductiva_api.api.tasks import list_tasks
+
     paging = _Paging(last_n, status)
     while (kwargs := paging.next_request()) is not None:
         paging.add(_client.call(list_tasks.sync_detailed, **kwargs))
@@ -79,6 +89,8 @@ def get(last_n: int, status: str | None = None) -> builtins.list[Task]:
 
 async def get_async(last_n: int, status: str | None = None) -> builtins.list[Task]:
     """The asyncio twin of :func:`get`."""
+    from inductiva_api.api.tasks import list_tasks
+
     paging = _Paging(last_n, status)
     while (kwargs := paging.next_request()) is not None:
         paging.add(await _client.acall(list_tasks.asyncio_detailed, **kwargs))

@@ -7,26 +7,122 @@ and exits 1 (printing a diff) when the checked-in package differs.
 Generation always happens in a fresh temporary directory with the pinned
 openapi-python-client and ruff (run ``--isolated`` so no config file leaks in),
 so the output depends only on ``openapi.yaml`` and the config file.
+
+Three deterministic additions to what openapi-python-client writes:
+
+* every endpoint function takes ``client`` as its *first* parameter (a patch of
+  the generator's ``arguments`` macro, applied to a temporary template copy), so
+  ``inductiva._client.call`` can type its remaining arguments with
+  ``Concatenate[client, P]``;
+* ``py.typed`` (PEP 561), so type checkers read the generated package's hints;
+* ``contract.py``: facts of the spec that the generator does not model, i.e.
+  ``info.version`` (``__version__``, the single version of the project) and the
+  ``x-final-statuses`` list of ``TaskStatusCode`` (``FINAL_STATUSES``).
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import importlib.util
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "inductiva_api"
 
 
+_ARGUMENTS_UPSTREAM = """{% macro arguments(endpoint, include_client=True) %}
+{# path parameters #}
+{% for parameter in endpoint.path_parameters %}
+{{ parameter.to_string() | as_unembedded_code }},
+{% endfor %}
+{% if include_client or ((endpoint.list_all_parameters() | length) > (endpoint.path_parameters | length)) %}
+*,
+{% endif %}
+{# Proper client based on whether or not the endpoint requires authentication #}
+{% if include_client %}
+{% if endpoint.requires_security %}
+client: AuthenticatedClient,
+{% else %}
+client: AuthenticatedClient | Client,
+{% endif %}
+{% endif %}
+"""
+_ARGUMENTS_CLIENT_FIRST = """{% macro arguments(endpoint, include_client=True) %}
+{# client first (inductiva patch: call helpers type the rest with Concatenate) #}
+{% if include_client %}
+{% if endpoint.requires_security %}
+client: AuthenticatedClient,
+{% else %}
+client: AuthenticatedClient | Client,
+{% endif %}
+{% endif %}
+{# path parameters #}
+{% for parameter in endpoint.path_parameters %}
+{{ parameter.to_string() | as_unembedded_code }},
+{% endfor %}
+{% if (endpoint.list_all_parameters() | length) > (endpoint.path_parameters | length) %}
+*,
+{% endif %}
+"""
+
+
+def _templates(dest: Path) -> Path:
+    """A template directory overriding the generator's endpoint macros: client first."""
+    spec = importlib.util.find_spec("openapi_python_client")
+    assert spec is not None and spec.origin is not None
+    upstream = Path(spec.origin).parent / "templates" / "endpoint_macros.py.jinja"
+    text = upstream.read_text(encoding="utf-8")
+    if text.count(_ARGUMENTS_UPSTREAM) != 1:
+        raise SystemExit(f"{upstream}: the `arguments` macro changed; update scripts/generate.py")
+    dest.mkdir(parents=True, exist_ok=True)
+    patched = text.replace(_ARGUMENTS_UPSTREAM, _ARGUMENTS_CLIENT_FIRST)
+    (dest / "endpoint_macros.py.jinja").write_text(patched, encoding="utf-8")
+    return dest
+
+
+def contract_module(spec: dict[str, Any]) -> str:
+    """The text of ``contract.py``: the spec's ``info.version`` and final statuses."""
+    version = str(spec["info"]["version"])
+    codes = spec["components"]["schemas"]["TaskStatusCode"]
+    final = codes.get("x-final-statuses")
+    if not isinstance(final, list) or not final:
+        raise SystemExit("TaskStatusCode needs an `x-final-statuses` list of its enum values")
+    unknown = sorted(set(final) - set(codes["enum"]))
+    if unknown:
+        raise SystemExit(f"x-final-statuses names values not in TaskStatusCode.enum: {unknown}")
+    items = "".join(f"        {json.dumps(str(value))},\n" for value in final)
+    return (
+        '"""Facts of the API contract that the generator does not model (from openapi.yaml).\n'
+        "\n"
+        "Written by scripts/generate.py; never edited by hand.\n"
+        '"""\n'
+        "\n"
+        f"__version__ = {json.dumps(version)}\n"
+        '"""``info.version`` of the contract: the version of the API and of this project."""\n'
+        "\n"
+        "FINAL_STATUSES: frozenset[str] = frozenset(\n"
+        f"    (\n{items}    )\n"
+        ")\n"
+        '"""``TaskStatusCode`` values after which a task never changes (``x-final-statuses``)."""\n'
+    )
+
+
 def generate(spec: Path, config: Path, dest_parent: Path) -> Path:
     """Generate the package from ``spec`` into ``dest_parent/PACKAGE``."""
     out = dest_parent / PACKAGE
+    document = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    contract = contract_module(document)  # fail before generating on a bad x- list
+    templates = _templates(dest_parent / "templates")
     env = dict(os.environ)
     # The post hooks call ``ruff``: use the one installed beside this Python.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
@@ -44,6 +140,8 @@ def generate(spec: Path, config: Path, dest_parent: Path) -> Path:
         "--output-path",
         str(out),
         "--fail-on-warning",
+        "--custom-template-path",
+        str(templates),
     ]
     proc = subprocess.run(cmd, cwd=dest_parent, env=env, capture_output=True, text=True)
     if proc.returncode != 0 or not out.is_dir():
@@ -51,6 +149,8 @@ def generate(spec: Path, config: Path, dest_parent: Path) -> Path:
         raise SystemExit(f"code generation failed for {spec}")
     for cache in out.rglob("__pycache__"):
         shutil.rmtree(cache)
+    (out / "py.typed").write_text("", encoding="utf-8")
+    (out / "contract.py").write_text(contract, encoding="utf-8")
     return out
 
 

@@ -1,3 +1,5 @@
 """A stateful, spec-validated local mock of the Inductiva API (`python -m inductiva_mock`)."""
 
-__version__ = "0.4.0"
+from inductiva_api.contract import __version__
+
+__all__ = ["__version__"]

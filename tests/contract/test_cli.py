@@ -72,14 +72,14 @@ def submit(api: AuthenticatedClient, **params: Any) -> str:
     body = BodyUploadTaskInput(
         file=File(payload=io.BytesIO(_input_zip(params)), file_name="input.zip")
     )
-    uploaded = upload_task_input.sync_detailed(submitted.id, client=api, body=body).parsed
+    uploaded = upload_task_input.sync_detailed(api, submitted.id, body=body).parsed
     assert isinstance(uploaded, TaskStatus)
     return submitted.id
 
 
 def status_of(api: AuthenticatedClient, task_id: str, wait: float = 0) -> str:
     """The task's status (long-polling up to `wait` seconds for a change where offered)."""
-    info = get_task_status.sync_detailed(task_id, client=api, wait_seconds=wait).parsed
+    info = get_task_status.sync_detailed(api, task_id, wait_seconds=wait).parsed
     assert isinstance(info, TaskStatus)
     if wait:
         time.sleep(0.1)  # a legacy server answers at once: do not spin
@@ -117,7 +117,7 @@ def running_task(api: AuthenticatedClient) -> Any:
     task_id = submit(api, duration=60)
     yield task_id
     if status_of(api, task_id) not in FINAL:
-        kill_task.sync_detailed(task_id, client=api)
+        kill_task.sync_detailed(api, task_id)
 
 
 def _env(url: str, key: str) -> dict[str, str]:

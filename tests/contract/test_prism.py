@@ -67,7 +67,7 @@ def test_submit_task(client: AuthenticatedClient) -> None:
 def test_upload_task_input(client: AuthenticatedClient) -> None:
     """POST /tasks/{id}/input (multipart part `file`) parses into TaskStatus."""
     file = File(payload=io.BytesIO(_zip()), file_name="input.zip", mime_type="application/zip")
-    r = upload_task_input.sync_detailed(TASK_ID, client=client, body=BodyUploadTaskInput(file=file))
+    r = upload_task_input.sync_detailed(client, TASK_ID, body=BodyUploadTaskInput(file=file))
     assert r.status_code == 200 and isinstance(r.parsed, TaskStatus)
 
 
@@ -80,29 +80,29 @@ def test_list_tasks(client: AuthenticatedClient) -> None:
 
 def test_get_task(client: AuthenticatedClient) -> None:
     """GET /tasks/{id} parses into Task."""
-    r = get_task.sync_detailed(TASK_ID, client=client)
+    r = get_task.sync_detailed(client, TASK_ID)
     assert r.status_code == 200 and isinstance(r.parsed, Task)
 
 
 def test_get_task_status(client: AuthenticatedClient) -> None:
     """GET /tasks/{id}/status parses into TaskStatus."""
-    r = get_task_status.sync_detailed(TASK_ID, client=client)
+    r = get_task_status.sync_detailed(client, TASK_ID)
     assert r.status_code == 200 and isinstance(r.parsed, TaskStatus)
 
 
 def test_kill_task(client: AuthenticatedClient) -> None:
     """POST /tasks/{id}/kill answers 200 and parses into TaskStatus."""
-    r = kill_task.sync_detailed(TASK_ID, client=client)
+    r = kill_task.sync_detailed(client, TASK_ID)
     assert r.status_code == 200 and isinstance(r.parsed, TaskStatus)
 
 
 def test_list_task_outputs(client: AuthenticatedClient) -> None:
     """GET /tasks/{id}/output/list parses into OutputArchiveInfo."""
-    r = list_task_outputs.sync_detailed(TASK_ID, client=client)
+    r = list_task_outputs.sync_detailed(client, TASK_ID)
     assert r.status_code == 200 and isinstance(r.parsed, OutputArchiveInfo)
 
 
 def test_download_task_output(client: AuthenticatedClient) -> None:
     """GET /tasks/{id}/output (with a filename subset) answers 200."""
-    r = download_task_output.sync_detailed(TASK_ID, client=client, filename=["stdout.txt"])
+    r = download_task_output.sync_detailed(client, TASK_ID, filename=["stdout.txt"])
     assert r.status_code == 200 and r.content

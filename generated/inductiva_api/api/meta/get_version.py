@@ -72,7 +72,6 @@ def _build_response(
 
 
 def sync_detailed(
-    *,
     client: AuthenticatedClient | Client,
 ) -> Response[HTTPError | HTTPValidationError | Version]:
     """API and server version, and the extensions the server offers
@@ -97,7 +96,6 @@ def sync_detailed(
 
 
 def sync(
-    *,
     client: AuthenticatedClient | Client,
 ) -> HTTPError | HTTPValidationError | Version | None:
     """API and server version, and the extensions the server offers
@@ -118,7 +116,6 @@ def sync(
 
 
 async def asyncio_detailed(
-    *,
     client: AuthenticatedClient | Client,
 ) -> Response[HTTPError | HTTPValidationError | Version]:
     """API and server version, and the extensions the server offers
@@ -141,7 +138,6 @@ async def asyncio_detailed(
 
 
 async def asyncio(
-    *,
     client: AuthenticatedClient | Client,
 ) -> HTTPError | HTTPValidationError | Version | None:
     """API and server version, and the extensions the server offers

@@ -118,9 +118,9 @@ def _build_response(
 
 
 def sync_detailed(
+    client: AuthenticatedClient | Client,
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
     filename: list[str] | Unset = UNSET,
     range_: str | Unset = UNSET,
     if_range: str | Unset = UNSET,
@@ -167,9 +167,9 @@ def sync_detailed(
 
 
 def sync(
+    client: AuthenticatedClient | Client,
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
     filename: list[str] | Unset = UNSET,
     range_: str | Unset = UNSET,
     if_range: str | Unset = UNSET,
@@ -211,9 +211,9 @@ def sync(
 
 
 async def asyncio_detailed(
+    client: AuthenticatedClient | Client,
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
     filename: list[str] | Unset = UNSET,
     range_: str | Unset = UNSET,
     if_range: str | Unset = UNSET,
@@ -258,9 +258,9 @@ async def asyncio_detailed(
 
 
 async def asyncio(
+    client: AuthenticatedClient | Client,
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
     filename: list[str] | Unset = UNSET,
     range_: str | Unset = UNSET,
     if_range: str | Unset = UNSET,

@@ -82,9 +82,8 @@ def _build_response(
 
 
 def sync_detailed(
-    task_id: str,
-    *,
     client: AuthenticatedClient | Client,
+    task_id: str,
 ) -> Response[HTTPError | HTTPValidationError | Task]:
     """Get Task
 
@@ -111,9 +110,8 @@ def sync_detailed(
 
 
 def sync(
-    task_id: str,
-    *,
     client: AuthenticatedClient | Client,
+    task_id: str,
 ) -> HTTPError | HTTPValidationError | Task | None:
     """Get Task
 
@@ -135,9 +133,8 @@ def sync(
 
 
 async def asyncio_detailed(
-    task_id: str,
-    *,
     client: AuthenticatedClient | Client,
+    task_id: str,
 ) -> Response[HTTPError | HTTPValidationError | Task]:
     """Get Task
 
@@ -162,9 +159,8 @@ async def asyncio_detailed(
 
 
 async def asyncio(
-    task_id: str,
-    *,
     client: AuthenticatedClient | Client,
+    task_id: str,
 ) -> HTTPError | HTTPValidationError | Task | None:
     """Get Task
 

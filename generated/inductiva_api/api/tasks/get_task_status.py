@@ -99,9 +99,9 @@ def _build_response(
 
 
 def sync_detailed(
+    client: AuthenticatedClient | Client,
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
     wait_seconds: float | Unset = 0.0,
     last_status: TaskStatusCode | Unset = UNSET,
 ) -> Response[HTTPError | HTTPValidationError | TaskStatus]:
@@ -117,7 +117,8 @@ def sync_detailed(
         wait_seconds (float | Unset):  Default: 0.0.
         last_status (TaskStatusCode | Unset): `pending-input`, `submitted`, `started` and
             `pending-kill` are not
-            final; the others are. Clients must accept values added later.
+            final; the others are (`x-final-statuses`). Clients must accept values
+            added later, and treat a value they do not know as not final.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -141,9 +142,9 @@ def sync_detailed(
 
 
 def sync(
+    client: AuthenticatedClient | Client,
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
     wait_seconds: float | Unset = 0.0,
     last_status: TaskStatusCode | Unset = UNSET,
 ) -> HTTPError | HTTPValidationError | TaskStatus | None:
@@ -159,7 +160,8 @@ def sync(
         wait_seconds (float | Unset):  Default: 0.0.
         last_status (TaskStatusCode | Unset): `pending-input`, `submitted`, `started` and
             `pending-kill` are not
-            final; the others are. Clients must accept values added later.
+            final; the others are (`x-final-statuses`). Clients must accept values
+            added later, and treat a value they do not know as not final.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -178,9 +180,9 @@ def sync(
 
 
 async def asyncio_detailed(
+    client: AuthenticatedClient | Client,
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
     wait_seconds: float | Unset = 0.0,
     last_status: TaskStatusCode | Unset = UNSET,
 ) -> Response[HTTPError | HTTPValidationError | TaskStatus]:
@@ -196,7 +198,8 @@ async def asyncio_detailed(
         wait_seconds (float | Unset):  Default: 0.0.
         last_status (TaskStatusCode | Unset): `pending-input`, `submitted`, `started` and
             `pending-kill` are not
-            final; the others are. Clients must accept values added later.
+            final; the others are (`x-final-statuses`). Clients must accept values
+            added later, and treat a value they do not know as not final.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -218,9 +221,9 @@ async def asyncio_detailed(
 
 
 async def asyncio(
+    client: AuthenticatedClient | Client,
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
     wait_seconds: float | Unset = 0.0,
     last_status: TaskStatusCode | Unset = UNSET,
 ) -> HTTPError | HTTPValidationError | TaskStatus | None:
@@ -236,7 +239,8 @@ async def asyncio(
         wait_seconds (float | Unset):  Default: 0.0.
         last_status (TaskStatusCode | Unset): `pending-input`, `submitted`, `started` and
             `pending-kill` are not
-            final; the others are. Clients must accept values added later.
+            final; the others are (`x-final-statuses`). Clients must accept values
+            added later, and treat a value they do not know as not final.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

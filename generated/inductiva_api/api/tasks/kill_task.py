@@ -82,9 +82,8 @@ def _build_response(
 
 
 def sync_detailed(
-    task_id: str,
-    *,
     client: AuthenticatedClient | Client,
+    task_id: str,
 ) -> Response[HTTPError | HTTPValidationError | TaskStatus]:
     """Kill Task
 
@@ -116,9 +115,8 @@ def sync_detailed(
 
 
 def sync(
-    task_id: str,
-    *,
     client: AuthenticatedClient | Client,
+    task_id: str,
 ) -> HTTPError | HTTPValidationError | TaskStatus | None:
     """Kill Task
 
@@ -145,9 +143,8 @@ def sync(
 
 
 async def asyncio_detailed(
-    task_id: str,
-    *,
     client: AuthenticatedClient | Client,
+    task_id: str,
 ) -> Response[HTTPError | HTTPValidationError | TaskStatus]:
     """Kill Task
 
@@ -177,9 +174,8 @@ async def asyncio_detailed(
 
 
 async def asyncio(
-    task_id: str,
-    *,
     client: AuthenticatedClient | Client,
+    task_id: str,
 ) -> HTTPError | HTTPValidationError | TaskStatus | None:
     """Kill Task
 

@@ -87,9 +87,8 @@ def _build_response(
 
 
 def sync_detailed(
-    task_id: str,
-    *,
     client: AuthenticatedClient | Client,
+    task_id: str,
 ) -> Response[HTTPError | HTTPValidationError | OutputArchiveInfo]:
     """Get Outputs List
 
@@ -119,9 +118,8 @@ def sync_detailed(
 
 
 def sync(
-    task_id: str,
-    *,
     client: AuthenticatedClient | Client,
+    task_id: str,
 ) -> HTTPError | HTTPValidationError | OutputArchiveInfo | None:
     """Get Outputs List
 
@@ -146,9 +144,8 @@ def sync(
 
 
 async def asyncio_detailed(
-    task_id: str,
-    *,
     client: AuthenticatedClient | Client,
+    task_id: str,
 ) -> Response[HTTPError | HTTPValidationError | OutputArchiveInfo]:
     """Get Outputs List
 
@@ -176,9 +173,8 @@ async def asyncio_detailed(
 
 
 async def asyncio(
-    task_id: str,
-    *,
     client: AuthenticatedClient | Client,
+    task_id: str,
 ) -> HTTPError | HTTPValidationError | OutputArchiveInfo | None:
     """Get Outputs List
 

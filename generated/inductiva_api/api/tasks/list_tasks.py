@@ -98,8 +98,8 @@ def _build_response(
 
 
 def sync_detailed(
-    *,
     client: AuthenticatedClient | Client,
+    *,
     page: int | Unset = UNSET,
     per_page: int | Unset = UNSET,
     status: TaskStatusCode | Unset = UNSET,
@@ -114,7 +114,8 @@ def sync_detailed(
         per_page (int | Unset):
         status (TaskStatusCode | Unset): `pending-input`, `submitted`, `started` and `pending-
             kill` are not
-            final; the others are. Clients must accept values added later.
+            final; the others are (`x-final-statuses`). Clients must accept values
+            added later, and treat a value they do not know as not final.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -138,8 +139,8 @@ def sync_detailed(
 
 
 def sync(
-    *,
     client: AuthenticatedClient | Client,
+    *,
     page: int | Unset = UNSET,
     per_page: int | Unset = UNSET,
     status: TaskStatusCode | Unset = UNSET,
@@ -154,7 +155,8 @@ def sync(
         per_page (int | Unset):
         status (TaskStatusCode | Unset): `pending-input`, `submitted`, `started` and `pending-
             kill` are not
-            final; the others are. Clients must accept values added later.
+            final; the others are (`x-final-statuses`). Clients must accept values
+            added later, and treat a value they do not know as not final.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -173,8 +175,8 @@ def sync(
 
 
 async def asyncio_detailed(
-    *,
     client: AuthenticatedClient | Client,
+    *,
     page: int | Unset = UNSET,
     per_page: int | Unset = UNSET,
     status: TaskStatusCode | Unset = UNSET,
@@ -189,7 +191,8 @@ async def asyncio_detailed(
         per_page (int | Unset):
         status (TaskStatusCode | Unset): `pending-input`, `submitted`, `started` and `pending-
             kill` are not
-            final; the others are. Clients must accept values added later.
+            final; the others are (`x-final-statuses`). Clients must accept values
+            added later, and treat a value they do not know as not final.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -211,8 +214,8 @@ async def asyncio_detailed(
 
 
 async def asyncio(
-    *,
     client: AuthenticatedClient | Client,
+    *,
     page: int | Unset = UNSET,
     per_page: int | Unset = UNSET,
     status: TaskStatusCode | Unset = UNSET,
@@ -227,7 +230,8 @@ async def asyncio(
         per_page (int | Unset):
         status (TaskStatusCode | Unset): `pending-input`, `submitted`, `started` and `pending-
             kill` are not
-            final; the others are. Clients must accept values added later.
+            final; the others are (`x-final-statuses`). Clients must accept values
+            added later, and treat a value they do not know as not final.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -90,8 +90,8 @@ def _build_response(
 
 
 def sync_detailed(
-    *,
     client: AuthenticatedClient | Client,
+    *,
     body: TaskRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[HTTPError | HTTPValidationError | TaskStatus]:
@@ -124,8 +124,8 @@ def sync_detailed(
 
 
 def sync(
-    *,
     client: AuthenticatedClient | Client,
+    *,
     body: TaskRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> HTTPError | HTTPValidationError | TaskStatus | None:
@@ -153,8 +153,8 @@ def sync(
 
 
 async def asyncio_detailed(
-    *,
     client: AuthenticatedClient | Client,
+    *,
     body: TaskRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[HTTPError | HTTPValidationError | TaskStatus]:
@@ -185,8 +185,8 @@ async def asyncio_detailed(
 
 
 async def asyncio(
-    *,
     client: AuthenticatedClient | Client,
+    *,
     body: TaskRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> HTTPError | HTTPValidationError | TaskStatus | None:

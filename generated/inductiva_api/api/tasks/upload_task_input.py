@@ -102,9 +102,9 @@ def _build_response(
 
 
 def sync_detailed(
+    client: AuthenticatedClient | Client,
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
     body: BodyUploadTaskInput | Unset = UNSET,
 ) -> Response[HTTPError | HTTPValidationError | TaskStatus]:
     """Upload Task Input
@@ -137,9 +137,9 @@ def sync_detailed(
 
 
 def sync(
+    client: AuthenticatedClient | Client,
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
     body: BodyUploadTaskInput | Unset = UNSET,
 ) -> HTTPError | HTTPValidationError | TaskStatus | None:
     """Upload Task Input
@@ -167,9 +167,9 @@ def sync(
 
 
 async def asyncio_detailed(
+    client: AuthenticatedClient | Client,
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
     body: BodyUploadTaskInput | Unset = UNSET,
 ) -> Response[HTTPError | HTTPValidationError | TaskStatus]:
     """Upload Task Input
@@ -200,9 +200,9 @@ async def asyncio_detailed(
 
 
 async def asyncio(
+    client: AuthenticatedClient | Client,
     task_id: str,
     *,
-    client: AuthenticatedClient | Client,
     body: BodyUploadTaskInput | Unset = UNSET,
 ) -> HTTPError | HTTPValidationError | TaskStatus | None:
     """Upload Task Input

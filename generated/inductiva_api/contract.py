@@ -1,0 +1,19 @@
+"""Facts of the API contract that the generator does not model (from openapi.yaml).
+
+Written by scripts/generate.py; never edited by hand.
+"""
+
+__version__ = "0.5.0"
+"""``info.version`` of the contract: the version of the API and of this project."""
+
+FINAL_STATUSES: frozenset[str] = frozenset(
+    (
+        "success",
+        "failed",
+        "killed",
+        "spot-instance-preempted",
+        "executer-terminated",
+        "executer-failed",
+    )
+)
+"""``TaskStatusCode`` values after which a task never changes (``x-final-statuses``)."""
