@@ -3,7 +3,7 @@
 Written by scripts/generate.py; never edited by hand.
 """
 
-__version__ = "0.5.0"
+__version__ = "0.6.0"
 """``info.version`` of the contract: the version of the API and of this project."""
 
 FINAL_STATUSES: frozenset[str] = frozenset(

@@ -204,6 +204,22 @@ def admin_routes(b: MockBackend, token: str) -> list[Route]:
         assert task is not None
         return json_response(task.to_api())
 
+    async def end_many(request: Request) -> Response:
+        data = await _read_json(request)
+        if isinstance(data, Response):
+            return data
+        ids, status = data.get("ids"), str(data.get("status", "killed"))
+        if not isinstance(ids, list) or status not in FINAL_STATUSES or status == "success":
+            return error_response(
+                422, 'The body must be {"ids": [...], "status": <a final status but success>}.'
+            )
+        ended = 0
+        for task_id in map(str, ids):
+            if b.store.get(task_id) is not None:
+                b.supervisor.force(task_id, status, None)
+                ended += 1
+        return json_response({"ended": ended})
+
     routes = [
         Route("/__mock__/faults", faults, methods=["GET", "PUT", "DELETE"]),
         Route("/__mock__/stats", stats, methods=["GET"]),
@@ -212,6 +228,7 @@ def admin_routes(b: MockBackend, token: str) -> list[Route]:
         Route("/__mock__/reset", reset, methods=["POST"]),
         Route("/__mock__/legacy", legacy, methods=["GET", "PUT"]),
         Route("/__mock__/tasks/{task_id}/force", force, methods=["POST"]),
+        Route("/__mock__/tasks/end", end_many, methods=["POST"]),
     ]
     return [
         Route(r.path, guarded(token, r.endpoint), methods=sorted(r.methods or ())) for r in routes

@@ -19,6 +19,27 @@ class StatusHub:
         for ev in self._events.pop(task_id, set()):
             ev.set()
 
+    async def wait_any(self, task_ids: list[str], timeout: float) -> bool:
+        """Wait up to *timeout* seconds for a change of any of *task_ids*; True if one happened.
+
+        Registered before the first suspension point, like :meth:`wait`.
+        """
+        ev = asyncio.Event()
+        for task_id in task_ids:
+            self._events[task_id].add(ev)
+        try:
+            await asyncio.wait_for(ev.wait(), timeout)
+            return True
+        except TimeoutError:
+            return False
+        finally:
+            for task_id in task_ids:
+                waiters = self._events.get(task_id)
+                if waiters is not None:
+                    waiters.discard(ev)
+                    if not waiters:
+                        self._events.pop(task_id, None)
+
     async def wait(self, task_id: str, timeout: float) -> bool:
         """Wait up to *timeout* seconds for a change of *task_id*; True if one happened.
 

@@ -228,6 +228,13 @@ class MockServer:
         """Switch legacy mode (every extension off: the real API only) at run time."""
         self._admin("PUT", "legacy", {"legacy": legacy})
 
+    def end_tasks(self, task_ids: list[str], status: str = "killed") -> int:
+        """Give many tasks a final *status* (not success: no outputs) in one admin request."""
+        result: dict[str, Any] = self._admin(
+            "POST", "tasks/end", {"ids": list(task_ids), "status": status}
+        )
+        return int(result["ended"])
+
     def finish_task(
         self,
         task_id: str,

@@ -10,14 +10,21 @@ import httpx
 from inductiva_mock.launcher import MockServer
 from mock_helpers import SYNTHETIC, client_for, submit, wait_final
 
-EXTENSIONS = ["long-poll", "byte-ranges", "idempotency-key", "version", "error-codes"]
+EXTENSIONS = [
+    "long-poll",
+    "byte-ranges",
+    "idempotency-key",
+    "version",
+    "error-codes",
+    "batch-status",
+]
 
 
 def test_version_lists_extensions(api: httpx.Client) -> None:
     """GET /version (default mode) answers the API version and every extension."""
     r = api.get("/version")
     assert r.status_code == 200
-    assert r.json()["api_version"] == "0.5.0"
+    assert r.json()["api_version"] == "0.6.0"
     assert r.json()["extensions"] == EXTENSIONS
 
 

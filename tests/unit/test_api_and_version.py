@@ -87,7 +87,14 @@ def test_generated_package_ships_py_typed() -> None:
 
 @pytest.mark.parametrize(
     ("theirs", "warns"),
-    [("0.5.0", False), ("0.5.7", False), ("0.6.0", True), ("1.0.0", True), ("x", False)],
+    [
+        ("0.6.0", False),
+        ("0.6.7", False),
+        ("0.7.0", True),
+        ("0.5.0", True),
+        ("1.0.0", True),
+        ("x", False),
+    ],
 )
 def test_incompatible_server_api_version_warns_once(
     api: Api, caplog: pytest.LogCaptureFixture, theirs: str, warns: bool

@@ -8,12 +8,15 @@ from .http_error import HTTPError
 from .http_validation_error import HTTPValidationError
 from .inductiva_executer import InductivaExecuter
 from .inductiva_executer_host_type import InductivaExecuterHostType
+from .known_task_status import KnownTaskStatus
 from .output_archive_info import OutputArchiveInfo
 from .task import Task
 from .task_request import TaskRequest
 from .task_request_params import TaskRequestParams
 from .task_status import TaskStatus
 from .task_status_code import TaskStatusCode
+from .task_statuses import TaskStatuses
+from .task_statuses_request import TaskStatusesRequest
 from .validation_error import ValidationError
 from .version import Version
 
@@ -26,12 +29,15 @@ __all__ = (
     "HTTPValidationError",
     "InductivaExecuter",
     "InductivaExecuterHostType",
+    "KnownTaskStatus",
     "OutputArchiveInfo",
     "Task",
     "TaskRequest",
     "TaskRequestParams",
     "TaskStatus",
     "TaskStatusCode",
+    "TaskStatuses",
+    "TaskStatusesRequest",
     "ValidationError",
     "Version",
 )

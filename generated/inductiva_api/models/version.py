@@ -16,7 +16,8 @@ class Version:
         version (str): Server build version.
         api_version (str): Version of this API contract.
         extensions (list[str]): The extensions this server honours, by name (`long-poll`,
-            `byte-ranges`, `idempotency-key`, `version`, `error-codes`).
+            `byte-ranges`, `idempotency-key`, `version`, `error-codes`,
+            `batch-status`).
     """
 
     version: str
