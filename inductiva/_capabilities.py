@@ -26,13 +26,14 @@ import threading
 import weakref
 
 import httpx
+from inductiva_api import AuthenticatedClient
 from inductiva_api.contract import __version__
 from inductiva_api.models import Version
 
 from . import _client
 from .errors import ApiConnectionError, ApiError, InductivaError, RateLimitError, ServerError
 
-__all__ = ["aextensions", "aoffers", "extensions", "offers"]
+__all__ = ["aextensions", "aextensions_of", "aoffers", "extensions", "extensions_of", "offers"]
 
 logger = logging.getLogger("inductiva")
 
@@ -94,7 +95,12 @@ def _remember(
 
 def extensions() -> frozenset[str]:
     """The extension names the server declares (empty if it declares none or cannot say)."""
-    client = _client.get_client().get_httpx_client()
+    return extensions_of(_client.get_client())
+
+
+def extensions_of(api: AuthenticatedClient) -> frozenset[str]:
+    """:func:`extensions` of the server behind ``api`` (cached per HTTP client)."""
+    client = api.get_httpx_client()
     with _lock:
         cached = _cache.get(client)
     if cached is not None:
@@ -103,7 +109,7 @@ def extensions() -> frozenset[str]:
 
     answer: Version | Exception
     try:
-        answer = _client.call(get_version.sync_detailed)
+        answer = _client.call_with(api, get_version.sync_detailed)
     except (InductivaError, KeyError, TypeError, ValueError) as exc:  # parse errors included
         answer = exc
     return _remember(client, answer)
@@ -111,7 +117,12 @@ def extensions() -> frozenset[str]:
 
 async def aextensions() -> frozenset[str]:
     """The asyncio twin of :func:`extensions` (cached per event loop's client)."""
-    client = _client.get_async_client().get_async_httpx_client()
+    return await aextensions_of(_client.get_async_client())
+
+
+async def aextensions_of(api: AuthenticatedClient) -> frozenset[str]:
+    """The asyncio twin of :func:`extensions_of`."""
+    client = api.get_async_httpx_client()
     with _lock:
         cached = _cache.get(client)
     if cached is not None:
@@ -120,7 +131,7 @@ async def aextensions() -> frozenset[str]:
 
     answer: Version | Exception
     try:
-        answer = await _client.acall(get_version.asyncio_detailed)
+        answer = await _client.acall_with(api, get_version.asyncio_detailed)
     except (InductivaError, KeyError, TypeError, ValueError) as exc:
         answer = exc
     return _remember(client, answer)

@@ -43,7 +43,9 @@ from ._retry import AsyncRetryTransport, RetryPolicy, RetryTransport
 __all__ = [
     "Settings",
     "acall",
+    "acall_with",
     "call",
+    "call_with",
     "get_async_client",
     "get_client",
     "reset",
@@ -53,6 +55,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+POOL_CONNECTIONS = 100
+KEEPALIVE_SECONDS = 20.0
 P = ParamSpec("P")
 
 DEFAULT_API_URL = "https://api.inductiva.ai"
@@ -190,9 +194,17 @@ def _httpx_kwargs(settings: Settings) -> dict[str, Any]:
         # Waiting for a free pooled connection is local queueing, not a network
         # failure: hundreds of concurrent long-polls share the pool without timing out.
         "timeout": httpx.Timeout(settings.timeout, connect=settings.connect_timeout, pool=None),
-        "limits": httpx.Limits(max_connections=100, max_keepalive_connections=20),
     }
 
+
+# Every connection stays alive between requests (none is reopened per request), and an
+# idle one outlives the longest gap between a backing-off wait's polls (5 s). They are
+# the transport's limits: httpx ignores a client's `limits` when it is given a transport.
+LIMITS = httpx.Limits(
+    max_connections=POOL_CONNECTIONS,
+    max_keepalive_connections=POOL_CONNECTIONS,
+    keepalive_expiry=KEEPALIVE_SECONDS,
+)
 
 _lock = threading.Lock()
 _sync: tuple[Settings, AuthenticatedClient] | None = None
@@ -247,7 +259,9 @@ def get_client() -> AuthenticatedClient:
             return _sync[1]
         if _sync is not None:
             _sync[1].get_httpx_client().close()
-        transport = RetryTransport(_transport or httpx.HTTPTransport(), settings.retry_policy)
+        transport = RetryTransport(
+            _transport or httpx.HTTPTransport(limits=LIMITS), settings.retry_policy
+        )
         client = httpx.Client(
             transport=transport,
             event_hooks={"response": [_raise_for_status]},
@@ -287,7 +301,7 @@ def get_async_client() -> AuthenticatedClient:
     if cached is not None and cached[0] == settings:
         return cached[1]
     transport = AsyncRetryTransport(
-        _async_transport or httpx.AsyncHTTPTransport(), settings.retry_policy
+        _async_transport or httpx.AsyncHTTPTransport(limits=LIMITS), settings.retry_policy
     )
     client = httpx.AsyncClient(
         transport=transport,
@@ -343,8 +357,19 @@ def call(
     The shared client is passed as the endpoint's first argument; ``args`` and
     ``kwargs`` are the endpoint's own, type-checked against its signature.
     """
+    return call_with(get_client(), endpoint, *args, **kwargs)
+
+
+def call_with(
+    api: AuthenticatedClient,
+    endpoint: Callable[Concatenate[AuthenticatedClient, P], Response[_ErrorModel | T]],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """:func:`call` through the given client (not necessarily the shared one)."""
     try:
-        return _parsed(endpoint(get_client(), *args, **kwargs))
+        return _parsed(endpoint(api, *args, **kwargs))
     except httpx.TransportError as exc:
         raise _connection_error(exc) from exc
 
@@ -356,8 +381,19 @@ async def acall(
     **kwargs: P.kwargs,
 ) -> T:
     """Call a generated ``asyncio_detailed`` function; return its parsed 2xx model or raise."""
+    return await acall_with(get_async_client(), endpoint, *args, **kwargs)
+
+
+async def acall_with(
+    api: AuthenticatedClient,
+    endpoint: Callable[Concatenate[AuthenticatedClient, P], Awaitable[Response[_ErrorModel | T]]],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """:func:`acall` through the given client."""
     try:
-        return _parsed(await endpoint(get_async_client(), *args, **kwargs))
+        return _parsed(await endpoint(api, *args, **kwargs))
     except httpx.TransportError as exc:
         raise _connection_error(exc) from exc
 

@@ -5,7 +5,8 @@ and sends requests through the one shared client, so thousands of tasks share
 one connection pool. Waiting uses the long-poll extension
 (``GET /tasks/{id}/status?wait_seconds=..&last_status=..``); against a server
 that answers at once instead (the real API), it backs off with jitter to one
-status request every 5 s (see :class:`_Waiting`).
+status request every 5 s (see :class:`_Waiting`); many concurrent waits share
+requests and connections (:mod:`inductiva._waits`).
 The ``*_async`` methods are the asyncio twins of the blocking ones.
 
 Generated endpoint modules are imported where they are used, so an endpoint
@@ -27,7 +28,7 @@ from typing import TypedDict
 from inductiva_api.models import TaskStatusCode
 from inductiva_api.types import UNSET, Unset
 
-from . import _client
+from . import _client, _waits
 from ._outputs import TaskOutput, output_class
 from ._task_info import (
     TaskInfo,
@@ -164,6 +165,19 @@ class _Waiting:
                 status=status,
             )
         return min(seconds, remaining)
+
+    @property
+    def task_id(self) -> str:
+        """The task waited on."""
+        return self._task_id
+
+    def remaining(self) -> float | None:
+        """Seconds left before the wait's timeout (None: no limit)."""
+        return None if self._deadline is None else self._deadline - self._clock()
+
+    def hold_seconds(self, status: str) -> float:
+        """How long the next request may be held; TaskTimeoutError once the deadline passed."""
+        return self._seconds(status)
 
     def next_request(self) -> StatusQuery | None:
         """Arguments of the next status request (a long-poll after the first), or None."""
@@ -347,23 +361,13 @@ class Task:
         (None: no limit). The remote task is not affected by an interruption; use
         :meth:`sync_context` for that.
         """
-        from inductiva_api.api.tasks import get_task_status
-
         waiting = _Waiting(self._id, timeout, poll, clock=_clock)
-        while (kwargs := waiting.next_request()) is not None:
-            status = _client.call(get_task_status.sync_detailed, **kwargs).status
-            _sleep(waiting.answer(status_text(status)))
-        return waiting.status
+        return _waits.wait(_client.get_client(), waiting, _sleep)
 
     async def wait_async(self, timeout: float | None = None, poll: float = DEFAULT_POLL) -> str:
         """The asyncio twin of :meth:`wait`."""
-        from inductiva_api.api.tasks import get_task_status
-
         waiting = _Waiting(self._id, timeout, poll, clock=_clock)
-        while (kwargs := waiting.next_request()) is not None:
-            info = await _client.acall(get_task_status.asyncio_detailed, **kwargs)
-            await _asleep(waiting.answer(status_text(info.status)))
-        return waiting.status
+        return await _waits.wait_async(_client.get_async_client(), waiting, _asleep)
 
     # -- killing -----------------------------------------------------------
 

@@ -37,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
             log_level=cfg.log_level,
             timeout_graceful_shutdown=2,
             access_log=False,
+            # Idle keep-alive connections stay open a minute (as cloud load balancers do),
+            # not uvicorn's 5 s: clients polling every 5 s keep reusing theirs.
+            timeout_keep_alive=65,
+            # httptools and uvloop (the `mock` extra) when present; --baseline-stack: h11.
+            http="h11" if cfg.baseline_stack else "auto",
+            loop="asyncio" if cfg.baseline_stack else "auto",
         )
     finally:
         backend.close()

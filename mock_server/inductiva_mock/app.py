@@ -41,7 +41,14 @@ __all__ = ["EXTENSIONS", "Ctx", "MockBackend", "build_routes", "create_app"]
 log = logging.getLogger("inductiva_mock")
 Handler = Callable[[Request, "Ctx"], Awaitable[Response]]
 # Every extension of openapi.yaml, all on in default mode and all off in legacy mode.
-EXTENSIONS = ("long-poll", "byte-ranges", "idempotency-key", "version", "error-codes")
+EXTENSIONS = (
+    "long-poll",
+    "byte-ranges",
+    "idempotency-key",
+    "version",
+    "error-codes",
+    "batch-status",
+)
 FILE_MISSING = ErrorItem(("body", "file"), "field required", "value_error.missing")
 
 
@@ -93,7 +100,10 @@ class MockBackend:
         found = self._validators.get(self.legacy)
         if found is None:
             found = SpecValidator(
-                self.cfg.spec_path, strict=self.cfg.strict_responses, legacy=self.legacy
+                self.cfg.spec_path,
+                strict=self.cfg.strict_responses,
+                legacy=self.legacy,
+                cache=not self.cfg.baseline_stack,
             )
             self._validators[self.legacy] = found
         return found
@@ -314,6 +324,18 @@ def build_routes(b: MockBackend) -> list[Route]:
             task = refreshed
         return json_response(task.status_api())
 
+    async def get_task_statuses(request: Request, ctx: Ctx) -> Response:
+        payload = json.loads(ctx.body or b"{}")
+        known = {str(t["id"]): t.get("last_status") for t in payload["tasks"]}
+        deadline = time.monotonic() + float(payload.get("wait_seconds", 0) or 0)
+        while True:
+            rows = [row for tid in known if (row := b.store.get(tid, ctx.api_key)) is not None]
+            changed = any(known[row.id] != row.status for row in rows)
+            left = deadline - time.monotonic()
+            if changed or left <= 0 or not rows:
+                return json_response({"tasks": [row.status_api() for row in rows]})
+            await b.hub.wait_any([row.id for row in rows], left)
+
     async def kill_task(request: Request, ctx: Ctx) -> Response:
         task = b.owned(request, ctx)
         if task is None:
@@ -376,7 +398,11 @@ def build_routes(b: MockBackend) -> list[Route]:
         Route("/tasks/{task_id}", op(get_task), methods=["GET"]),
     ]
     routes.insert(0, Route("/version", op(get_version, extension=True), methods=["GET"]))
-    return _method_guards(routes) + routes
+    # No 405 guard for it: `GET /tasks/status` stays `GET /tasks/{task_id}` (a 404).
+    batch = Route(
+        "/tasks/status", op(get_task_statuses, json_body=True, extension=True), methods=["POST"]
+    )
+    return [*_method_guards(routes), batch, *routes]
 
 
 ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

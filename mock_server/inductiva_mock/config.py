@@ -43,6 +43,7 @@ class Config:
     kill_grace_seconds: float = 2.0
     validate_responses: bool = True
     strict_responses: bool = False
+    baseline_stack: bool = False
     legacy: bool = False
     spec_path: Path | None = None
     log_level: str = "warning"
@@ -133,6 +134,12 @@ def _parser() -> argparse.ArgumentParser:
         "--no-validate-responses",
         action="store_true",
         help="Skip response validation against openapi.yaml (faster, for benchmarks)",
+    )
+    p.add_argument(
+        "--baseline-stack",
+        action="store_true",
+        help="Serve as the mock of 0.5.0 did (pure-Python h11, asyncio loop, no "
+        "validation cache): the baseline of the capacity benchmark",
     )
     p.add_argument(
         "--strict-responses",
@@ -229,6 +236,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         kill_grace_seconds=ns.kill_grace_seconds,
         validate_responses=not ns.no_validate_responses,
         strict_responses=ns.strict_responses,
+        baseline_stack=ns.baseline_stack,
         legacy=ns.legacy or env.get("INDUCTIVA_MOCK_LEGACY", "") in ("1", "true", "yes"),
         spec_path=ns.spec,
         log_level=ns.log_level,

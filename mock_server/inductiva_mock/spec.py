@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -48,6 +49,7 @@ REPO_SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
 EXTENSION = "x-inductiva-extension"
 # Kept in legacy mode: a real FastAPI server answers these error codes too.
 KEPT_EXTENSIONS = frozenset({"error-codes"})
+CACHE_ENTRIES = 4096
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
 
 
@@ -182,8 +184,19 @@ class SpecValidator:
     """Request/response validation for the operations of openapi.yaml."""
 
     def __init__(
-        self, spec_path: Path | None = None, *, strict: bool = False, legacy: bool = False
+        self,
+        spec_path: Path | None = None,
+        *,
+        strict: bool = False,
+        legacy: bool = False,
+        cache: bool = True,
     ) -> None:
+        # Validation is a pure function of what is validated, so the verdicts on the
+        # most recent distinct requests and responses are kept (LRU): a client polling
+        # the same status is validated once per distinct request/response, not per call.
+        self._cache: OrderedDict[tuple[object, ...], list[Any]] | None = (
+            OrderedDict() if cache else None
+        )
         data = load_spec_dict(spec_path)
         # Match paths whatever host/port the server listens on.
         data["servers"] = [{"url": "/"}]
@@ -199,8 +212,33 @@ class SpecValidator:
         self._response = V30ResponseValidator(response_schema)
         self._response_headers = V30ResponseHeadersValidator(response_schema)
 
+    def _cached(self, key: tuple[object, ...], compute: Callable[[], list[Any]]) -> list[Any]:
+        if self._cache is None:
+            return compute()
+        found = self._cache.get(key)
+        if found is not None:
+            self._cache.move_to_end(key)
+            return list(found)
+        result = compute()
+        self._cache[key] = list(result)
+        if len(self._cache) > CACHE_ENTRIES:
+            self._cache.popitem(last=False)
+        return result
+
     def request_errors(self, request: SpecRequest, *, check_body: bool) -> list[ErrorItem]:
         """All problems of *request* (parameters always; the body when *check_body*)."""
+        key = (
+            "request",
+            request.method,
+            request.path,
+            str(request.query),
+            tuple(request.headers.raw),
+            request.body if check_body else None,
+            check_body,
+        )
+        return self._cached(key, lambda: self._request_errors(request, check_body=check_body))
+
+    def _request_errors(self, request: SpecRequest, *, check_body: bool) -> list[ErrorItem]:
         items: list[ErrorItem] = []
         for err in self._params.iter_errors(request):
             items.extend(_param_items(err))
@@ -213,6 +251,23 @@ class SpecValidator:
         self, request: SpecRequest, response: SpecResponse, *, check_body: bool = True
     ) -> list[str]:
         """Messages describing how *response* violates the spec (empty when it conforms)."""
+        key = (
+            "response",
+            request.method,
+            request.path,
+            str(request.query),
+            response.status_code,
+            tuple(sorted(response.headers.items())),
+            response.data if check_body else None,
+            check_body,
+        )
+        return self._cached(
+            key, lambda: self._response_errors(request, response, check_body=check_body)
+        )
+
+    def _response_errors(
+        self, request: SpecRequest, response: SpecResponse, *, check_body: bool
+    ) -> list[str]:
         validator = self._response if check_body else self._response_headers
         out: list[str] = []
         for err in validator.iter_errors(request, response):
