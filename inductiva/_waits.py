@@ -183,6 +183,12 @@ class _Hub:
         """Tasks currently waited on (call with the lock held, or for a rough figure)."""
         return sum(1 for w in self._watch.values() if w.refs > 0)
 
+    def final(self, task_id: str) -> str | None:
+        """The final status a batch already brought for ``task_id``, if any."""
+        with self._lock:
+            status = self._watch[task_id].status
+            return status if status is not None and is_terminal(status) else None
+
     def crowded(self) -> bool:
         """Whether more than one task is being waited on through this client."""
         with self._lock:
@@ -350,6 +356,9 @@ def wait(
     task_id = waiting.task_id
     hub.register(task_id, signal)
     try:
+        if (known := hub.final(task_id)) is not None:
+            waiting.answer(known)
+            return known
         if not hub.crowded() or not hub.batching(api):
             return _alone(api, hub, waiting, sleep)
         while True:
@@ -419,6 +428,9 @@ async def wait_async(
     hub.register(task_id, signal)
     try:
         await asyncio.sleep(0)  # let waits started together register before choosing
+        if (known := hub.final(task_id)) is not None:
+            waiting.answer(known)
+            return known
         if not hub.crowded() or not await hub.abatching(api):
             return await _alone_async(api, hub, waiting, sleep)
         while True:
