@@ -3,7 +3,7 @@
 Every scenario and simulator ends in :func:`submit`: the registration goes
 through :func:`inductiva._submit.register` (which decides when re-sending it is
 safe), then the input zip is uploaded in the era's layout (``sim_dir/...``
-plus ``input.json``; see :mod:`inductiva._upload`). The upload (and, for
+plus ``input.json``; see :mod:`inductiva._transfers._upload`). The upload (and, for
 blocking runs, the wait) happens inside
 ``task.sync_context()``: Ctrl-C or an error kills the remote task and is
 re-raised, so no task is left behind half-submitted.
@@ -16,7 +16,8 @@ import pathlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import _submit, _upload
+from . import _submit
+from ._transfers import _upload
 from .errors import InvalidArgumentError
 from .task import Task
 

@@ -422,7 +422,7 @@ class Task:
         The default directory is ``inductiva_output/<task id>`` under the current
         directory. ``uncompress=False`` keeps the zip archive as downloaded.
         """
-        from . import _download  # the transfer engine, imported on first use
+        from ._transfers import _download  # the transfer engine, imported on first use
 
         return _download.download_outputs(
             self._id,

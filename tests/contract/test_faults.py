@@ -22,7 +22,7 @@ from test_transfers import SYNTHETIC, point_at, run_synthetic
 
 import inductiva
 from inductiva import _client, _submit, errors
-from inductiva._download import download_outputs
+from inductiva._transfers._download import download_outputs
 
 pytestmark = pytest.mark.contract
 

@@ -24,8 +24,9 @@ from transfer_fakes import (
 )
 
 import inductiva
-from inductiva import _extract, errors
-from inductiva._download import download_outputs
+from inductiva import errors
+from inductiva._transfers import _extract
+from inductiva._transfers._download import download_outputs
 
 MEMBERS = {
     "stdout.txt": b"step 1\n" * 2000,

@@ -1,6 +1,6 @@
 """Fetching selected members of a remote zip with few Range requests, verified.
 
-Each planned range (see :func:`inductiva._remote_zip.plan_ranges`) is read as a
+Each planned range (see :func:`inductiva._transfers._remote_zip.plan_ranges`) is read as a
 stream: for every wanted member the local header is parsed, its data
 decompressed (stored or deflate) into a staging file while its CRC-32 and size
 are checked. Members finished before a dropped connection are kept; the rest
@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from . import _client, _extract, _remote_zip, _zipstream, errors
+from .. import _client, errors
+from . import _extract, _remote_zip, _zipstream
 from ._progress import byte_bar
 
 __all__ = ["ArchiveChangedError", "fetch_members"]

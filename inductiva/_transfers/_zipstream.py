@@ -2,7 +2,7 @@
 
 :func:`read_member` parses a member's local header at the stream position and
 feeds its decompressed bytes (stored or deflate) to a sink that checks size and
-CRC-32 (:class:`CrcSink`, or :class:`inductiva._extract.MemberWriter`, which
+CRC-32 (:class:`CrcSink`, or :class:`inductiva._transfers._extract.MemberWriter`, which
 also writes them). :class:`StreamVerifier` checks a whole archive as its bytes
 are pushed in by the download, so verification needs no second pass over the
 file.
@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import errors
+from .. import errors
 from ._remote_zip import MemberEntry
 
 __all__ = [

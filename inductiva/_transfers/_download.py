@@ -1,10 +1,10 @@
 """Downloading a task's outputs: the whole archive (resumable) or just some files.
 
 Full downloads stream the archive to ``output.zip.part`` in the destination,
-resuming after dropped connections (see :mod:`inductiva._resume`). The
+resuming after dropped connections (see :mod:`inductiva._transfers._resume`). The
 finished archive is checked (size, then every member's CRC-32: while
 streaming, or by extracting) before it is renamed to ``output.zip`` or
-extracted (see :mod:`inductiva._extract`); a connection error keeps the
+extracted (see :mod:`inductiva._transfers._extract`); a connection error keeps the
 ``.part`` for the next call, any other failure removes it.
 
 The full archive holds ``output.json`` and the task's files under
@@ -14,11 +14,11 @@ leaves ``output.json`` out (``uncompress=False`` keeps the archive as it came).
 Partial downloads (``filenames=[...]``, names relative to ``artifacts/`` as
 ``task.get_output_files_info()`` lists them) read the central directory with
 Range requests and fetch only the wanted members (see
-:mod:`inductiva._remote_zip` and :mod:`inductiva._members`) when the server
+:mod:`inductiva._transfers._remote_zip` and :mod:`inductiva._transfers._members`) when the server
 declares the ``byte-ranges`` extension in ``GET /version``. Otherwise, or when
 a range request is answered 200 all the same (that response is closed
 unread), the files come as the real API's ``?filename=`` subset archive (see
-:mod:`inductiva._subset`): same files, same layout.
+:mod:`inductiva._transfers._subset`): same files, same layout.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from . import _capabilities, _extract, _members, _remote_zip, _resume, _subset, errors
+from .. import _capabilities, errors
+from . import _extract, _members, _remote_zip, _resume, _subset
 
 __all__ = ["ARCHIVE_NAME", "download_outputs"]
 

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from . import errors
+from .. import errors
 
 __all__ = [
     "ARTIFACTS",

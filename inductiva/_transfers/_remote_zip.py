@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from . import _client, errors
+from .. import _client, errors
 
 __all__ = [
     "TAIL_BYTES",

@@ -21,7 +21,8 @@ from urllib.parse import urlencode
 
 from inductiva_api.api.tasks import list_task_outputs
 
-from . import _client, _extract, _remote_zip, errors
+from .. import _client, errors
+from . import _extract, _remote_zip
 from ._progress import byte_bar
 
 __all__ = ["MAX_QUERY", "download_subset", "list_outputs", "subset_batches"]

@@ -5,7 +5,7 @@
 connection resumes with ``Range: bytes=<have>-`` and ``If-Range: <etag>``
 (a 200 answer means the archive changed: start over), within the call up to
 ``inductiva.max_retries`` times and in a later call. When the central
-directory could be read first, a :class:`~inductiva._zipstream.StreamVerifier`
+directory could be read first, a :class:`~inductiva._transfers._zipstream.StreamVerifier`
 checks every member's CRC-32 inline as the bytes arrive, so
 no second pass over the file is needed.
 """
@@ -23,7 +23,8 @@ from typing import IO
 import attrs
 import httpx
 
-from . import _client, _remote_zip, _zipstream, errors
+from .. import _client, errors
+from . import _remote_zip, _zipstream
 from ._progress import byte_bar
 
 __all__ = ["ArchiveFetch", "discard", "read_directory"]
