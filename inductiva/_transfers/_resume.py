@@ -23,8 +23,8 @@ from typing import IO
 import attrs
 import httpx
 
-from .. import _client, errors
-from . import _remote_zip, _zipstream
+from .. import _client, _retry, errors
+from . import _limits, _remote_zip, _zipstream
 from ._progress import byte_bar
 
 __all__ = ["ArchiveFetch", "discard", "read_directory"]
@@ -155,9 +155,13 @@ class ArchiveFetch:
                     logger.info("Output archive of task %s changed; fetching it anew", self.task_id)
                     self._stop_verifying()
                 have = 0
-                length = response.headers.get("Content-Length")
-                total = int(length) if length and length.isdigit() else -1
+                length = response.headers.get("Content-Length", "")
+                total = int(length) if length.isdigit() and len(length) < 17 else -1
             known = total if total >= 0 else None
+            if known is not None:
+                _limits.check_free_space(
+                    self.part.parent, known - have, "Downloading the output archive"
+                )
             if not have:
                 # a fresh file, not a truncated one: ext4 flushes files truncated to 0 on close
                 self.part.unlink(missing_ok=True)
@@ -187,6 +191,7 @@ class ArchiveFetch:
         attempts = settings.max_retries + 1
         try:
             for attempt in range(1, attempts + 1):
+                mark = _retry.budget_mark()
                 have, etag, known_size = _load_state(self.part, self.task_id)
                 have, etag = self._prepare(have, etag)
                 try:
@@ -199,8 +204,8 @@ class ArchiveFetch:
                     self._stop_verifying()
                     if attempt == attempts:
                         raise
-                except errors.ApiConnectionError:
-                    if attempt == attempts:
+                except errors.ApiConnectionError as exc:
+                    if attempt == attempts or _retry.note_failure(mark, str(exc)[:200]):
                         raise
                     wait = settings.retry_policy.delay(attempt)
                     logger.info(

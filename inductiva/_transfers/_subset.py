@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 
 from inductiva_api.api.tasks import list_task_outputs
 
-from .. import _client, errors
+from .. import _client, _retry, errors
 from . import _extract, _remote_zip
 from ._progress import byte_bar
 
@@ -72,11 +72,12 @@ def _fetch_retrying(task_id: str, names: Sequence[str], dest: Path) -> None:
     settings = _client.resolve_settings()
     attempts = settings.max_retries + 1
     for attempt in range(1, attempts + 1):
+        mark = _retry.budget_mark()
         try:
             _fetch(task_id, names, dest)
             return
-        except errors.ApiConnectionError:
-            if attempt == attempts:
+        except errors.ApiConnectionError as exc:
+            if attempt == attempts or _retry.note_failure(mark, str(exc)[:200]):
                 raise
             wait = settings.retry_policy.delay(attempt)
             logger.info("Subset download of task %s interrupted; again in %.2fs", task_id, wait)
