@@ -16,8 +16,9 @@ import pathlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import _submit
+from . import _client, _retry, _submit
 from ._transfers import _upload
+from ._validate import check_flag
 from .errors import InvalidArgumentError
 from .task import Task
 
@@ -117,12 +118,16 @@ def submit(
     finishes, killing it if interrupted; with ``run_async=True`` it returns
     once the input is uploaded.
     """
+    run_async = check_flag("run_async", run_async)
+    settings = _client.resolve_settings()  # every setting checked before the task is created
     sim_dir = _upload.SIM_DIR
     full_params = {sim_dir: sim_dir, **{k: v for k, v in params.items() if k != sim_dir}}
-    task = Task(_submit.register(method, full_params, resource_pool))
+    with _retry.retry_budget(settings.max_retries):
+        task = Task(_submit.register(method, full_params, resource_pool))
     logger.info("Task %s submitted (%s).", task.id, method)
     with task.sync_context():
-        _upload.upload_input(task.id, input_dir, full_params)
+        with _retry.retry_budget(settings.max_retries):
+            _upload.upload_input(task.id, input_dir, full_params)
         if not run_async:
             status = task.wait()
             log = logger.info if status == "success" else logger.warning

@@ -25,6 +25,7 @@ from inductiva_api.types import UNSET
 
 from . import _client
 from ._outputs import TaskOutput, output_class
+from ._signals import sigterm_as_interrupt
 from ._task_info import (
     TaskInfo,
     is_terminal,
@@ -33,6 +34,7 @@ from ._task_info import (
     validate_task_id,
     validate_timeout,
 )
+from ._validate import check_seconds
 from .errors import (
     ConflictError,
     InvalidArgumentError,
@@ -77,9 +79,7 @@ async def _asleep(seconds: float) -> None:
 
 
 def _validate_poll(poll: float) -> float:
-    if isinstance(poll, bool) or not isinstance(poll, int | float) or poll <= 0:
-        raise InvalidArgumentError(f"poll must be seconds > 0, got {poll!r}")
-    return float(poll)
+    return float(check_seconds("poll", poll) or 0.0)
 
 
 def _status_kwargs(task_id: str, seconds: float, last: str | None) -> dict[str, Any]:
@@ -388,7 +388,8 @@ class Task:
         a failure to kill is logged, not raised.
         """
         try:
-            yield self
+            with sigterm_as_interrupt():  # SIGTERM, like Ctrl-C, kills the remote task
+                yield self
         except BaseException as exc:
             if not isinstance(exc, GeneratorExit):
                 self._kill_after(exc, kill_timeout)

@@ -50,10 +50,10 @@ def _output_dir(path: Path) -> Iterator[Path]:
     created = [p for p in (path, *path.parents) if not p.exists()]
     try:
         path.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
+    except (FileExistsError, NotADirectoryError):
         raise errors.InvalidArgumentError(
-            f"output_dir {str(path)!r} cannot be created: a file is in the way; "
-            "choose another directory."
+            f"output_dir {printable(repr(str(path)))} cannot be created: a file is in the way "
+            "(a path component is not a directory); choose another directory."
         ) from None
     except OSError as exc:
         raise _local_error(exc, f"create the output directory {str(path)!r}") from exc
