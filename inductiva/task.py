@@ -34,7 +34,7 @@ from ._task_info import (
     validate_task_id,
     validate_timeout,
 )
-from ._validate import check_seconds
+from ._validate import check_seconds, printable
 from .errors import (
     ConflictError,
     InvalidArgumentError,
@@ -240,11 +240,16 @@ def _kill_timeout(task_id: str, status: str, wait_timeout: float | None) -> Kill
 def _check_filenames(filenames: Sequence[str] | None) -> list[str] | None:
     if filenames is None:
         return None
-    if isinstance(filenames, str) or not all(isinstance(f, str) and f for f in filenames):
+    try:
+        names = None if isinstance(filenames, str | bytes) else list(filenames)
+    except TypeError:
+        names = None
+    if names is None or not all(isinstance(f, str) and f and "\x00" not in f for f in names):
         raise InvalidArgumentError(
-            f"filenames must be a list of file names, e.g. ['stdout.txt'], got {filenames!r}"
+            "filenames must be a list of file names, e.g. ['stdout.txt'], got "
+            f"{printable(repr(filenames)[:200])}"
         )
-    return list(filenames)
+    return names
 
 
 class Task:
@@ -428,7 +433,7 @@ class Task:
         return _download.download_outputs(
             self._id,
             filenames=_check_filenames(filenames),
-            output_dir=pathlib.Path(output_dir) if output_dir is not None else None,
+            output_dir=output_dir,  # checked there: a non-empty path
             uncompress=uncompress,
         )
 
