@@ -34,7 +34,7 @@ from ._task_info import (
     validate_task_id,
     validate_timeout,
 )
-from ._validate import check_seconds, printable
+from ._validate import check_path, check_seconds, printable
 from .errors import (
     ConflictError,
     InvalidArgumentError,
@@ -433,7 +433,11 @@ class Task:
         return _download.download_outputs(
             self._id,
             filenames=_check_filenames(filenames),
-            output_dir=output_dir,  # checked there: a non-empty path
+            output_dir=(
+                pathlib.Path(check_path("output_dir", output_dir))
+                if output_dir is not None
+                else None
+            ),
             uncompress=uncompress,
         )
 
