@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from inductiva import errors, tasks
 from inductiva._cli_exit import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from inductiva._cli_render import render_task_info
+from inductiva._validate import printable
 from inductiva.task import Task
 
 __all__ = ["COMMANDS", "ask_confirmation", "run"]
@@ -22,7 +23,12 @@ SUCCESS = "success"
 
 
 def _error(message: str) -> None:
-    print(f"inductiva: error: {message}", file=sys.stderr)
+    print(f"inductiva: error: {printable(message)}", file=sys.stderr)
+
+
+def _say(text: object) -> None:
+    """Print ``text`` (server-supplied strings included) with control characters escaped."""
+    print("\n".join(printable(line) for line in str(text).split("\n")))
 
 
 def ask_confirmation(question: str) -> bool | None:
@@ -47,7 +53,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_info(args: argparse.Namespace) -> int:
     """``tasks info``: one task's details."""
-    print(render_task_info(Task(args.task_id).get_info()))
+    _say(render_task_info(Task(args.task_id).get_info()))
     return EXIT_OK
 
 
@@ -80,7 +86,7 @@ def cmd_kill(args: argparse.Namespace) -> int:
             _error(message if task.id in message else f"task {task.id}: {message}")
             code = EXIT_ERROR
         else:
-            print(f"{task.id}: {status}")
+            _say(f"{task.id}: {status}")
     return code
 
 
@@ -95,7 +101,7 @@ def cmd_wait(args: argparse.Namespace) -> int:
             f"(stop it with `inductiva tasks kill {task.id}`)"
         )
         return EXIT_INTERRUPTED
-    print(status)
+    _say(status)
     return EXIT_OK if status == SUCCESS else EXIT_ERROR
 
 
@@ -104,13 +110,13 @@ def cmd_download(args: argparse.Namespace) -> int:
     output_dir = Task(args.task_id).download_outputs(
         filenames=args.filenames, output_dir=args.output_dir, uncompress=args.uncompress
     )
-    print(output_dir.resolve())
+    _say(output_dir.resolve())
     return EXIT_OK
 
 
 def cmd_files(args: argparse.Namespace) -> int:
     """``tasks files``: the output archive's table of contents."""
-    print(Task(args.task_id).get_output_files_info())
+    _say(Task(args.task_id).get_output_files_info())
     return EXIT_OK
 
 

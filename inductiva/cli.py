@@ -21,6 +21,7 @@ themselves live in :mod:`inductiva._cli_commands`. Exit codes:
 3     ``wait --timeout`` ran out before the task finished
 4     authentication: the API key is missing or invalid
 130   interrupted (Ctrl-C)
+143   terminated (SIGTERM), after the same cleanup as Ctrl-C
 ====  ==================================================================
 
 Errors print one line, ``inductiva: error: <message>``, on stderr; never a traceback.
@@ -36,22 +37,25 @@ import sys
 from collections.abc import Iterator, Sequence
 
 import inductiva
-from inductiva import errors
+from inductiva import _signals, errors
 from inductiva._cli_exit import (
     EXIT_AUTH,
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_TERMINATED,
     EXIT_TIMEOUT,
     EXIT_USAGE,
 )
 from inductiva._task_info import ALL_STATUSES
+from inductiva._validate import printable
 
 __all__ = [
     "EXIT_AUTH",
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "EXIT_TERMINATED",
     "EXIT_TIMEOUT",
     "EXIT_USAGE",
     "build_parser",
@@ -61,7 +65,7 @@ __all__ = [
 PROG = "inductiva"
 _EPILOG = """\
 exit codes: 0 ok, 1 API or task error, 2 usage error, 3 wait timed out,
-4 missing or invalid API key, 130 interrupted.
+4 missing or invalid API key, 130 interrupted, 143 terminated (SIGTERM).
 Settings: --api-key/--api-url override INDUCTIVA_API_KEY/INDUCTIVA_API_URL."""
 
 
@@ -284,7 +288,9 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    text = printable(message)
+    with contextlib.suppress(OSError, ValueError):
+        print(f"{PROG}: error: {text}", file=sys.stderr)
     return code
 
 
@@ -309,7 +315,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from inductiva import _cli_commands
 
     try:
-        with _logging_to_stderr(args.verbose), _settings(args.api_key, args.api_url):
+        with (
+            _signals.sigterm_as_interrupt(),
+            _logging_to_stderr(args.verbose),
+            _settings(args.api_key, args.api_url),
+        ):
             return _cli_commands.run(args)
     except errors.AuthenticationError as exc:
         message = _one_line(exc)
@@ -318,6 +328,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(message, EXIT_AUTH)
     except errors.InductivaError as exc:
         return _fail(_one_line(exc), _exit_code(exc))
+    except _signals.Terminated:
+        return _fail("terminated (SIGTERM); partial downloads are kept", EXIT_TERMINATED)
     except KeyboardInterrupt:
         return _fail("interrupted", EXIT_INTERRUPTED)
     except BrokenPipeError:
@@ -325,3 +337,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_ERROR
+    except OSError as exc:  # a local file problem not met inside the transfer engine
+        return _fail(f"{exc.strerror or exc} ({exc.filename or 'local file'})", EXIT_ERROR)
+    except Exception as exc:  # a bug: still one line, never a traceback
+        logging.getLogger("inductiva").debug("unexpected error", exc_info=True)
+        return _fail(
+            f"unexpected {type(exc).__name__}: {_one_line(exc)} (please report this; "
+            "-vv shows details)",
+            EXIT_ERROR,
+        )

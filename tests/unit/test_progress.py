@@ -9,7 +9,7 @@ import pytest
 
 import inductiva
 from inductiva import errors
-from inductiva._progress import byte_bar, progress_enabled
+from inductiva._transfers._progress import byte_bar, progress_enabled
 
 
 class FakeStderr(io.StringIO):

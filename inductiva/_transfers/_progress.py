@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from tqdm import tqdm
 
-from .errors import ConfigurationError
+from ..errors import ConfigurationError
 
 __all__ = ["ProgressReader", "byte_bar", "progress_enabled"]
 
