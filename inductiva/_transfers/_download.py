@@ -33,7 +33,7 @@ from pathlib import Path
 
 from .. import _capabilities, _client, _retry, _signals, errors
 from .._validate import check_flag, check_path, printable
-from . import _extract, _members, _remote_zip, _resume, _subset, _workspace
+from . import _extract, _members, _parallel, _remote_zip, _resume, _subset, _workspace
 
 __all__ = ["ARCHIVE_NAME", "download_outputs"]
 
@@ -94,9 +94,17 @@ def _full_download(task_id: str, output_dir: Path, uncompress: bool) -> None:
     part = space.part
     verified = False
     try:
-        ahead = not uncompress and _capabilities.offers(BYTE_RANGES)
+        ranges = _capabilities.offers(BYTE_RANGES)
+        ahead = ranges and (not uncompress or _parallel.connections() > 1)
         remote = _resume.read_directory(task_id) if ahead else None
-        verified = _resume.ArchiveFetch(task_id, part, remote).run()
+        if remote is not None and _parallel.should_split(part, remote):
+            verified = False  # checked as a whole below, by extraction or one pass
+            if not _parallel.ParallelFetch(task_id, part, remote).run():
+                _resume.discard(part)  # the archive changed: one stream, from byte 0
+                verified = _resume.ArchiveFetch(task_id, part, None).run()
+        else:
+            streamed = None if uncompress else remote
+            verified = _resume.ArchiveFetch(task_id, part, streamed).run()
     except errors.IntegrityError:
         _resume.discard(part)  # proof of corruption: those bytes are worthless
         raise

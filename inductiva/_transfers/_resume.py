@@ -109,9 +109,10 @@ def _save_state(part: Path, state: _ResumeState) -> None:
 
 
 def discard(part: Path) -> None:
-    """Remove ``part`` and its sidecar."""
+    """Remove ``part`` and its sidecars (single stream, and parallel ranges)."""
     part.unlink(missing_ok=True)
     _sidecar(part).unlink(missing_ok=True)
+    part.with_name(part.name + ".ranges.json").unlink(missing_ok=True)
 
 
 class ArchiveFetch:

@@ -366,7 +366,9 @@ def build_routes(b: MockBackend) -> list[Route]:
                 )
             download_name = f"{task.id}-subset.zip"
         if b.legacy:  # no byte-ranges: Range/If-Range ignored, no ETag
-            return archive_response(path, None, None, b.faults.stats, _drop(b), download_name)
+            return archive_response(
+                path, None, None, b.faults.stats, _drop(b), download_name, _cap(b)
+            )
         size = path.stat().st_size
         etag = etag_of(path, task.id)
         range_header = request.headers.get("range")
@@ -383,7 +385,7 @@ def build_routes(b: MockBackend) -> list[Route]:
             )
         length = size if byte_range is None else byte_range.length
         return archive_response(
-            path, etag, byte_range, b.faults.stats, _drop(b, length), download_name
+            path, etag, byte_range, b.faults.stats, _drop(b, length), download_name, _cap(b)
         )
 
     op = b.operation
@@ -439,6 +441,11 @@ def _drop(b: MockBackend, length: int | None = None) -> int | None:
     ):
         return faults.take_download_drop()
     return None
+
+
+def _cap(b: MockBackend) -> int:
+    """Bytes a second one download response may carry (fault injection), 0 for no cap."""
+    return b.faults.faults.bandwidth_per_connection
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

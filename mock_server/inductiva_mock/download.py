@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,13 +68,19 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
 
 
 async def _stream(
-    path: Path, start: int, length: int, stats: Stats, drop_after: int | None
+    path: Path, start: int, length: int, stats: Stats, drop_after: int | None, cap: int = 0
 ) -> AsyncIterator[bytes]:
     sent = 0
+    began = time.monotonic()
+    chunk = CHUNK if cap <= 0 else max(16 * 1024, min(CHUNK, cap // 16))
     with path.open("rb") as fh:
         fh.seek(start)
         while sent < length:
-            n = min(CHUNK, length - sent)
+            if cap > 0:  # fault `bandwidth_per_connection`: no faster than cap bytes/s
+                ahead = began + sent / cap - time.monotonic()
+                if ahead > 0:
+                    await asyncio.sleep(ahead)
+            n = min(chunk, length - sent)
             if drop_after is not None:
                 n = min(n, max(drop_after - sent, 0))
                 if n == 0:
@@ -93,10 +100,12 @@ def archive_response(
     stats: Stats,
     drop_after: int | None,
     filename: str,
+    cap: int = 0,
 ) -> StreamingResponse:
     """A 200 (whole archive) or 206 (one range) streamed in 1 MiB chunks.
 
-    *etag* None: no byte-ranges extension (no ETag, no Accept-Ranges).
+    *etag* None: no byte-ranges extension (no ETag, no Accept-Ranges). *cap* > 0 limits
+    the response to that many bytes a second (one response per connection at a time).
     """
     size = path.stat().st_size
     headers = {} if etag is None else {"ETag": etag, "Accept-Ranges": "bytes"}
@@ -108,7 +117,7 @@ def archive_response(
         headers["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{size}"
     headers["Content-Length"] = str(length)
     return StreamingResponse(
-        _stream(path, start, length, stats, drop_after),
+        _stream(path, start, length, stats, drop_after, cap),
         status_code=status,
         headers=headers,
         media_type="application/octet-stream",

@@ -26,6 +26,7 @@ FAULT_KEYS = frozenset(
         "drop_download_after_bytes",
         "drop_download_times",
         "delay_seconds",
+        "bandwidth_per_connection",
     }
 )
 
@@ -45,6 +46,7 @@ class Faults:
     drop_download_after_bytes: int = 0
     drop_download_times: int = 0
     delay_seconds: float = 0.0
+    bandwidth_per_connection: int = 0
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     @classmethod
@@ -63,10 +65,12 @@ class Faults:
             drop_download_after_bytes=int(data.get("drop_download_after_bytes", 0)),
             drop_download_times=int(data.get("drop_download_times", 0)),
             delay_seconds=float(data.get("delay_seconds", 0.0)),
+            bandwidth_per_connection=int(data.get("bandwidth_per_connection", 0)),
         )
         if f.fail_status not in (429, 503):
             raise ValueError(f"fail_status must be 429 or 503, got {f.fail_status}")
-        if min(f.fail_next, f.retry_after, f.drop_download_after_bytes, f.drop_download_times) < 0:
+        counts = (f.fail_next, f.retry_after, f.drop_download_after_bytes, f.drop_download_times)
+        if min(*counts, f.bandwidth_per_connection) < 0:
             raise ValueError("counts and sizes must be >= 0")
         if f.delay_seconds < 0:
             raise ValueError("delay_seconds must be >= 0")
@@ -83,6 +87,7 @@ class Faults:
             "drop_download_after_bytes": self.drop_download_after_bytes,
             "drop_download_times": self.drop_download_times,
             "delay_seconds": self.delay_seconds,
+            "bandwidth_per_connection": self.bandwidth_per_connection,
         }
 
     def matches(self, path: str) -> bool:
