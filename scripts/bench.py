@@ -70,18 +70,18 @@ class Run:
 
 def run(cmd: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
     """Run ``cmd`` to completion; its own wall time, peak RSS and CPU (os.wait4)."""
-    out = tempfile.TemporaryFile()
-    start = time.perf_counter()
-    proc = subprocess.Popen(list(cmd), stdout=out, stderr=subprocess.PIPE, env=env, cwd=cwd)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    out.seek(0)
-    text = out.read().decode(errors="replace")
-    out.close()
-    if proc.returncode != 0:
-        raise RuntimeError(f"{cmd[0]} exited {proc.returncode}: {err[-1500:]}")
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(list(cmd), stdout=out, stderr=err, env=env, cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        text = out.read().decode(errors="replace")
+        if proc.returncode != 0:
+            message = err.read().decode(errors="replace")[-1500:]
+            raise RuntimeError(f"{cmd[0]} exited {proc.returncode}: {message}")
     return Run(seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, text)
 
 
@@ -313,8 +313,16 @@ def _partial_rows(server: Any, table: Table, tmp: Path, task_id: str) -> None:
     server.reset_stats()
     dest = fresh(tmp / "partial")
     run(
-        [str(VENV_BIN / "inductiva"), "tasks", "download", task_id, "--dir", str(dest)]
-        + ["--filenames", *wanted],
+        [
+            str(VENV_BIN / "inductiva"),
+            "tasks",
+            "download",
+            task_id,
+            "--dir",
+            str(dest),
+            "--filenames",
+            *wanted,
+        ],
         env=client_env(server.url),
     )
     stats = server.stats()
@@ -414,8 +422,14 @@ def bench_upload(server: Any, table: Table, tmp: Path) -> None:
     def curl() -> Run:
         task_id = _register(url)
         return run(
-            [*CURL, "-o", "/dev/null", "-F", f"file=@{ready};type=application/zip"]
-            + [f"{url}/tasks/{task_id}/input"]
+            [
+                *CURL,
+                "-o",
+                "/dev/null",
+                "-F",
+                f"file=@{ready};type=application/zip",
+                f"{url}/tasks/{task_id}/input",
+            ]
         )
 
     cs, bs = pairs(client, curl)
