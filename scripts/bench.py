@@ -158,7 +158,9 @@ def make_task(server: Any, tmp: Path, files: list[dict[str, Any]]) -> str:
     input_dir = tmp / "task-input"
     input_dir.mkdir(exist_ok=True)
     (input_dir / "params.txt").write_text("bench\n")
-    task = _simulation.submit(SYNTHETIC, {"duration": 0.0, "files": files}, input_dir, True)
+    task = _simulation.submit(
+        SYNTHETIC, {"duration": 0.0, "files": files}, input_dir, run_async=True
+    )
     status = task.wait(timeout=3600)
     if status != "success":
         raise RuntimeError(f"the bench task ended {status}")

@@ -2,11 +2,12 @@
 
 The input zip has the era's layout: the user's input directory under
 ``sim_dir/`` and the task's parameters as ``input.json`` at the root (with
-``"sim_dir": "sim_dir"``). It is deflated into a temporary file (never held in
-memory), then sent through the generated ``upload_task_input`` endpoint as the
-multipart part ``file``: httpx reads the file object in 64 KiB chunks (its
-length comes from ``fstat``, so ``Content-Length`` is known without reading
-it), and every read advances a tqdm bar. Uploads the server did not take
+``"sim_dir": "sim_dir"``). It is built while it is sent
+(:class:`~inductiva._transfers._zipwrite.InputZip`: no temporary archive, files
+that do not compress stored, the others deflated), through the generated
+``upload_task_input`` endpoint as the multipart part ``file``: httpx reads the
+stream in 64 KiB chunks (its exact length is planned ahead, so ``Content-Length``
+is known before the first byte), and every read advances a tqdm bar. Uploads the server did not take
 (refused with 429/503, or a connection that could not be made) are sent again
 from the start, honouring ``Retry-After``.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
+import shutil
 import time
 import zipfile
 from collections.abc import Mapping
@@ -28,9 +29,17 @@ from inductiva_api.types import File
 
 from .. import _client, errors
 from .._retry import RetryPolicy
+from . import _zipwrite
 from ._progress import ProgressReader, byte_bar
 
-__all__ = ["INPUT_JSON", "SIM_DIR", "build_input_zip", "upload_input", "zip_directory"]
+__all__ = [
+    "INPUT_JSON",
+    "SIM_DIR",
+    "build_input_zip",
+    "input_zip",
+    "upload_input",
+    "zip_directory",
+]
 
 logger = logging.getLogger("inductiva")
 
@@ -81,22 +90,30 @@ def zip_directory(src: Path, dest: Path, prefix: str = "") -> int:
     return dest.stat().st_size
 
 
+def _document(params: Mapping[str, Any]) -> bytes:
+    try:
+        text = json.dumps({**params, SIM_DIR: SIM_DIR}, indent=2, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise errors.InvalidArgumentError(f"Task parameters are not JSON: {exc}") from exc
+    return (text + "\n").encode()
+
+
+def input_zip(input_dir: Path, params: Mapping[str, Any]) -> _zipwrite.InputZip:
+    """The era's input zip of ``input_dir`` as a stream built while it is read."""
+    input_dir = _require_dir(Path(input_dir))
+    return _zipwrite.InputZip(input_dir, _document(params), SIM_DIR)
+
+
 def build_input_zip(input_dir: Path, params: Mapping[str, Any], dest: Path) -> int:
     """The era's input zip at ``dest``: ``sim_dir/...`` plus ``input.json``; return its size.
 
-    ``input.json`` holds ``params`` with ``"sim_dir"`` set to the folder name.
+    ``input.json`` holds ``params`` with ``"sim_dir"`` set to the folder name. The
+    bytes are those :func:`upload_input` sends.
     """
-    input_dir = _require_dir(Path(input_dir))
-    try:
-        document = json.dumps({**params, SIM_DIR: SIM_DIR}, indent=2, sort_keys=True)
-    except (TypeError, ValueError) as exc:
-        raise errors.InvalidArgumentError(f"Task parameters are not JSON: {exc}") from exc
-    dest = Path(dest)
-    with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
-        zf.writestr(SIM_DIR + "/", b"")
-        _add_tree(zf, input_dir, SIM_DIR, dest.resolve())
-        zf.writestr(INPUT_JSON, document + "\n")
-    return dest.stat().st_size
+    stream = input_zip(input_dir, params)
+    with Path(dest).open("wb") as fh:
+        shutil.copyfileobj(stream, fh, 1024 * 1024)
+    return stream.size
 
 
 def _retry_wait(exc: errors.InductivaError, attempt: int, policy: RetryPolicy) -> float | None:
@@ -116,32 +133,37 @@ def _retry_wait(exc: errors.InductivaError, attempt: int, policy: RetryPolicy) -
 
 
 def upload_input(task_id: str, input_dir: Path, params: Mapping[str, Any]) -> None:
-    """Zip ``input_dir`` with ``params`` (the era's layout) and upload it for ``task_id``."""
-    input_dir = _require_dir(Path(input_dir))
+    """Zip ``input_dir`` with ``params`` (the era's layout) while uploading it for ``task_id``."""
+    stream = input_zip(input_dir, params)
     policy = _client.resolve_settings().retry_policy
     attempts = policy.max_attempts
-    with tempfile.TemporaryDirectory(prefix="inductiva-upload-") as tmp:
-        archive = Path(tmp) / "input.zip"
-        size = build_input_zip(input_dir, params, archive)
-        logger.info("Uploading %s (%d bytes zipped) for task %s", input_dir, size, task_id)
-        for attempt in range(1, attempts + 1):
-            try:
-                _send(task_id, archive, size)
-                return
-            except (errors.ApiError, errors.ApiConnectionError) as exc:
-                wait = _retry_wait(exc, attempt, policy)
-                if wait is None or attempt == attempts:
-                    raise
-                logger.info("Upload for task %s refused (%s); retry in %.1fs", task_id, exc, wait)
-                time.sleep(wait)
+    logger.info(
+        "Uploading %s (%d bytes zipped: %d files stored, %d deflated) for task %s",
+        input_dir,
+        stream.size,
+        stream.stored,
+        stream.deflated,
+        task_id,
+    )
+    for attempt in range(1, attempts + 1):
+        try:
+            _send(task_id, stream)
+            return
+        except (errors.ApiError, errors.ApiConnectionError) as exc:
+            wait = _retry_wait(exc, attempt, policy)
+            if wait is None or attempt == attempts:
+                raise
+            logger.info("Upload for task %s refused (%s); retry in %.1fs", task_id, exc, wait)
+            time.sleep(wait)
 
 
-def _send(task_id: str, archive: Path, size: int) -> None:
-    """POST the zip as the multipart part ``file``, read from disk in chunks."""
+def _send(task_id: str, stream: _zipwrite.InputZip) -> None:
+    """POST the zip as the multipart part ``file``, produced in chunks as httpx reads it."""
     from inductiva_api.api.tasks import upload_task_input
 
-    with archive.open("rb") as fh, byte_bar(size, desc="Uploading input") as bar:
-        reader = ProgressReader(fh, bar)
+    stream.seek(0)
+    with byte_bar(stream.size, desc="Uploading input") as bar:
+        reader = ProgressReader(cast(BinaryIO, stream), bar)
         file = File(
             payload=cast(BinaryIO, reader), file_name="input.zip", mime_type="application/zip"
         )
