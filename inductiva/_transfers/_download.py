@@ -94,17 +94,17 @@ def _full_download(task_id: str, output_dir: Path, uncompress: bool) -> None:
     part = space.part
     verified = False
     try:
-        ranges = _capabilities.offers(BYTE_RANGES)
-        ahead = ranges and (not uncompress or _parallel.connections() > 1)
+        ahead = not uncompress and _capabilities.offers(BYTE_RANGES)
         remote = _resume.read_directory(task_id) if ahead else None
-        if remote is not None and _parallel.should_split(part, remote):
+        if remote is not None and remote.etag and _parallel.should_split(part, remote):
             verified = False  # checked as a whole below, by extraction or one pass
-            if not _parallel.ParallelFetch(task_id, part, remote).run():
+            fetch = _parallel.ParallelFetch(task_id, part, remote.size, remote.etag)
+            if not fetch.run():
                 _resume.discard(part)  # the archive changed: one stream, from byte 0
                 verified = _resume.ArchiveFetch(task_id, part, None).run()
         else:
-            streamed = None if uncompress else remote
-            verified = _resume.ArchiveFetch(task_id, part, streamed).run()
+            # A large archive's plain GET may still turn into parallel ranges.
+            verified = _resume.ArchiveFetch(task_id, part, remote, _parallel.take_over).run()
     except errors.IntegrityError:
         _resume.discard(part)  # proof of corruption: those bytes are worthless
         raise

@@ -35,6 +35,11 @@ def _fetch_plan(
     done: set[str],
     bar_update: Callable[[int], object],
 ) -> None:
+    held = _remote_zip.tail_slice(archive, plan.start, plan.end)
+    if held is not None:  # already read with the directory: no request
+        bar_update(len(held))
+        _read_plan(_zipstream.Feed(iter([held]), plan.start), plan, staged, done)
+        return
     headers = {"Range": f"bytes={plan.start}-{plan.end - 1}"}
     if archive.etag:
         headers["If-Range"] = archive.etag
@@ -54,18 +59,25 @@ def _fetch_plan(
                 bar_update(len(chunk))
                 yield chunk
 
-        feed = _zipstream.Feed(counted(), plan.start)
-        for entry in plan.members:
-            feed.skip_to(entry.header_offset)
-            writer = _extract.MemberWriter(
-                entry.name, staged[entry.name], entry.file_size, entry.crc
-            )
-            try:
-                _zipstream.read_member(feed, entry, writer)
-            except BaseException:
-                writer.abort()
-                raise
-            done.add(entry.name)
+        _read_plan(_zipstream.Feed(counted(), plan.start), plan, staged, done)
+
+
+def _read_plan(
+    feed: _zipstream.Feed,
+    plan: _remote_zip.RangePlan,
+    staged: dict[str, Path],
+    done: set[str],
+) -> None:
+    """Verify and stage every member of ``plan`` from ``feed``."""
+    for entry in plan.members:
+        feed.skip_to(entry.header_offset)
+        writer = _extract.MemberWriter(entry.name, staged[entry.name], entry.file_size, entry.crc)
+        try:
+            _zipstream.read_member(feed, entry, writer)
+        except BaseException:
+            writer.abort()
+            raise
+        done.add(entry.name)
 
 
 def fetch_members(

@@ -31,6 +31,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
+
 from .. import _client, _retry, errors
 from . import _limits, _remote_zip
 from ._progress import byte_bar
@@ -42,6 +44,7 @@ __all__ = [
     "connections",
     "ranges_sidecar",
     "should_split",
+    "take_over",
 ]
 
 logger = logging.getLogger("inductiva")
@@ -82,6 +85,26 @@ def should_split(part: Path, remote: _remote_zip.RemoteZip | None) -> bool:
     )
 
 
+def take_over(task_id: str, part: Path, response: httpx.Response, total: int) -> bool:
+    """Split a fresh plain GET of a large archive into ranges (True: the archive is in ``part``).
+
+    False (nothing read) when the answer does not allow it: a small archive, no
+    ``ETag`` or no ``Accept-Ranges: bytes``, or one connection configured. Raises
+    ``ApiConnectionError`` if the archive changed meanwhile (the caller starts over).
+    """
+    etag = response.headers.get("ETag")
+    ranges = response.headers.get("Accept-Ranges", "").strip().lower() == "bytes"
+    if not (etag and ranges and total >= MIN_PARALLEL_BYTES and connections() > 1):
+        return False
+    if not ParallelFetch(task_id, part, total, etag).run(first=response):
+        ranges_sidecar(part).unlink(missing_ok=True)
+        part.unlink(missing_ok=True)
+        raise errors.ApiConnectionError(
+            f"The output archive of task {task_id} changed during the download; fetching it anew."
+        )
+    return True
+
+
 class _Changed(Exception):
     """The archive is not the one the ranges were planned for."""
 
@@ -89,10 +112,11 @@ class _Changed(Exception):
 class ParallelFetch:
     """The ranges of one archive, fetched concurrently into ``part``."""
 
-    def __init__(self, task_id: str, part: Path, remote: _remote_zip.RemoteZip) -> None:
-        self.task_id, self.part, self.remote = task_id, part, remote
-        self.etag = str(remote.etag)
-        self.size = remote.size
+    def __init__(self, task_id: str, part: Path, size: int, etag: str) -> None:
+        self.task_id, self.part = task_id, part
+        self.etag = etag
+        self.size = size
+        self._first: httpx.Response | None = None
         self._lock = threading.Lock()
         self._dirty = 0
         self.segments = self._plan()
@@ -123,9 +147,42 @@ class ParallelFetch:
         }
         ranges_sidecar(self.part).write_text(json.dumps(state))
 
+    def _write(self, fd: int, seg: list[int], chunk: bytes, bar: object) -> None:
+        start, end, _ = seg
+        if len(chunk) > end - start - seg[2]:
+            raise errors.IntegrityError(
+                f"The server sent more than the {end - start} bytes asked for."
+            )
+        os.pwrite(fd, chunk, start + seg[2])
+        with self._lock:
+            seg[2] += len(chunk)
+            self._dirty += len(chunk)
+            bar.update(len(chunk))  # type: ignore[attr-defined]
+            if self._dirty >= _SAVE_EVERY:
+                self._dirty = 0
+                self._save()
+
+    def _from_first(self, fd: int, seg: list[int], bar: object) -> None:
+        """The first range from the plain GET that discovered the archive's size."""
+        first, self._first = self._first, None
+        assert first is not None
+        from ._resume import _wide_reads
+
+        with _wide_reads(first):
+            for chunk in first.iter_bytes():
+                room = seg[1] - seg[0] - seg[2]
+                self._write(fd, seg, chunk[:room], bar)
+                if len(chunk) >= room:
+                    break  # the rest of that response is left unread (its connection closes)
+
     def _fetch(self, fd: int, seg: list[int], bar: object) -> None:
         start, end, _ = seg
         have = seg[2]
+        if self._first is not None and have == 0 and start == 0:
+            self._from_first(fd, seg, bar)
+            if seg[2] == end - start:
+                return
+            have = seg[2]
         headers = {"Range": f"bytes={start + have}-{end - 1}", "If-Range": self.etag}
         path = _remote_zip.output_path(self.task_id)
         from ._resume import _wide_reads
@@ -140,19 +197,7 @@ class ParallelFetch:
                 raise _Changed
             with _wide_reads(response):
                 for chunk in response.iter_bytes():
-                    room = end - start - seg[2]
-                    if len(chunk) > room:
-                        raise errors.IntegrityError(
-                            f"The server sent more than the {end - start} bytes asked for."
-                        )
-                    os.pwrite(fd, chunk, start + seg[2])
-                    with self._lock:
-                        seg[2] += len(chunk)
-                        self._dirty += len(chunk)
-                        bar.update(len(chunk))  # type: ignore[attr-defined]
-                        if self._dirty >= _SAVE_EVERY:
-                            self._dirty = 0
-                            self._save()
+                    self._write(fd, seg, chunk, bar)
         if seg[2] != end - start:
             raise errors.ApiConnectionError(
                 f"A range of task {self.task_id}'s archive ended after {seg[2]} of "
@@ -174,12 +219,14 @@ class ParallelFetch:
                     raise
                 time.sleep(settings.retry_policy.delay(attempt))
 
-    def run(self) -> bool:
+    def run(self, first: httpx.Response | None = None) -> bool:
         """Fetch every range; False when the archive changed (start over as one stream).
 
-        Raises what a single-stream download raises; the ranges received stay in
-        ``part`` and the sidecar for the next call.
+        ``first``, a plain GET's response whose headers showed the archive to be
+        large, serves the first range. Raises what a single-stream download raises;
+        the ranges received stay in ``part`` and the sidecar for the next call.
         """
+        self._first = first
         have = sum(s[2] for s in self.segments)
         _limits.check_free_space(self.part.parent, self.size - have, "Downloading the archive")
         self.part.parent.mkdir(parents=True, exist_ok=True)
@@ -206,6 +253,7 @@ class ParallelFetch:
                 if failure is not None:
                     raise failure
         finally:
+            self._first = None
             os.close(fd)
             if self.part.exists():
                 self._save()

@@ -94,6 +94,10 @@ class RemoteZip:
         """Names of the file members (directories left out)."""
         return [m.name for m in self.members if not m.is_dir]
 
+    tail: bytes = attrs.field(default=b"", repr=False, eq=False)
+    """The archive's last bytes, as read with the directory (a member wholly inside them
+    needs no further request)."""
+
     offsets: tuple[int, ...] = attrs.field(init=False, repr=False, eq=False)
 
     @offsets.default
@@ -262,7 +266,15 @@ def open_remote_zip(task_id: str) -> RemoteZip:
     else:
         data = fetch_range(task_id, cd_offset, cd_offset + cd_size, etag)
     members = parse_central_directory(data, count)
-    return RemoteZip(task_id, total, etag, cd_offset, members)
+    return RemoteZip(task_id, total, etag, cd_offset, members, tail)
+
+
+def tail_slice(archive: RemoteZip, start: int, end: int) -> bytes | None:
+    """Bytes ``[start, end)`` of the archive if the tail read with the directory holds them."""
+    tail_start = archive.size - len(archive.tail)
+    if archive.tail and tail_start <= start <= end <= archive.size:
+        return archive.tail[start - tail_start : end - tail_start]
+    return None
 
 
 def plan_ranges(

@@ -16,7 +16,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -118,8 +118,16 @@ def discard(part: Path) -> None:
 class ArchiveFetch:
     """One full download into ``part``: resumable, verified as it streams when possible."""
 
-    def __init__(self, task_id: str, part: Path, remote: _remote_zip.RemoteZip | None) -> None:
+    def __init__(
+        self,
+        task_id: str,
+        part: Path,
+        remote: _remote_zip.RemoteZip | None,
+        take_over: Callable[[str, Path, httpx.Response, int], bool] | None = None,
+    ) -> None:
         self.task_id, self.part, self.remote = task_id, part, remote
+        # Offered a fresh whole-archive answer first (parallel ranges); True: it is done.
+        self.take_over = take_over
         self.verifier: _zipstream.StreamVerifier | None = None
         self.fed = 0
 
@@ -159,6 +167,10 @@ class ArchiveFetch:
                 length = response.headers.get("Content-Length", "")
                 total = int(length) if length.isdigit() and len(length) < 17 else -1
             known = total if total >= 0 else None
+            fresh = response.status_code == 200 and self.verifier is None
+            split = fresh and known is not None and self.take_over is not None
+            if split and self.take_over(self.task_id, self.part, response, total):  # type: ignore[misc]
+                return
             if known is not None:
                 _limits.check_free_space(
                     self.part.parent, known - have, "Downloading the output archive"
