@@ -14,8 +14,8 @@ Environment:
 
 * ``BENCH_QUICK=1``: small sizes and fewer waits (a run of a few minutes).
 * ``BENCH_PAIRS`` (default 3, quick 3): pairs per comparison.
-* ``BENCH_SIZE_MIB`` (1024, quick 128): the full-download archive.
-* ``BENCH_RANGES_MIB`` (256, quick 96) and ``BENCH_CAP_MIBS`` (16): the archive and the
+* ``BENCH_SIZE_MIB`` (1024, quick 256): the full-download archive.
+* ``BENCH_RANGES_MIB`` (256, quick 192) and ``BENCH_CAP_MIBS`` (8): the archive and the
   per-connection bandwidth cap of the parallel-ranges row.
 * ``BENCH_UPLOAD_MIB`` (256, quick 64): the incompressible upload.
 * ``BENCH_WAITS`` (1000, quick 300): concurrent waits.
@@ -47,9 +47,9 @@ MIB = 1024 * 1024
 SYNTHETIC = "test.synthetic.run_simulation"
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 PAIRS = int(os.environ.get("BENCH_PAIRS", "3"))
-SIZE = int(os.environ.get("BENCH_SIZE_MIB", "128" if QUICK else "1024")) * MIB
-RANGES_SIZE = int(os.environ.get("BENCH_RANGES_MIB", "96" if QUICK else "256")) * MIB
-CAP = int(float(os.environ.get("BENCH_CAP_MIBS", "16")) * MIB)
+SIZE = int(os.environ.get("BENCH_SIZE_MIB", "256" if QUICK else "1024")) * MIB
+RANGES_SIZE = int(os.environ.get("BENCH_RANGES_MIB", "192" if QUICK else "256")) * MIB
+CAP = int(float(os.environ.get("BENCH_CAP_MIBS", "8")) * MIB)
 UPLOAD_SIZE = int(os.environ.get("BENCH_UPLOAD_MIB", "64" if QUICK else "256")) * MIB
 WAITS = int(os.environ.get("BENCH_WAITS", "300" if QUICK else "1000"))
 ONLY = {s for s in os.environ.get("BENCH_ONLY", "").split(",") if s}

@@ -15,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,20 +35,50 @@ logger = logging.getLogger("inductiva")
 
 
 class _Writer:
-    """Writes chunks to ``fh`` and hands them to the stream verifier."""
+    """Writes chunks to ``fh`` and hands them to the stream verifier, in a second thread.
+
+    Receiving (socket reads, HTTP parsing) and writing plus CRC-32 (both release
+    the GIL on large buffers) then overlap on two cores instead of taking turns.
+    At most :data:`_QUEUED` chunks (about 1 MiB each) wait between them, so memory
+    stays flat. A failure of the writing side (disk full, corruption found by the
+    verifier) is raised by the next :meth:`put` or by :meth:`close`.
+    """
 
     def __init__(self, fh: IO[bytes], verifier: _zipstream.StreamVerifier | None) -> None:
         self._fh, self._verifier = fh, verifier
         self.written = 0
+        self._queue: queue.Queue[bytes | None] = queue.Queue(_QUEUED)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._drain, name="inductiva-writer", daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # keep draining so put() never blocks forever
+            try:
+                self._fh.write(chunk)
+                if self._verifier is not None:
+                    self._verifier.feed(chunk)
+            except BaseException as exc:
+                self._error = exc
 
     def put(self, chunk: bytes) -> None:
-        """Write ``chunk`` (raises at once if the verifier already found corruption)."""
-        self._fh.write(chunk)
+        """Queue ``chunk`` (raises if the writing side already failed)."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put(chunk)
         self.written += len(chunk)
-        if self._verifier is not None:
-            self._verifier.feed(chunk)
+
+    def close(self) -> None:
+        """Wait until every queued chunk is written; raise the writing side's failure."""
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
+_QUEUED = 8
 _WIDE_READ = 1024 * 1024
 _STREAM_LINKS = ("_stream", "_httpcore_stream", "_connection")
 
@@ -193,7 +225,10 @@ class ArchiveFetch:
                         writer.put(chunk)
                         bar.update(len(chunk))
                 finally:
-                    self.fed += writer.written
+                    try:
+                        writer.close()
+                    finally:
+                        self.fed += writer.written
         size = self.part.stat().st_size
         if total >= 0 and size != total:
             raise errors.IntegrityError(f"Downloaded {size} bytes of a {total}-byte archive.")
