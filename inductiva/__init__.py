@@ -8,7 +8,9 @@ Settings are read when the client is first used (not at import): set
 or off (by default they are drawn only when stderr is a terminal).
 ``inductiva.max_extract_size`` and ``inductiva.max_compression_ratio``
 (``INDUCTIVA_MAX_EXTRACT_SIZE``, ``INDUCTIVA_MAX_COMPRESSION_RATIO``) bound what
-an output archive may extract to. The API key is never shown: not in errors,
+an output archive may extract to. ``inductiva.download_connections``
+(``INDUCTIVA_DOWNLOAD_CONNECTIONS``, default 4) sets how many concurrent range
+requests fetch a large output archive. The API key is never shown: not in errors,
 logs, reprs or CLI output.
 """
 
@@ -28,6 +30,7 @@ max_retries: int | None = None
 progress: bool | None = None
 max_extract_size: int | None = None
 max_compression_ratio: float | None = None
+download_connections: int | None = None
 
 __all__ = [
     "InductivaError",
@@ -39,6 +42,7 @@ __all__ = [
     "api",
     "api_key",
     "api_url",
+    "download_connections",
     "errors",
     "max_compression_ratio",
     "max_extract_size",

@@ -54,7 +54,7 @@ def ranged(
     """The default mock, split threshold lowered so an 8 MiB archive goes as 4 ranges."""
     point_at(mock_server, monkeypatch)
     monkeypatch.setattr(_parallel, "MIN_PARALLEL_BYTES", 1024)
-    monkeypatch.setattr(inductiva, "download_connections", 4, raising=False)
+    monkeypatch.setattr(inductiva, "download_connections", 4)
     task_id = run_synthetic(FILES, tmp_path)
     yield mock_server, task_id
     mock_server.clear_faults()
