@@ -85,7 +85,7 @@ def test_vcpus_from_vm_type_or_option() -> None:
         (["--faults", "{not json"], None, "--faults / INDUCTIVA_MOCK_FAULTS"),
         (["--faults", "[1]"], None, "JSON object"),
         ([], '{"fail_status": 500}', "fail_status must be 429 or 503"),
-        ([], '{"bogus": 1}', "allowed: ['delay_seconds'"),
+        ([], '{"bogus": 1}', "allowed: ['bandwidth_per_connection', 'delay_seconds'"),
         (["--max-concurrent", "0"], None, "--max-concurrent must be >= 1"),
         (["--port", "70000"], None, "--port must be 0-65535"),
         (["--kill-grace-seconds", "-1"], None, "--kill-grace-seconds must be >= 0"),
@@ -140,3 +140,15 @@ def test_server_reads_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         for key in ("env-key-1", "env-key-2"):
             assert httpx.get(f"{s.url}/tasks", headers={"X-API-Key": key}).status_code == 200
         assert httpx.get(f"{s.url}/tasks", headers={"X-API-Key": "x"}).status_code == 401
+
+
+def test_bandwidth_fault_is_validated() -> None:
+    """bandwidth_per_connection is a fault setting; a negative cap is refused."""
+    from inductiva_mock.faults import Faults
+
+    assert (
+        Faults.from_dict({"bandwidth_per_connection": 1024}).to_dict()["bandwidth_per_connection"]
+        == 1024
+    )
+    with pytest.raises(ValueError):
+        Faults.from_dict({"bandwidth_per_connection": -1})
