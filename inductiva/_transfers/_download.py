@@ -103,7 +103,7 @@ def _full_download(task_id: str, output_dir: Path, uncompress: bool) -> None:
                 _resume.discard(part)  # the archive changed: one stream, from byte 0
                 verified = _resume.ArchiveFetch(task_id, part, None).run()
         else:
-            # A large archive's plain GET may still turn into parallel ranges.
+            # A large archive on a slow connection turns into parallel ranges.
             verified = _resume.ArchiveFetch(task_id, part, remote, _parallel.take_over).run()
     except errors.IntegrityError:
         _resume.discard(part)  # proof of corruption: those bytes are worthless

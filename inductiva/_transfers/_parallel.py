@@ -23,11 +23,13 @@ Setting: ``inductiva.download_connections`` / ``INDUCTIVA_DOWNLOAD_CONNECTIONS``
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -54,6 +56,10 @@ DEFAULT_CONNECTIONS = 4
 MIN_PARALLEL_BYTES = 64 * 1024 * 1024
 """Smaller archives travel as one stream (the split would cost more than it gains)."""
 _SAVE_EVERY = 8 * 1024 * 1024
+PROBE_SECONDS = 0.25
+PROBE_BYTES = 8 * 1024 * 1024
+SPLIT_BELOW = 32 * 1024 * 1024
+"""A first connection slower than this (bytes a second) gets the archive split into ranges."""
 
 
 def connections() -> int:
@@ -72,37 +78,51 @@ def ranges_sidecar(part: Path) -> Path:
 
 
 def should_split(part: Path, remote: _remote_zip.RemoteZip | None) -> bool:
-    """Whether this download goes as parallel ranges."""
-    if ranges_sidecar(part).exists():
-        return remote is not None and bool(remote.etag)  # continue what a call began
-    if part.with_name(part.name + ".json").exists():
-        return False  # a single-stream download to resume
-    return (
-        remote is not None
-        and bool(remote.etag)
-        and remote.size >= MIN_PARALLEL_BYTES
-        and connections() > 1
-    )
+    """Whether this download continues the parallel ranges a previous call began.
+
+    (A fresh download starts as one stream; :func:`take_over` splits it when slow.)
+    """
+    return ranges_sidecar(part).exists() and remote is not None and bool(remote.etag)
 
 
-def take_over(task_id: str, part: Path, response: httpx.Response, total: int) -> bool:
-    """Split a fresh plain GET of a large archive into ranges (True: the archive is in ``part``).
+Stream = tuple[bytes, Iterator[bytes]]
+"""Bytes already read from a response, and the iterator over the rest of its body."""
 
-    False (nothing read) when the answer does not allow it: a small archive, no
-    ``ETag`` or no ``Accept-Ranges: bytes``, or one connection configured. Raises
+
+def take_over(task_id: str, part: Path, response: httpx.Response, total: int) -> Stream | None:
+    """Maybe split a fresh plain GET of a large archive into ranges.
+
+    The first bytes are read for up to :data:`PROBE_SECONDS` (at most
+    :data:`PROBE_BYTES`): a connection that carries less than
+    :data:`SPLIT_BELOW` bytes a second has the rest of the archive fetched as
+    :func:`connections` concurrent ranges (None: the archive is in ``part``).
+    Otherwise (a fast connection, a small archive, no ``ETag`` or
+    ``Accept-Ranges: bytes``, one connection configured) the bytes read and the
+    rest of the body are handed back to be written as one stream. Raises
     ``ApiConnectionError`` if the archive changed meanwhile (the caller starts over).
     """
+    body = response.iter_bytes()
     etag = response.headers.get("ETag")
     ranges = response.headers.get("Accept-Ranges", "").strip().lower() == "bytes"
     if not (etag and ranges and total >= MIN_PARALLEL_BYTES and connections() > 1):
-        return False
-    if not ParallelFetch(task_id, part, total, etag).run(first=response):
+        return b"", body
+    began, got, prefix = time.monotonic(), 0, []
+    for chunk in body:
+        prefix.append(chunk)
+        got += len(chunk)
+        if got >= PROBE_BYTES or time.monotonic() - began >= PROBE_SECONDS:
+            break
+    elapsed = max(time.monotonic() - began, 1e-6)
+    if (got >= PROBE_BYTES and got / elapsed >= SPLIT_BELOW) or got >= total:
+        return b"".join(prefix), body
+    fetch = ParallelFetch(task_id, part, total, etag)
+    if not fetch.run(first=(b"".join(prefix), body)):
         ranges_sidecar(part).unlink(missing_ok=True)
         part.unlink(missing_ok=True)
         raise errors.ApiConnectionError(
             f"The output archive of task {task_id} changed during the download; fetching it anew."
         )
-    return True
+    return None
 
 
 class _Changed(Exception):
@@ -116,7 +136,7 @@ class ParallelFetch:
         self.task_id, self.part = task_id, part
         self.etag = etag
         self.size = size
-        self._first: httpx.Response | None = None
+        self._first: Stream | None = None
         self._lock = threading.Lock()
         self._dirty = 0
         self.segments = self._plan()
@@ -166,14 +186,12 @@ class ParallelFetch:
         """The first range from the plain GET that discovered the archive's size."""
         first, self._first = self._first, None
         assert first is not None
-        from ._resume import _wide_reads
-
-        with _wide_reads(first):
-            for chunk in first.iter_bytes():
-                room = seg[1] - seg[0] - seg[2]
-                self._write(fd, seg, chunk[:room], bar)
-                if len(chunk) >= room:
-                    break  # the rest of that response is left unread (its connection closes)
+        prefix, body = first
+        for chunk in itertools.chain([prefix], body):
+            room = seg[1] - seg[0] - seg[2]
+            self._write(fd, seg, chunk[:room], bar)
+            if len(chunk) >= room:
+                break  # the rest of that response is left unread (its connection closes)
 
     def _fetch(self, fd: int, seg: list[int], bar: object) -> None:
         start, end, _ = seg
@@ -219,11 +237,11 @@ class ParallelFetch:
                     raise
                 time.sleep(settings.retry_policy.delay(attempt))
 
-    def run(self, first: httpx.Response | None = None) -> bool:
+    def run(self, first: Stream | None = None) -> bool:
         """Fetch every range; False when the archive changed (start over as one stream).
 
-        ``first``, a plain GET's response whose headers showed the archive to be
-        large, serves the first range. Raises what a single-stream download raises;
+        ``first``, what a plain GET already read and the rest of its body, serves
+        the first range. Raises what a single-stream download raises;
         the ranges received stay in ``part`` and the sidecar for the next call.
         """
         self._first = first

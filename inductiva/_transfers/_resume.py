@@ -13,6 +13,7 @@ no second pass over the file is needed.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import queue
@@ -155,11 +156,14 @@ class ArchiveFetch:
         task_id: str,
         part: Path,
         remote: _remote_zip.RemoteZip | None,
-        take_over: Callable[[str, Path, httpx.Response, int], bool] | None = None,
+        take_over: Callable[[str, Path, httpx.Response, int], tuple[bytes, Iterator[bytes]] | None]
+        | None = None,
     ) -> None:
         self.task_id, self.part, self.remote = task_id, part, remote
-        # Offered a fresh whole-archive answer first (parallel ranges); True: it is done.
+        # Offered a fresh whole-archive answer first (parallel ranges): None when it
+        # fetched the archive, else what it read and the rest, to write as one stream.
         self.take_over = take_over
+        self.taken = False
         self.verifier: _zipstream.StreamVerifier | None = None
         self.fed = 0
 
@@ -199,10 +203,13 @@ class ArchiveFetch:
                 length = response.headers.get("Content-Length", "")
                 total = int(length) if length.isdigit() and len(length) < 17 else -1
             known = total if total >= 0 else None
-            fresh = response.status_code == 200 and self.verifier is None
-            split = fresh and known is not None and self.take_over is not None
-            if split and self.take_over(self.task_id, self.part, response, total):  # type: ignore[misc]
-                return
+            body: Iterator[bytes] | None = None
+            if have == 0 and known is not None and self.take_over is not None:
+                handed = self.take_over(self.task_id, self.part, response, known)
+                if handed is None:
+                    self.taken = True
+                    return
+                body = itertools.chain([handed[0]], handed[1]) if handed[0] else handed[1]
             if known is not None:
                 _limits.check_free_space(
                     self.part.parent, known - have, "Downloading the output archive"
@@ -221,7 +228,7 @@ class ArchiveFetch:
                     fh.seek(have)
                 writer = _Writer(fh, self.verifier)
                 try:
-                    for chunk in response.iter_bytes():
+                    for chunk in body if body is not None else response.iter_bytes():
                         writer.put(chunk)
                         bar.update(len(chunk))
                 finally:
@@ -263,7 +270,8 @@ class ArchiveFetch:
         except BaseException:
             self._stop_verifying()
             raise
-        if self.verifier is None:
+        if self.verifier is None or self.taken:
+            self._stop_verifying()
             return False
         self.verifier.close()
         return True

@@ -51,9 +51,11 @@ def run_synthetic(files: list[dict[str, object]], tmp: Path) -> str:
 def ranged(
     mock_server: MockServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[tuple[MockServer, str]]:
-    """The default mock, split threshold lowered so an 8 MiB archive goes as 4 ranges."""
+    """The default mock, thresholds moved so an 8 MiB archive on loopback goes as 4 ranges."""
     point_at(mock_server, monkeypatch)
     monkeypatch.setattr(_parallel, "MIN_PARALLEL_BYTES", 1024)
+    monkeypatch.setattr(_parallel, "SPLIT_BELOW", 1 << 60)  # every connection counts as slow
+    monkeypatch.setattr(_parallel, "PROBE_BYTES", 64 * 1024)
     monkeypatch.setattr(inductiva, "download_connections", 4)
     task_id = run_synthetic(FILES, tmp_path)
     yield mock_server, task_id
@@ -74,7 +76,8 @@ def test_parallel_ranges_give_the_same_archive(
     server.reset_stats()
     out = download_outputs(task_id, output_dir=tmp_path / "out", uncompress=False)
     routes = server.stats()["requests_by_route"]
-    assert routes["GET /tasks/{task_id}/output"] >= 1 + 4  # the directory, then 4 ranges
+    # the directory, the plain GET (the first range), then 3 more ranges
+    assert routes["GET /tasks/{task_id}/output"] == 1 + 4
     data = (out / "output.zip").read_bytes()
     assert hashlib.sha256(data).digest() == hashlib.sha256(_whole(server, task_id)).digest()
     assert not list((tmp_path / "out").rglob("*.part*"))
@@ -120,6 +123,18 @@ def test_parallel_ranges_continue_in_a_later_call(
     out = download_outputs(task_id, output_dir=tmp_path / "c", uncompress=False)
     assert server.stats()["bytes_sent_output"] < len(whole) - 4 * 200_000 + 256 * 1024
     assert (out / "output.zip").read_bytes() == whole
+
+
+def test_a_fast_connection_stays_one_stream(
+    ranged: tuple[MockServer, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection faster than SPLIT_BELOW is not split: one GET, verified as it streams."""
+    server, task_id = ranged
+    monkeypatch.setattr(_parallel, "SPLIT_BELOW", 1)
+    server.reset_stats()
+    out = download_outputs(task_id, output_dir=tmp_path / "f", uncompress=False)
+    assert server.stats()["requests_by_route"]["GET /tasks/{task_id}/output"] == 2
+    assert (out / "output.zip").read_bytes() == _whole(server, task_id)
 
 
 def test_bandwidth_cap_fault_limits_each_connection(
