@@ -57,7 +57,7 @@ MIN_PARALLEL_BYTES = 64 * 1024 * 1024
 """Smaller archives travel as one stream (the split would cost more than it gains)."""
 _SAVE_EVERY = 8 * 1024 * 1024
 PROBE_SECONDS = 0.25
-PROBE_BYTES = 8 * 1024 * 1024
+PROBE_BYTES = 4 * 1024 * 1024
 SPLIT_BELOW = 32 * 1024 * 1024
 """A first connection slower than this (bytes a second) gets the archive split into ranges."""
 

@@ -40,7 +40,7 @@ class _Writer:
 
     Receiving (socket reads, HTTP parsing) and writing plus CRC-32 (both release
     the GIL on large buffers) then overlap on two cores instead of taking turns.
-    At most :data:`_QUEUED` chunks (about 1 MiB each) wait between them, so memory
+    At most :data:`_QUEUED` chunks (up to 1 MiB each) wait between them, so memory
     stays flat. A failure of the writing side (disk full, corruption found by the
     verifier) is raised by the next :meth:`put` or by :meth:`close`.
     """
@@ -79,7 +79,7 @@ class _Writer:
             raise self._error
 
 
-_QUEUED = 8
+_QUEUED = 3
 _WIDE_READ = 1024 * 1024
 _STREAM_LINKS = ("_stream", "_httpcore_stream", "_connection")
 
