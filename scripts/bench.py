@@ -68,11 +68,26 @@ class Run:
         self.seconds, self.rss_mb, self.cpu, self.out = seconds, rss_mb, cpu, out
 
 
+GNU_TIME = Path("/usr/bin/time")
+
+
 def run(cmd: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
-    """Run ``cmd`` to completion; its own wall time, peak RSS and CPU (os.wait4)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Run ``cmd`` to completion; its own wall time, peak RSS and CPU.
+
+    CPU comes from ``os.wait4``. Peak RSS comes from GNU time's ``%M`` when it is
+    installed: a child forked straight from this (large) Python process would
+    report this process's resident pages as its own high-water mark until exec.
+    """
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile("r") as rss_file,
+    ):
+        argv = list(cmd)
+        if GNU_TIME.exists():
+            argv = [str(GNU_TIME), "-f", "%M", "-o", rss_file.name, *argv]
         start = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), stdout=out, stderr=err, env=env, cwd=cwd)
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env, cwd=cwd)
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -82,7 +97,9 @@ def run(cmd: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None 
         if proc.returncode != 0:
             message = err.read().decode(errors="replace")[-1500:]
             raise RuntimeError(f"{cmd[0]} exited {proc.returncode}: {message}")
-    return Run(seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, text)
+        lines = rss_file.read().split()
+        rss_kib = int(lines[-1]) if lines and lines[-1].isdigit() else usage.ru_maxrss
+    return Run(seconds, rss_kib / 1024, usage.ru_utime + usage.ru_stime, text)
 
 
 def pairs(
