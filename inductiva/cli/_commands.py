@@ -12,8 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from inductiva import errors, tasks
-from inductiva._cli_exit import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
-from inductiva._cli_render import render_task_info
+from inductiva.cli._exit import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from inductiva.cli._render import render_task_info
 from inductiva.task import Task
 
 __all__ = ["COMMANDS", "ask_confirmation", "run"]

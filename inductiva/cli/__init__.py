@@ -10,7 +10,7 @@
     inductiva tasks files ID
 
 This module builds the parser and maps outcomes to exit codes; the commands
-themselves live in :mod:`inductiva._cli_commands`. Exit codes:
+themselves live in :mod:`inductiva.cli._commands`. Exit codes:
 
 ====  ==================================================================
 0     success
@@ -37,7 +37,8 @@ from collections.abc import Iterator, Sequence
 
 import inductiva
 from inductiva import errors
-from inductiva._cli_exit import (
+from inductiva._task_info import ALL_STATUSES
+from inductiva.cli._exit import (
     EXIT_AUTH,
     EXIT_ERROR,
     EXIT_INTERRUPTED,
@@ -45,7 +46,6 @@ from inductiva._cli_exit import (
     EXIT_TIMEOUT,
     EXIT_USAGE,
 )
-from inductiva._task_info import ALL_STATUSES
 
 __all__ = [
     "EXIT_AUTH",
@@ -306,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     # Imported here so that --help and --version stay instant.
-    from inductiva import _cli_commands
+    from inductiva.cli import _commands as _cli_commands
 
     try:
         with _logging_to_stderr(args.verbose), _settings(args.api_key, args.api_url):
