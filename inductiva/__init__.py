@@ -6,6 +6,10 @@ Settings are read when the client is first used (not at import): set
 (``INDUCTIVA_TIMEOUT``, ``INDUCTIVA_MAX_RETRIES``) tune requests, and
 ``inductiva.progress`` (``INDUCTIVA_PROGRESS``) turns transfer progress bars on
 or off (by default they are drawn only when stderr is a terminal).
+
+``inductiva.Client(...)`` and ``inductiva.AsyncClient(...)`` hold settings and a
+connection pool of their own, with the whole API bound to them; the module-level
+API uses a default client built from the settings above.
 """
 
 from __future__ import annotations
@@ -13,9 +17,12 @@ from __future__ import annotations
 from inductiva_api.contract import __version__
 
 from . import api, errors, molecules, simulators, tasks
+from ._clients import AsyncClient, Client
+from ._types import TaskStatus
 from .errors import InductivaError
 from .output_info import OutputFile, OutputInfo
 from .task import Task, TaskInfo
+from .tasks import TaskList
 
 api_key: str | None = None
 api_url: str | None = None
@@ -24,11 +31,15 @@ max_retries: int | None = None
 progress: bool | None = None
 
 __all__ = [
+    "AsyncClient",
+    "Client",
     "InductivaError",
     "OutputFile",
     "OutputInfo",
     "Task",
     "TaskInfo",
+    "TaskList",
+    "TaskStatus",
     "__version__",
     "api",
     "api_key",

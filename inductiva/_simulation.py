@@ -14,11 +14,14 @@ from __future__ import annotations
 import logging
 import pathlib
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import _submit, _upload
+from . import _client, _submit, _upload
 from .errors import InvalidArgumentError
-from .task import Task
+from .task import OutputT, Task
+
+if TYPE_CHECKING:
+    from ._clients import AsyncClient, Client
 
 __all__ = [
     "check_positive",
@@ -108,22 +111,28 @@ def submit(
     *,
     run_async: bool = False,
     resource_pool: str | None = None,
-) -> Task:
+    output: type[OutputT],
+    client: Client | AsyncClient | None = None,
+) -> Task[OutputT]:
     """Submit ``method`` with ``params`` and the files of ``input_dir``; return the Task.
 
     ``params`` get ``"sim_dir": "sim_dir"``, the input directory's folder in
     the input zip. With ``run_async=False`` this blocks until the task
     finishes, killing it if interrupted; with ``run_async=True`` it returns
-    once the input is uploaded.
+    once the input is uploaded. Requests go through ``client`` (else the active
+    client, else the default one), which the returned task keeps using;
+    ``output`` is the class its ``get_output()`` returns.
     """
     sim_dir = _upload.SIM_DIR
     full_params = {sim_dir: sim_dir, **{k: v for k, v in params.items() if k != sim_dir}}
-    task = Task(_submit.register(method, full_params, resource_pool))
-    logger.info("Task %s submitted (%s).", task.id, method)
-    with task.sync_context():
-        _upload.upload_input(task.id, input_dir, full_params)
-        if not run_async:
-            status = task.wait()
-            log = logger.info if status == "success" else logger.warning
-            log("Task %s finished: %s.", task.id, status)
+    core = None if client is None else client._core
+    with _client.using(core):
+        task = Task(_submit.register(method, full_params, resource_pool), output=output)
+        logger.info("Task %s submitted (%s).", task.id, method)
+        with task.sync_context():
+            _upload.upload_input(task.id, input_dir, full_params)
+            if not run_async:
+                status = task.wait()
+                log = logger.info if status == "success" else logger.warning
+                log("Task %s finished: %s.", task.id, status)
     return task

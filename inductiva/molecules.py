@@ -22,7 +22,7 @@ import shutil
 import string
 import tempfile
 from importlib import resources
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -30,6 +30,9 @@ from ._outputs import TaskOutput
 from ._simulation import check_positive, existing_file, submit
 from .errors import InvalidArgumentError
 from .task import Task
+
+if TYPE_CHECKING:
+    from ._clients import AsyncClient, Client
 
 __all__ = ["ProteinSolvation", "ProteinSolvationOutput", "parse_energies"]
 
@@ -161,7 +164,15 @@ class ProteinSolvation:
 
     method_name = "protein_solvation.gromacs.run_simulation"
 
-    def __init__(self, protein_pdb: str | pathlib.Path, temperature: float = 300.0) -> None:
+    def __init__(
+        self,
+        protein_pdb: str | pathlib.Path,
+        temperature: float = 300.0,
+        *,
+        client: Client | AsyncClient | None = None,
+    ) -> None:
+        self.client = client
+        """The client the simulation is submitted through (None: the default client)."""
         self.protein_pdb = existing_file("protein_pdb", protein_pdb)
         check_positive("temperature", temperature)
         self.temperature = float(temperature)
@@ -180,7 +191,7 @@ class ProteinSolvation:
         integrator: Literal["md", "sd", "bd"] = "md",
         n_steps_min: int = 5000,
         ignore_warnings: bool = False,
-    ) -> Task:
+    ) -> Task[ProteinSolvationOutput]:
         """Submit the simulation; block until it finishes unless ``run_async``.
 
         ``simulation_time_ns`` is the simulated time in nanoseconds (2 fs
@@ -224,4 +235,6 @@ class ProteinSolvation:
                 pathlib.Path(tmp),
                 run_async=run_async,
                 resource_pool=resource_pool,
+                output=ProteinSolvationOutput,
+                client=self.client,
             )
