@@ -9,6 +9,9 @@
     inductiva tasks download ID [--filenames F [F ...]] [--dir DIR] [--no-uncompress]
     inductiva tasks files ID
 
+Every ``tasks`` command takes ``--json``: one JSON document on stdout (JSON
+lines, one object per task, for ``list`` and ``kill``); see :mod:`inductiva.cli._json`.
+
 This module builds the parser and maps outcomes to exit codes; the commands
 themselves live in :mod:`inductiva.cli._commands`. Exit codes:
 
@@ -46,6 +49,7 @@ from inductiva.cli._exit import (
     EXIT_TIMEOUT,
     EXIT_USAGE,
 )
+from inductiva.cli._messages import cli_message
 
 __all__ = [
     "EXIT_AUTH",
@@ -124,6 +128,11 @@ def _add_task_commands(tasks: argparse._SubParsersAction[argparse.ArgumentParser
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         parser.set_defaults(command=name)
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            help="print JSON for scripts: one document (JSON lines for list and kill)",
+        )
         return parser
 
     listing = command(
@@ -278,11 +287,6 @@ def _settings(api_key: str | None, api_url: str | None) -> Iterator[None]:
         inductiva.api_key, inductiva.api_url = previous
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
-
-
 def _fail(message: str, code: int) -> int:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return code
@@ -311,13 +315,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with _logging_to_stderr(args.verbose), _settings(args.api_key, args.api_url):
             return _cli_commands.run(args)
-    except errors.AuthenticationError as exc:
-        message = _one_line(exc)
-        if "--api-key" not in message:
-            message += " (or pass --api-key)"
-        return _fail(message, EXIT_AUTH)
     except errors.InductivaError as exc:
-        return _fail(_one_line(exc), _exit_code(exc))
+        task_id = getattr(args, "task_id", None)
+        timeout = getattr(args, "timeout", None)
+        return _fail(cli_message(exc, task_id=task_id, timeout=timeout), _exit_code(exc))
     except KeyboardInterrupt:
         return _fail("interrupted", EXIT_INTERRUPTED)
     except BrokenPipeError:

@@ -428,3 +428,14 @@ def test_main_leaves_settings_and_logging_alone(
     assert code == 0
     assert (inductiva.api_key, inductiva.api_url) == (None, None)
     assert [(lg.level, list(lg.handlers)) for lg in loggers] == before
+
+
+def test_missing_key_message_says_it_once(
+    api: FakeApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No key: one line naming INDUCTIVA_API_KEY and --api-key once each, no Python advice."""
+    monkeypatch.delenv("INDUCTIVA_API_KEY")
+    code, _, err = _run(capsys, "tasks", "list")
+    assert code == cli.EXIT_AUTH
+    assert err.count("INDUCTIVA_API_KEY") == 1 and err.count("--api-key") == 1
+    assert "inductiva.api_key" not in err
