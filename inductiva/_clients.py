@@ -266,9 +266,9 @@ class AsyncClient(_BaseClient):
     """An asyncio client: its own settings and connection pool; ``client.tasks.get`` is awaited.
 
     Same arguments as :class:`Client`. Its tasks have the ``*_async`` methods
-    (``wait_async``, ``download_outputs_async``...), and its scenarios
-    ``simulate_async``/``run_async_``. ``async with`` (or :meth:`aclose`) closes
-    its connections; otherwise they close when the event loop shuts down.
+    (``wait_async``, ``kill_async``, ``get_info_async``...). ``async with`` (or
+    :meth:`aclose`) closes its connections; otherwise they close when the event
+    loop shuts down.
     """
 
     def __init__(
