@@ -111,7 +111,7 @@ def submit(
     *,
     run_async: bool = False,
     resource_pool: str | None = None,
-    output: type[OutputT],
+    output: type[OutputT] | None = None,
     client: Client | AsyncClient | None = None,
 ) -> Task[OutputT]:
     """Submit ``method`` with ``params`` and the files of ``input_dir``; return the Task.
