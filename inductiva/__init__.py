@@ -6,6 +6,10 @@ Settings are read when the client is first used (not at import): set
 (``INDUCTIVA_TIMEOUT``, ``INDUCTIVA_MAX_RETRIES``) tune requests, and
 ``inductiva.progress`` (``INDUCTIVA_PROGRESS``) turns transfer progress bars on
 or off (by default they are drawn only when stderr is a terminal).
+``inductiva.max_extract_size`` and ``inductiva.max_compression_ratio``
+(``INDUCTIVA_MAX_EXTRACT_SIZE``, ``INDUCTIVA_MAX_COMPRESSION_RATIO``) bound what
+an output archive may extract to. The API key is never shown: not in errors,
+logs, reprs or CLI output.
 
 ``inductiva.Client(...)`` and ``inductiva.AsyncClient(...)`` hold settings and a
 connection pool of their own, with the whole API bound to them; the module-level
@@ -29,6 +33,8 @@ api_url: str | None = None
 timeout: float | None = None
 max_retries: int | None = None
 progress: bool | None = None
+max_extract_size: int | None = None
+max_compression_ratio: float | None = None
 
 __all__ = [
     "AsyncClient",
@@ -45,6 +51,8 @@ __all__ = [
     "api_key",
     "api_url",
     "errors",
+    "max_compression_ratio",
+    "max_extract_size",
     "max_retries",
     "molecules",
     "progress",

@@ -21,8 +21,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import math
+import logging
 import os
+import re
 import sys
 import threading
 import weakref
@@ -40,6 +41,7 @@ from inductiva_api.types import Response
 
 from . import errors
 from ._retry import AsyncRetryTransport, RetryPolicy, RetryTransport
+from ._validate import check_seconds, printable
 
 __all__ = [
     "ClientCore",
@@ -59,6 +61,8 @@ __all__ = [
 T = TypeVar("T")
 P = ParamSpec("P")
 
+logger = logging.getLogger("inductiva")
+
 DEFAULT_API_URL = "https://api.inductiva.ai"
 USER_AGENT = f"inductiva-python/{__version__}"
 
@@ -67,7 +71,7 @@ USER_AGENT = f"inductiva-python/{__version__}"
 class Settings:
     """Resolved client settings (see :func:`resolve_settings`)."""
 
-    api_key: str | None
+    api_key: str | None = attrs.field(repr=False)  # never shown (see the secrets rule)
     api_url: str
     timeout: float = 60.0
     connect_timeout: float = 10.0
@@ -91,10 +95,76 @@ def _setting(name: str, argument: object, default: Any, parse: Callable[[str], A
         return default
     try:
         return parse(raw)
-    except ValueError:
+    except (ValueError, OverflowError):
+        shown = "<hidden>" if name == "api_key" else printable(repr(raw)[:80])
         raise errors.ConfigurationError(
-            f"{env}={raw!r} is not valid: expected {parse.__name__}"
+            f"{env}={shown} is not valid: expected {parse.__name__}"
         ) from None
+
+
+_KEY_CHARS = re.compile(r"[\x21-\x7e]+")
+MAX_RETRIES_LIMIT = 100
+
+
+def clean_api_key(raw: object) -> str | None:
+    """The key with surrounding whitespace stripped; ConfigurationError (without it) if invalid.
+
+    A key read from a file usually ends in a newline: that is stripped. Any other
+    control, space or non-ASCII character cannot travel in an HTTP header and is
+    refused here, before any request, with a message that does not repeat the key.
+    """
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise errors.ConfigurationError(
+            f"api_key must be a string, got {type(raw).__name__}; set INDUCTIVA_API_KEY "
+            "or `inductiva.api_key = '...'`."
+        )
+    key = raw.strip()
+    if not key:
+        return None
+    if not _KEY_CHARS.fullmatch(key):
+        position = next(i for i, ch in enumerate(key) if not _KEY_CHARS.fullmatch(ch))
+        raise errors.ConfigurationError(
+            f"The API key ({len(key)} characters) holds a control, space or non-ASCII character "
+            f"at position {position + 1}, which no valid key has. Copy the key again from your "
+            "Inductiva account into INDUCTIVA_API_KEY (or `inductiva.api_key`)."
+        )
+    return key
+
+
+_LOOPBACK = ("localhost", "127.0.0.1", "::1", "[::1]")
+_warned_plain_http: set[str] = set()
+
+
+def _check_api_url(raw: object) -> str:
+    if not isinstance(raw, str):
+        raise errors.ConfigurationError(
+            f"api_url must be a string such as {DEFAULT_API_URL!r}, got {type(raw).__name__}"
+        )
+    text = raw.strip().rstrip("/")
+    problem = ""
+    try:
+        url = urlsplit(text)
+        url.port  # noqa: B018  (raises ValueError for a bad port)
+        httpx.URL(text)
+    except (ValueError, httpx.InvalidURL) as exc:
+        problem = f" ({printable(exc)})"
+        url = urlsplit("")
+    bad_chars = any(ch.isspace() or not ch.isprintable() for ch in text)
+    if problem or bad_chars or url.scheme not in ("http", "https") or not url.hostname:
+        raise errors.ConfigurationError(
+            f"api_url {printable(repr(text)[:200])} is not an http(s) URL{problem}; set "
+            f"INDUCTIVA_API_URL (or --api-url) to e.g. {DEFAULT_API_URL!r}."
+        )
+    if url.scheme == "http" and url.hostname not in _LOOPBACK and text not in _warned_plain_http:
+        _warned_plain_http.add(text)
+        message = (
+            f"api_url {text!r} uses plain http:// to a non-local host: your API key and data "
+            "travel unencrypted. Use https:// unless you trust every network on the way."
+        )
+        logger.warning(message)
+    return text
 
 
 def resolve_settings(
@@ -106,12 +176,13 @@ def resolve_settings(
     """Per setting: argument, then ``inductiva.<name>``, then ``INDUCTIVA_<NAME>``, then default.
 
     Called without arguments while an :class:`inductiva.Client` is active (see
-    :func:`using`), it returns that client's own settings, so every request
-    and transfer made on its behalf follows them.
+    :func:`using`), it returns that client's own settings (checked when it was
+    built), so every request and transfer made on its behalf follows them.
     """
     if api_key is None and api_url is None and timeout is None and max_retries is None:
         core = _current.get()
         if core is not None and core.settings is not None:
+            _check_transfer_settings()
             return core.settings
     return _resolve(api_key, api_url, timeout, max_retries)
 
@@ -119,27 +190,36 @@ def resolve_settings(
 def _resolve(
     api_key: str | None, api_url: str | None, timeout: float | None, max_retries: int | None
 ) -> Settings:
+    """Resolve and check every setting, before any request.
+
+    The key, the URL, the timeout, the retries, the progress switch and the
+    extraction limits; :class:`inductiva.Client` resolves its settings here too.
+    """
     seconds = _setting("timeout", timeout, 60.0, float)
     retries = _setting("max_retries", max_retries, 4, int)
-    number = not isinstance(seconds, bool) and isinstance(seconds, int | float)
-    if not number or not math.isfinite(seconds) or seconds <= 0:
-        raise errors.ConfigurationError(
-            f"timeout must be a finite number of seconds > 0, got {seconds!r}"
-        )
+    check_seconds("timeout", seconds, error=errors.ConfigurationError)
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise errors.ConfigurationError(f"max_retries must be an integer >= 0, got {retries!r}")
+    if retries > MAX_RETRIES_LIMIT:
+        raise errors.ConfigurationError(
+            f"max_retries must be at most {MAX_RETRIES_LIMIT}, got {retries!r}"
+        )
     settings = Settings(
-        api_key=_setting("api_key", api_key, None, str),
-        api_url=str(_setting("api_url", api_url, DEFAULT_API_URL, str)).rstrip("/"),
+        api_key=clean_api_key(_setting("api_key", api_key, None, str)),
+        api_url=_check_api_url(_setting("api_url", api_url, DEFAULT_API_URL, str)),
         timeout=float(seconds),
         max_retries=retries,
     )
-    url = urlsplit(settings.api_url)
-    if url.scheme not in ("http", "https") or not url.netloc:
-        raise errors.ConfigurationError(
-            f"api_url {settings.api_url!r} is not an http(s) URL, e.g. {DEFAULT_API_URL!r}"
-        )
+    _check_transfer_settings()
     return settings
+
+
+def _check_transfer_settings() -> None:
+    """ConfigurationError now, before any request, for a bad progress switch or limit."""
+    from ._transfers import _limits, _progress
+
+    _progress.progress_enabled()  # a bad INDUCTIVA_PROGRESS fails before any request
+    _limits.current()
 
 
 _VALIDATION_MESSAGE = "The API rejected the request"
@@ -173,8 +253,22 @@ def _error_body(response: httpx.Response) -> tuple[str, list[errors.FieldError]]
     return response.text[:200].strip(), []
 
 
+def _redirect_message(response: httpx.Response) -> str:
+    location = printable(response.headers.get("Location", "")[:300]) or "no Location given"
+    hint = "Set INDUCTIVA_API_URL (or --api-url) to the API's own address"
+    if response.request.url.scheme == "http":
+        hint += ", probably with https:// instead of http://"
+    return (
+        f"The API answered HTTP {response.status_code}, a redirect to {location}; the client "
+        f"does not follow redirects (they could leak your API key). {hint}."
+    )
+
+
 def _error_from(response: httpx.Response) -> errors.ApiError:
-    message, detail = _error_body(response)
+    if response.is_redirect or 300 <= response.status_code < 400:
+        message, detail = _redirect_message(response), list[errors.FieldError]()
+    else:
+        message, detail = _error_body(response)
     request = response.request
     return errors.error_for_status(
         response.status_code,
@@ -212,6 +306,11 @@ def _httpx_kwargs(settings: Settings) -> dict[str, Any]:
         "limits": httpx.Limits(max_connections=100, max_keepalive_connections=20),
     }
 
+
+# Header values named here are shown as "[secure]" in httpx's reprs of headers.
+_sensitive = getattr(httpx._models, "SENSITIVE_HEADERS", None)
+if isinstance(_sensitive, set):
+    _sensitive.add("x-api-key")
 
 _transport: httpx.BaseTransport | None = None
 _async_transport: httpx.AsyncBaseTransport | None = None

@@ -10,6 +10,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 
 from ._task_info import TaskInfo
+from ._validate import printable
 
 __all__ = [
     "NOT_AVAILABLE",
@@ -76,6 +77,7 @@ def task_table_cells(row: TaskInfo) -> tuple[str, ...]:
 
 
 def _render(rows: Sequence[Sequence[str]]) -> str:
+    rows = [[printable(cell) for cell in row] for row in rows]  # server text: no ESC reaches a tty
     widths = [
         max([minimum, *(len(r[i]) + 2 for r in rows)])
         for i, minimum in enumerate(_TASK_TABLE_WIDTHS)

@@ -12,6 +12,9 @@ import pathlib
 
 import attrs
 
+RESERVED_DIR = ".inductiva"
+"""The client's own directory inside an output directory (see ``_transfers._workspace``)."""
+
 __all__ = ["TaskOutput", "output_class", "register_output"]
 
 
@@ -22,9 +25,12 @@ class TaskOutput:
     path: pathlib.Path = attrs.field(converter=pathlib.Path)
 
     def files(self) -> list[str]:
-        """Every output file, as a path relative to :attr:`path` (``/``-separated, sorted)."""
-        found = (p for p in self.path.rglob("*") if p.is_file())
-        return sorted(p.relative_to(self.path).as_posix() for p in found)
+        """Every output file, as a path relative to :attr:`path` (``/``-separated, sorted).
+
+        The client's own ``.inductiva/`` directory (partial downloads, lock) is left out.
+        """
+        found = (p.relative_to(self.path) for p in self.path.rglob("*") if p.is_file())
+        return sorted(p.as_posix() for p in found if p.parts[0] != RESERVED_DIR)
 
     def read_text(self, name: str) -> str:
         """The text of output file ``name`` (relative to :attr:`path`)."""

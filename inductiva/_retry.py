@@ -18,7 +18,12 @@ where that is provably safe:
   server lists ``idempotency-key`` in ``GET /version``;
 * at most ``max_attempts`` sends in all; ``Retry-After`` (seconds or an HTTP
   date) is honoured, capped; otherwise full-jitter exponential backoff;
-* a request whose body is a stream (an upload) is never replayed.
+* a request whose body is a stream (an upload) is never replayed;
+* one budget per call (:func:`retry_budget`): a public operation that makes
+  several requests, or retries whole transfers on top of this layer (a
+  download resuming after drops), shares ``max_retries + 1`` failed attempts
+  among all of them, so the layers never multiply. Once spent, further sends of
+  that call fail at once with the last failure.
 """
 
 from __future__ import annotations
@@ -36,7 +41,16 @@ from collections.abc import Awaitable, Callable, Iterator
 import attrs
 import httpx
 
-__all__ = ["AsyncRetryTransport", "RetryPolicy", "RetryTransport", "declared_idempotent"]
+__all__ = [
+    "AsyncRetryTransport",
+    "Budget",
+    "RetryPolicy",
+    "RetryTransport",
+    "budget_mark",
+    "declared_idempotent",
+    "note_failure",
+    "retry_budget",
+]
 
 logger = logging.getLogger("inductiva")
 
@@ -45,6 +59,89 @@ _ALWAYS_SAFE_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeo
 _declared: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "inductiva_declared_idempotent", default=False
 )
+
+
+class Budget:
+    """How many failed attempts the current call may still make."""
+
+    def __init__(self, failures: int) -> None:
+        self.left = failures
+        self.total = failures
+        self.last = ""
+
+    @property
+    def spent(self) -> bool:
+        """Whether no failed attempt is left."""
+        return self.left <= 0
+
+    def failed(self, why: str) -> bool:
+        """Record a failed attempt; True if the budget is now spent."""
+        self.left -= 1
+        self.last = why
+        return self.spent
+
+    def check(self, request: httpx.Request) -> None:
+        """Refuse to send ``request`` once the budget is spent (the call gives up)."""
+        if self.spent:
+            raise httpx.ConnectError(
+                f"gave up after {self.total} failed attempts in this call "
+                f"(max_retries={self.total - 1}); last: {self.last}",
+                request=request,
+            )
+
+
+_budget: contextvars.ContextVar[Budget | None] = contextvars.ContextVar(
+    "inductiva_retry_budget", default=None
+)
+
+
+@contextlib.contextmanager
+def retry_budget(max_retries: int) -> Iterator[Budget]:
+    """Share ``max_retries + 1`` failed attempts among every request sent in this block.
+
+    Nested blocks join the outermost one: the whole public call has one budget.
+    """
+    outer = _budget.get()
+    if outer is not None:
+        yield outer
+        return
+    budget = Budget(max_retries + 1)
+    token = _budget.set(budget)
+    try:
+        yield budget
+    finally:
+        _budget.reset(token)
+
+
+def budget_mark() -> int:
+    """A mark to pass to :func:`note_failure` after the attempt it starts."""
+    budget = _budget.get()
+    return budget.left if budget is not None else 0
+
+
+def note_failure(mark: int, why: str) -> bool:
+    """Record an attempt that failed above the transport (a dropped download); True if spent.
+
+    If the transport already counted a failure since ``mark`` (a refused
+    connection), the attempt is not counted twice.
+    """
+    budget = _budget.get()
+    if budget is None:
+        return False
+    if budget.left == mark:
+        budget.failed(why)
+    return budget.spent
+
+
+def _failed(why: str) -> bool:
+    budget = _budget.get()
+    return budget.failed(why) if budget is not None else False
+
+
+def _check_budget(request: httpx.Request) -> None:
+    budget = _budget.get()
+    if budget is not None:
+        budget.check(request)
 
 
 @contextlib.contextmanager
@@ -157,16 +254,20 @@ class RetryTransport(httpx.BaseTransport):
         attempts = policy.max_attempts if policy.is_replayable(request) else 1
         for attempt in range(1, attempts + 1):
             last = attempt == attempts
+            _check_budget(request)
             try:
                 response = self._wrapped.handle_request(request)
             except httpx.TransportError as exc:
-                if last or not policy.retry_on_error(request, exc):
+                spent = _failed(type(exc).__name__)
+                if last or spent or not policy.retry_on_error(request, exc):
                     raise
                 wait = policy.delay(attempt)
                 _log_retry(request, type(exc).__name__, attempt, wait)
                 self._sleep(wait)
                 continue
-            if last or not policy.retry_on_status(request, response.status_code):
+            if not policy.retry_on_status(request, response.status_code):
+                return response
+            if _failed(f"HTTP {response.status_code}") or last:
                 return response
             wait = policy.delay(attempt, response.headers.get("Retry-After"))
             response.close()
@@ -199,16 +300,20 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         attempts = policy.max_attempts if policy.is_replayable(request) else 1
         for attempt in range(1, attempts + 1):
             last = attempt == attempts
+            _check_budget(request)
             try:
                 response = await self._wrapped.handle_async_request(request)
             except httpx.TransportError as exc:
-                if last or not policy.retry_on_error(request, exc):
+                spent = _failed(type(exc).__name__)
+                if last or spent or not policy.retry_on_error(request, exc):
                     raise
                 wait = policy.delay(attempt)
                 _log_retry(request, type(exc).__name__, attempt, wait)
                 await self._sleep(wait)
                 continue
-            if last or not policy.retry_on_status(request, response.status_code):
+            if not policy.retry_on_status(request, response.status_code):
+                return response
+            if _failed(f"HTTP {response.status_code}") or last:
                 return response
             wait = policy.delay(attempt, response.headers.get("Retry-After"))
             await response.aclose()

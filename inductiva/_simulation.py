@@ -3,7 +3,7 @@
 Every scenario and simulator ends in :func:`submit`: the registration goes
 through :func:`inductiva._submit.register` (which decides when re-sending it is
 safe), then the input zip is uploaded in the era's layout (``sim_dir/...``
-plus ``input.json``; see :mod:`inductiva._upload`). The upload (and, for
+plus ``input.json``; see :mod:`inductiva._transfers._upload`). The upload (and, for
 blocking runs, the wait) happens inside
 ``task.sync_context()``: Ctrl-C or an error kills the remote task and is
 re-raised, so no task is left behind half-submitted.
@@ -16,7 +16,9 @@ import pathlib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from . import _client, _submit, _upload
+from . import _client, _retry, _submit
+from ._transfers import _upload
+from ._validate import check_flag
 from .errors import InvalidArgumentError
 from .task import OutputT, Task
 
@@ -123,14 +125,18 @@ def submit(
     client, else the default one), which the returned task keeps using;
     ``output`` is the class its ``get_output()`` returns.
     """
+    run_async = check_flag("run_async", run_async)
     sim_dir = _upload.SIM_DIR
     full_params = {sim_dir: sim_dir, **{k: v for k, v in params.items() if k != sim_dir}}
     core = None if client is None else client._core
     with _client.using(core):
-        task = Task(_submit.register(method, full_params, resource_pool), output=output)
+        settings = _client.resolve_settings()  # every setting checked before the task is created
+        with _retry.retry_budget(settings.max_retries):
+            task = Task(_submit.register(method, full_params, resource_pool), output=output)
         logger.info("Task %s submitted (%s).", task.id, method)
         with task.sync_context():
-            _upload.upload_input(task.id, input_dir, full_params)
+            with _retry.retry_budget(settings.max_retries):
+                _upload.upload_input(task.id, input_dir, full_params)
             if not run_async:
                 status = task.wait()
                 log = logger.info if status == "success" else logger.warning

@@ -20,6 +20,7 @@ from inductiva_api.models import Task as TaskModel
 from inductiva_api.types import Unset
 
 from ._types import TaskStatus
+from ._validate import check_seconds
 from .errors import InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -123,11 +124,7 @@ def validate_task_id(task_id: object) -> str:
 
 def validate_timeout(name: str, value: float | None) -> float | None:
     """A timeout is None (no limit) or a number of seconds >= 0."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise InvalidArgumentError(f"{name} must be None or seconds >= 0, got {value!r}")
-    return float(value)
+    return check_seconds(name, value, allow_none=True, allow_zero=True)
 
 
 def _aware(value: object) -> datetime.datetime | None:

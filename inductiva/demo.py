@@ -20,7 +20,7 @@ from typing import Any
 import inductiva
 from inductiva import _client
 from inductiva._format import format_bytes
-from inductiva._progress import progress_enabled
+from inductiva._transfers._progress import progress_enabled
 from inductiva.molecules import ProteinSolvationOutput
 from inductiva.simulators import OpenFOAMOutput
 

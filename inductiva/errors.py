@@ -27,7 +27,13 @@
     │   └── KillTimeoutError         kill() was not confirmed in time
     └── TransferError                an upload or download could not be completed
         ├── IntegrityError           size or CRC of downloaded data is wrong
-        └── UnsafeArchiveError       an archive member would escape the output directory
+        ├── UnsafeArchiveError       an archive member would escape the output directory,
+        │   │                        or has a name this system cannot hold
+        │   └── ArchiveTooLargeError the archive exceeds max_extract_size or
+        │                            max_compression_ratio (a zip bomb?)
+        ├── LocalFileError           a local file or directory could not be read or written
+        │   └── InsufficientSpaceError  not enough free disk space (checked ahead, or ENOSPC)
+        └── DownloadInProgressError  another download into the same directory is running
 """
 
 from __future__ import annotations
@@ -40,14 +46,18 @@ __all__ = [
     "ApiConnectionError",
     "ApiError",
     "ApiTimeoutError",
+    "ArchiveTooLargeError",
     "AuthenticationError",
     "ConfigurationError",
     "ConflictError",
+    "DownloadInProgressError",
     "FieldError",
     "InductivaError",
+    "InsufficientSpaceError",
     "IntegrityError",
     "InvalidArgumentError",
     "KillTimeoutError",
+    "LocalFileError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
@@ -203,7 +213,7 @@ class KillTimeoutError(TaskError, TimeoutError):
 
 
 class TransferError(InductivaError):
-    """An upload or download could not be completed; no partial file is left."""
+    """An upload or download could not be completed (what was kept is in the message)."""
 
 
 class IntegrityError(TransferError):
@@ -212,6 +222,22 @@ class IntegrityError(TransferError):
 
 class UnsafeArchiveError(TransferError):
     """An archive member has an absolute path, ``..`` or a name invalid here."""
+
+
+class ArchiveTooLargeError(UnsafeArchiveError):
+    """The archive declares more than ``max_extract_size`` bytes or expands too much."""
+
+
+class LocalFileError(TransferError):
+    """A local file or directory could not be created, read or written (permissions, path)."""
+
+
+class InsufficientSpaceError(LocalFileError):
+    """The disk holding the output directory has not enough free space."""
+
+
+class DownloadInProgressError(TransferError):
+    """Another download into the same output directory holds its lock."""
 
 
 _BY_STATUS: dict[int, type[ApiError]] = {

@@ -18,6 +18,7 @@ from inductiva_api.models import FileInfo, OutputArchiveInfo
 
 from ._format import format_bytes
 from ._task_info import model_fields
+from ._validate import printable
 
 __all__ = ["OutputFile", "OutputInfo"]
 
@@ -137,7 +138,8 @@ class OutputInfo(_ModelView):
 
     def __str__(self) -> str:
         rows = [("Size", "Compressed", "Name")] + [
-            (format_bytes(f.size), format_bytes(f.compressed_size), f.name) for f in self.contents
+            (format_bytes(f.size), format_bytes(f.compressed_size), printable(f.name))
+            for f in self.contents
         ]
         size_w = max(_COLUMN, *(len(r[0]) + 3 for r in rows))
         comp_w = max(_COLUMN, *(len(r[1]) + 3 for r in rows))

@@ -31,6 +31,7 @@ from typing_extensions import TypeVar
 
 from . import _client
 from ._outputs import TaskOutput, output_class
+from ._signals import sigterm_as_interrupt
 from ._task_info import (
     TaskInfo,
     is_terminal,
@@ -40,6 +41,7 @@ from ._task_info import (
     validate_timeout,
 )
 from ._types import TaskStatus
+from ._validate import check_path, check_seconds, printable
 from .errors import (
     ConflictError,
     InvalidArgumentError,
@@ -91,9 +93,7 @@ async def _asleep(seconds: float) -> None:
 
 
 def _validate_poll(poll: float) -> float:
-    if isinstance(poll, bool) or not isinstance(poll, int | float) or poll <= 0:
-        raise InvalidArgumentError(f"poll must be seconds > 0, got {poll!r}")
-    return float(poll)
+    return float(check_seconds("poll", poll) or 0.0)
 
 
 def _status(status: TaskStatusCode | str) -> TaskStatus:
@@ -267,11 +267,16 @@ def _kill_timeout(task_id: str, status: str, wait_timeout: float | None) -> Kill
 def _check_filenames(filenames: Sequence[str] | None) -> list[str] | None:
     if filenames is None:
         return None
-    if isinstance(filenames, str) or not all(isinstance(f, str) and f for f in filenames):
+    try:
+        names = None if isinstance(filenames, str | bytes) else list(filenames)
+    except TypeError:
+        names = None
+    if names is None or not all(isinstance(f, str) and f and "\x00" not in f for f in names):
         raise InvalidArgumentError(
-            f"filenames must be a list of file names, e.g. ['stdout.txt'], got {filenames!r}"
+            "filenames must be a list of file names, e.g. ['stdout.txt'], got "
+            f"{printable(repr(filenames)[:200])}"
         )
-    return list(filenames)
+    return names
 
 
 OutputT = TypeVar("OutputT", bound=TaskOutput, default=TaskOutput, covariant=True)
@@ -494,7 +499,8 @@ class Task(Generic[OutputT]):
         a failure to kill is logged, not raised.
         """
         try:
-            yield self
+            with sigterm_as_interrupt():  # SIGTERM, like Ctrl-C, kills the remote task
+                yield self
         except BaseException as exc:
             if not isinstance(exc, GeneratorExit):
                 self._kill_after(exc, kill_timeout)
@@ -528,13 +534,17 @@ class Task(Generic[OutputT]):
         The default directory is ``inductiva_output/<task id>`` under the current
         directory. ``uncompress=False`` keeps the zip archive as downloaded.
         """
-        from . import _download  # the transfer engine, imported on first use
+        from ._transfers import _download  # the transfer engine, imported on first use
 
         with self._bound():
             return _download.download_outputs(
                 self._id,
                 filenames=_check_filenames(filenames),
-                output_dir=pathlib.Path(output_dir) if output_dir is not None else None,
+                output_dir=(
+                    pathlib.Path(check_path("output_dir", output_dir))
+                    if output_dir is not None
+                    else None
+                ),
                 uncompress=uncompress,
             )
 

@@ -62,7 +62,7 @@ def _peak_rss_kib() -> int:
 
 def child_download(task_id: str, output_dir: str) -> None:
     """Download the whole archive (kept as a zip) and print seconds and peak RSS as JSON."""
-    from inductiva._download import download_outputs
+    from inductiva._transfers._download import download_outputs
 
     start = time.perf_counter()
     download_outputs(task_id, output_dir=output_dir, uncompress=False)
@@ -72,7 +72,8 @@ def child_download(task_id: str, output_dir: str) -> None:
 
 def child_upload(input_dir: str) -> None:
     """Register a task, upload ``input_dir`` as its input; print peak RSS before/after as JSON."""
-    from inductiva import _submit, _upload
+    from inductiva import _submit
+    from inductiva._transfers import _upload
 
     params = {"sim_dir": "sim_dir", "duration": 0.0}
     task_id = _submit.register(SYNTHETIC, params, None)
@@ -200,7 +201,7 @@ def _partial_row(server: Any, table: Table, tmp: Path, task_id: str, how: str) -
     from inductiva_api.api.tasks import list_task_outputs
 
     from inductiva import _client
-    from inductiva._download import download_outputs
+    from inductiva._transfers._download import download_outputs
 
     listing = _client.call(list_task_outputs.sync_detailed, task_id=task_id)
     archive = int(listing.size)

@@ -27,7 +27,15 @@ from inductiva.demo import _prepare_inputs
 REPO = pathlib.Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
 SKIP_MARKERS = ("<!-- readme-example: skip", "<!-- plugin-example:start -->")
-SETTINGS = ("api_key", "api_url", "timeout", "max_retries", "progress")
+SETTINGS = (
+    "api_key",
+    "api_url",
+    "timeout",
+    "max_retries",
+    "progress",
+    "max_extract_size",
+    "max_compression_ratio",
+)
 
 MYPY_PRELUDE = textwrap.dedent(
     """\

@@ -24,6 +24,7 @@ themselves live in :mod:`inductiva.cli._commands`. Exit codes:
 3     ``wait --timeout`` ran out before the task finished
 4     authentication: the API key is missing or invalid
 130   interrupted (Ctrl-C)
+143   terminated (SIGTERM), after the same cleanup as Ctrl-C
 ====  ==================================================================
 
 Errors print one line, ``inductiva: error: <message>``, on stderr; never a traceback.
@@ -39,13 +40,15 @@ import sys
 from collections.abc import Iterator, Sequence
 
 import inductiva
-from inductiva import errors
+from inductiva import _signals, errors
 from inductiva._task_info import ALL_STATUSES
+from inductiva._validate import printable
 from inductiva.cli._exit import (
     EXIT_AUTH,
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_TERMINATED,
     EXIT_TIMEOUT,
     EXIT_USAGE,
 )
@@ -56,6 +59,7 @@ __all__ = [
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "EXIT_TERMINATED",
     "EXIT_TIMEOUT",
     "EXIT_USAGE",
     "build_parser",
@@ -65,7 +69,7 @@ __all__ = [
 PROG = "inductiva"
 _EPILOG = """\
 exit codes: 0 ok, 1 API or task error, 2 usage error, 3 wait timed out,
-4 missing or invalid API key, 130 interrupted.
+4 missing or invalid API key, 130 interrupted, 143 terminated (SIGTERM).
 Settings: --api-key/--api-url override INDUCTIVA_API_KEY/INDUCTIVA_API_URL."""
 
 
@@ -288,7 +292,9 @@ def _settings(api_key: str | None, api_url: str | None) -> Iterator[None]:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    text = printable(message)
+    with contextlib.suppress(OSError, ValueError):
+        print(f"{PROG}: error: {text}", file=sys.stderr)
     return code
 
 
@@ -313,12 +319,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     from inductiva.cli import _commands as _cli_commands
 
     try:
-        with _logging_to_stderr(args.verbose), _settings(args.api_key, args.api_url):
+        with (
+            _signals.sigterm_as_interrupt(),
+            _logging_to_stderr(args.verbose),
+            _settings(args.api_key, args.api_url),
+        ):
             return _cli_commands.run(args)
     except errors.InductivaError as exc:
         task_id = getattr(args, "task_id", None)
         timeout = getattr(args, "timeout", None)
         return _fail(cli_message(exc, task_id=task_id, timeout=timeout), _exit_code(exc))
+    except _signals.Terminated:
+        return _fail("terminated (SIGTERM); partial downloads are kept", EXIT_TERMINATED)
     except KeyboardInterrupt:
         return _fail("interrupted", EXIT_INTERRUPTED)
     except BrokenPipeError:
@@ -326,3 +338,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_ERROR
+    except OSError as exc:  # a local file problem not met inside the transfer engine
+        return _fail(f"{exc.strerror or exc} ({exc.filename or 'local file'})", EXIT_ERROR)
+    except Exception as exc:  # a bug: still one line, never a traceback
+        logging.getLogger("inductiva").debug("unexpected error", exc_info=True)
+        return _fail(
+            f"unexpected {type(exc).__name__}: {cli_message(exc)} (please report this; "
+            "-vv shows details)",
+            EXIT_ERROR,
+        )

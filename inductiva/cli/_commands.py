@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from inductiva import errors, tasks
+from inductiva._validate import printable
 from inductiva.cli._exit import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from inductiva.cli._json import dumps, output_info_json, task_json
 from inductiva.cli._messages import cli_message
@@ -24,7 +25,12 @@ SUCCESS = "success"
 
 
 def _error(message: str) -> None:
-    print(f"inductiva: error: {message}", file=sys.stderr)
+    print(f"inductiva: error: {printable(message)}", file=sys.stderr)
+
+
+def _say(text: object) -> None:
+    """Print ``text`` (server-supplied strings included) with control characters escaped."""
+    print("\n".join(printable(line) for line in str(text).split("\n")))
 
 
 def ask_confirmation(question: str) -> bool | None:
@@ -46,7 +52,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     found = tasks.get(args.last_n, status=args.status)
     if args.json:
         for task in found:
-            print(dumps(task_json(task.info if task.info is not None else task.get_info())))
+            _say(dumps(task_json(task.info if task.info is not None else task.get_info())))
     else:
         print(tasks.render(found))
     return EXIT_OK
@@ -56,9 +62,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     """``tasks info``: one task's details (``--json``: its fields, ``fields``: all it sent)."""
     info = Task(args.task_id).get_info()
     if args.json:
-        print(dumps({**task_json(info), "fields": info.fields()}))
+        _say(dumps({**task_json(info), "fields": info.fields()}))
     else:
-        print(render_task_info(info))
+        _say(render_task_info(info))
     return EXIT_OK
 
 
@@ -90,10 +96,10 @@ def cmd_kill(args: argparse.Namespace) -> int:
             message = cli_message(exc, task_id=task.id)
             _error(message if task.id in message else f"task {task.id}: {message}")
             if args.json:
-                print(dumps({"id": task.id, "status": None, "error": message}))
+                _say(dumps({"id": task.id, "status": None, "error": message}))
             code = EXIT_ERROR
         else:
-            print(dumps({"id": task.id, "status": status}) if args.json else f"{task.id}: {status}")
+            _say(dumps({"id": task.id, "status": status}) if args.json else f"{task.id}: {status}")
     return code
 
 
@@ -108,7 +114,7 @@ def cmd_wait(args: argparse.Namespace) -> int:
             f"(stop it with `inductiva tasks kill {task.id}`)"
         )
         return EXIT_INTERRUPTED
-    print(dumps({"id": task.id, "status": status}) if args.json else status)
+    _say(dumps({"id": task.id, "status": status}) if args.json else status)
     return EXIT_OK if status == SUCCESS else EXIT_ERROR
 
 
@@ -118,14 +124,14 @@ def cmd_download(args: argparse.Namespace) -> int:
         filenames=args.filenames, output_dir=args.output_dir, uncompress=args.uncompress
     )
     resolved = str(output_dir.resolve())
-    print(dumps({"id": args.task_id, "output_dir": resolved}) if args.json else resolved)
+    _say(dumps({"id": args.task_id, "output_dir": resolved}) if args.json else resolved)
     return EXIT_OK
 
 
 def cmd_files(args: argparse.Namespace) -> int:
     """``tasks files``: the output archive's table of contents."""
     info = Task(args.task_id).get_output_files_info()
-    print(dumps(output_info_json(args.task_id, info)) if args.json else info)
+    _say(dumps(output_info_json(args.task_id, info)) if args.json else info)
     return EXIT_OK
 
 

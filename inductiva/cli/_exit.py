@@ -7,6 +7,7 @@ __all__ = [
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "EXIT_TERMINATED",
     "EXIT_TIMEOUT",
     "EXIT_USAGE",
 ]
@@ -23,3 +24,5 @@ EXIT_AUTH = 4
 """The API key is missing or invalid."""
 EXIT_INTERRUPTED = 130
 """Interrupted with Ctrl-C (128 + SIGINT)."""
+EXIT_TERMINATED = 143
+"""Terminated with SIGTERM (128 + 15), after the same cleanup as Ctrl-C."""

@@ -57,5 +57,17 @@ def output_info_json(task_id: str, info: OutputInfo) -> dict[str, Any]:
 
 
 def dumps(document: dict[str, Any]) -> str:
-    """One line of JSON."""
-    return json.dumps(document, ensure_ascii=False, default=str)
+    """One line of JSON; characters a terminal could act on (DEL, C1 controls...) as ``\\uXXXX``.
+
+    ``json.dumps`` escapes the C0 controls; the rest of the unprintable characters
+    (only ever inside strings) are escaped here, so server text cannot drive the terminal.
+    """
+    text = json.dumps(document, ensure_ascii=False, default=str)
+    return "".join(ch if ch.isprintable() else _escape(ch) for ch in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return json.dumps(ch, ensure_ascii=True)[1:-1]  # a surrogate pair

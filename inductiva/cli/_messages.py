@@ -52,6 +52,18 @@ _REWRITES: tuple[tuple[str, str], ...] = (
     (r"see inductiva\.tasks\.list\(\)", "see `inductiva tasks list`"),
     (r"resumes on the next call", "resumes when you run the same command again"),
     (r"raise `inductiva\.max_retries`", "raise INDUCTIVA_MAX_RETRIES"),
+    (r"\bcall again\b", "run the same command again"),
+    (r"\bchoose another output_dir\b", "choose another --dir"),
+    (r"\(or choose another output_dir\)", "(or choose another --dir)"),
+    (
+        r"raise inductiva\.max_extract_size \(INDUCTIVA_MAX_EXTRACT_SIZE\)",
+        "raise INDUCTIVA_MAX_EXTRACT_SIZE",
+    ),
+    (
+        r"raise inductiva\.max_compression_ratio \(INDUCTIVA_MAX_COMPRESSION_RATIO\)",
+        "raise INDUCTIVA_MAX_COMPRESSION_RATIO",
+    ),
+    (r"download with uncompress=False", "download with --no-uncompress"),
     (
         r"filenames=\.\.\. cannot be combined with uncompress=False: .*",
         "--filenames cannot be combined with --no-uncompress: selected files are always extracted",

@@ -22,7 +22,7 @@ from test_transfers import SYNTHETIC, point_at, run_synthetic
 
 import inductiva
 from inductiva import _client, _submit, errors
-from inductiva._download import download_outputs
+from inductiva._transfers._download import download_outputs
 
 pytestmark = pytest.mark.contract
 
@@ -165,7 +165,7 @@ def _leftovers(root: Path) -> list[str]:
     return sorted(
         p.relative_to(root).as_posix()
         for p in root.rglob("*")
-        if ".part" in p.name or p.name.startswith(".inductiva-partial")
+        if ".part" in p.name or p.name.startswith((".inductiva-partial", ".inductiva"))
     )
 
 
@@ -245,7 +245,11 @@ def test_out_of_retries_keeps_only_resumable_state_then_resumes(
     server.set_faults(drop_download_after_bytes=2 * MIB, drop_download_times=1)
     with pytest.raises(errors.ApiConnectionError, match="resumes on the next call"):
         download_outputs(task_id, output_dir=tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["output.zip.part", "output.zip.part.json"]
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        ".inductiva",
+        ".inductiva/output.zip.part",
+        ".inductiva/output.zip.part.json",
+    ]
     size = _archive_size(task_id)
     server.reset_stats()
     out = download_outputs(task_id, output_dir=tmp_path)

@@ -18,9 +18,10 @@ from inductiva_api.api.tasks import get_task, list_task_outputs
 from inductiva_mock.launcher import MockServer
 
 import inductiva
-from inductiva import _client, _resume, _simulation, errors
-from inductiva._download import download_outputs
-from inductiva._upload import build_input_zip
+from inductiva import _client, _simulation, errors
+from inductiva._transfers import _resume
+from inductiva._transfers._download import download_outputs
+from inductiva._transfers._upload import build_input_zip
 
 pytestmark = pytest.mark.contract
 

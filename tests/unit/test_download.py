@@ -24,8 +24,9 @@ from transfer_fakes import (
 )
 
 import inductiva
-from inductiva import _extract, errors
-from inductiva._download import download_outputs
+from inductiva import errors
+from inductiva._transfers import _extract
+from inductiva._transfers._download import download_outputs
 
 MEMBERS = {
     "stdout.txt": b"step 1\n" * 2000,
@@ -93,9 +94,13 @@ def test_a_later_call_resumes_a_kept_partial_download(
     server.drop_after, server.drop_times = 250_000, 1
     with pytest.raises(errors.ApiConnectionError, match="resumes on the next call"):
         download_outputs(TASK_ID, output_dir=tmp_path, uncompress=False)
-    assert listing(tmp_path) == ["output.zip.part", "output.zip.part.json"]
-    assert (tmp_path / "output.zip.part").stat().st_size == 250_000
-    sidecar = json.loads((tmp_path / "output.zip.part.json").read_text())
+    assert listing(tmp_path) == [
+        ".inductiva",
+        ".inductiva/output.zip.part",
+        ".inductiva/output.zip.part.json",
+    ]
+    assert (tmp_path / ".inductiva" / "output.zip.part").stat().st_size == 250_000
+    sidecar = json.loads((tmp_path / ".inductiva" / "output.zip.part.json").read_text())
     assert sidecar["etag"] == server.etag
     download_outputs(TASK_ID, output_dir=tmp_path, uncompress=False)
     assert server.ranges()[-1] == "bytes=250000-"
@@ -122,9 +127,10 @@ def test_complete_part_with_unchanged_etag_is_not_fetched_again(
 ) -> None:
     """A .part already holding the whole archive is answered 416 and just verified."""
     size = len(server.archive)
-    (tmp_path / "output.zip.part").write_bytes(server.archive)
+    (tmp_path / ".inductiva").mkdir()
+    (tmp_path / ".inductiva" / "output.zip.part").write_bytes(server.archive)
     state = {"task_id": TASK_ID, "etag": server.etag, "size": size}
-    (tmp_path / "output.zip.part.json").write_text(json.dumps(state))
+    (tmp_path / ".inductiva" / "output.zip.part.json").write_text(json.dumps(state))
     download_outputs(TASK_ID, output_dir=tmp_path, uncompress=False)
     assert server.ranges() == ["bytes=-65536", f"bytes={size}-"]
     assert server.bytes_sent == 65536  # the directory tail only
@@ -253,7 +259,7 @@ def test_corrupted_partial_file_on_disk_is_caught_on_resume(
         srv.drop_after, srv.drop_times = 400_000, 1
         with pytest.raises(errors.ApiConnectionError):
             download_outputs(TASK_ID, output_dir=tmp_path, uncompress=False)
-        part = tmp_path / "output.zip.part"
+        part = tmp_path / ".inductiva" / "output.zip.part"
         data = bytearray(part.read_bytes())
         data[300_000] ^= 0xFF
         part.write_bytes(bytes(data))
@@ -326,7 +332,7 @@ def test_legacy_kept_partial_download_restarts_on_the_next_call(
     legacy.drop_after, legacy.drop_times = 250_000, 1
     with pytest.raises(errors.ApiConnectionError):
         download_outputs(TASK_ID, output_dir=tmp_path)
-    assert (tmp_path / "output.zip.part").stat().st_size == 250_000
+    assert (tmp_path / ".inductiva" / "output.zip.part").stat().st_size == 250_000
     download_outputs(TASK_ID, output_dir=tmp_path)
     _assert_extracted(tmp_path)
     assert legacy.ranges() == [None, None]

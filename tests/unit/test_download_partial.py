@@ -19,8 +19,9 @@ from transfer_fakes import (
     unserve,
 )
 
-from inductiva import _client, _subset, errors
-from inductiva._download import download_outputs
+from inductiva import _client, errors
+from inductiva._transfers import _subset
+from inductiva._transfers._download import download_outputs
 
 BIG = os.urandom(3_000_000)
 MEMBERS = {

@@ -11,8 +11,8 @@ import pytest
 from transfer_fakes import corrupt_member, make_zip
 
 from inductiva import errors
-from inductiva._remote_zip import MemberEntry
-from inductiva._zipstream import StreamVerifier
+from inductiva._transfers._remote_zip import MemberEntry
+from inductiva._transfers._zipstream import StreamVerifier
 
 MEMBERS = {
     "empty.txt": b"",

@@ -9,7 +9,12 @@ import pytest
 from transfer_fakes import corrupt_member, listing, make_output, make_zip
 
 from inductiva import errors
-from inductiva._extract import check_member_name, extract_archive, output_members, verify_archive
+from inductiva._transfers._extract import (
+    check_member_name,
+    extract_archive,
+    output_members,
+    verify_archive,
+)
 
 
 @pytest.mark.parametrize(

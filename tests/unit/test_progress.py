@@ -9,7 +9,7 @@ import pytest
 
 import inductiva
 from inductiva import errors
-from inductiva._progress import byte_bar, progress_enabled
+from inductiva._transfers._progress import byte_bar, progress_enabled
 
 
 class FakeStderr(io.StringIO):
@@ -94,7 +94,7 @@ def test_bars_use_tqdm_auto_and_show_in_notebooks(monkeypatch: pytest.MonkeyPatc
 
     import tqdm.auto
 
-    from inductiva import _progress
+    from inductiva._transfers import _progress
 
     assert _progress.tqdm is tqdm.auto.tqdm
     monkeypatch.setattr(inductiva, "progress", None)

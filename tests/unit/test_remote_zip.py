@@ -12,8 +12,8 @@ import pytest
 from transfer_fakes import TASK_ID, ArchiveServer, listing, make_zip, serve, unserve
 
 from inductiva import errors
-from inductiva._download import download_outputs
-from inductiva._remote_zip import (
+from inductiva._transfers._download import download_outputs
+from inductiva._transfers._remote_zip import (
     MemberEntry,
     RangesUnsupportedError,
     RemoteZip,

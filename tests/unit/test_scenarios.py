@@ -219,7 +219,7 @@ def test_interrupted_upload_kills_the_task(
     def interrupted(task_id: str, input_dir: pathlib.Path, params: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("inductiva._upload.upload_input", interrupted)
+    monkeypatch.setattr("inductiva._transfers._upload.upload_input", interrupted)
     with pytest.raises(KeyboardInterrupt):
         inductiva.molecules.ProteinSolvation(protein_pdb=pdb).simulate(run_async=True)
     [task] = fake_api.tasks.values()

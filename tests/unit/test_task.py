@@ -275,7 +275,7 @@ def test_download_outputs_delegates(
         seen.update(kwargs, task_id=task_id)
         return tmp_path
 
-    monkeypatch.setattr("inductiva._download.download_outputs", fake_download)
+    monkeypatch.setattr("inductiva._transfers._download.download_outputs", fake_download)
     result = Task(ID).download_outputs(["a.txt"], output_dir=str(tmp_path), uncompress=False)
     assert result == tmp_path
     assert seen == {
@@ -317,7 +317,7 @@ def test_get_output_picks_the_output_class_by_method(
 ) -> None:
     """get_output() waits, downloads, and wraps the directory in the method's output class."""
     fake_api.add(ID, "started", then=("success",), method_name=method)
-    monkeypatch.setattr("inductiva._download.download_outputs", lambda *a, **k: tmp_path)
+    monkeypatch.setattr("inductiva._transfers._download.download_outputs", lambda *a, **k: tmp_path)
     output = Task(ID).get_output()
     assert type(output).__name__ == cls_name and output.path == tmp_path
 

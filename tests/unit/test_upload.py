@@ -12,8 +12,9 @@ import httpx
 import pytest
 from transfer_fakes import TASK_ID, ArchiveServer, input_zip, serve, unserve
 
-from inductiva import _client, _progress, _upload, errors
-from inductiva._upload import build_input_zip, upload_input, zip_directory
+from inductiva import _client, errors
+from inductiva._transfers import _progress, _upload
+from inductiva._transfers._upload import build_input_zip, upload_input, zip_directory
 
 PARAMS = {"commands": [{"cmd": "simpleFoam", "prompts": []}], "n_cores": 2}
 LAYOUT = [

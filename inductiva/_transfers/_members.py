@@ -1,6 +1,6 @@
 """Fetching selected members of a remote zip with few Range requests, verified.
 
-Each planned range (see :func:`inductiva._remote_zip.plan_ranges`) is read as a
+Each planned range (see :func:`inductiva._transfers._remote_zip.plan_ranges`) is read as a
 stream: for every wanted member the local header is parsed, its data
 decompressed (stored or deflate) into a staging file while its CRC-32 and size
 are checked. Members finished before a dropped connection are kept; the rest
@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
-from . import _client, _extract, _remote_zip, _zipstream, errors
+from .. import _client, _retry, errors
+from . import _extract, _limits, _remote_zip, _zipstream
 from ._progress import byte_bar
 
 __all__ = ["ArchiveChangedError", "fetch_members"]
@@ -80,6 +81,10 @@ def fetch_members(
     targets = _extract.plan_targets({e.name: renames[e.name] for e in entries}, output_dir)
     files = [e for e in entries if not e.is_dir]
     _zipstream.check_supported(files)
+    total = _limits.check_archive(
+        ((e.file_size, e.compress_size) for e in files), "The selected output files"
+    )
+    _limits.check_free_space(output_dir, total, "Writing the selected output files")
     settings = _client.resolve_settings()
     attempts = settings.max_retries + 1
     with _extract.staging_dir(output_dir) as stage:
@@ -92,12 +97,13 @@ def fetch_members(
         plans = _remote_zip.plan_ranges(archive, files)
         with byte_bar(_remote_zip.total_bytes(plans), desc="Downloading") as bar:
             for attempt in range(1, attempts + 1):
+                mark = _retry.budget_mark()
                 try:
                     for plan in plans:
                         _fetch_plan(archive, plan, staged, done, bar.update)
                     break
-                except errors.ApiConnectionError:
-                    if attempt == attempts:
+                except errors.ApiConnectionError as exc:
+                    if attempt == attempts or _retry.note_failure(mark, str(exc)[:200]):
                         raise
                     remaining = [e for e in files if e.name not in done]
                     plans = _remote_zip.plan_ranges(archive, remaining)

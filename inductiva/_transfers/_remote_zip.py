@@ -23,7 +23,8 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
-from . import _client, errors
+from .. import _client, errors
+from .._validate import printable
 
 __all__ = [
     "TAIL_BYTES",
@@ -40,6 +41,10 @@ __all__ = [
 ]
 
 TAIL_BYTES = 65536
+MAX_ARCHIVE_BYTES = 2**53
+"""Larger sizes in a Content-Range are refused (no real archive comes close)."""
+MAX_DIRECTORY_BYTES = 64 * 1024**2
+"""Largest central directory read into memory (about 700,000 members)."""
 DEFAULT_GAP = 64 * 1024
 
 _EOCD_SIG = b"PK\x05\x06"
@@ -117,10 +122,17 @@ def output_path(task_id: str) -> str:
 
 def parse_content_range(value: str | None) -> tuple[int, int, int]:
     """``(first, last, total)`` from a ``Content-Range: bytes a-b/n`` header."""
-    match = _CONTENT_RANGE.match((value or "").strip())
-    if not match or match.group(3) == "*":
-        raise errors.TransferError(f"Server sent an invalid Content-Range header: {value!r}")
-    return int(match.group(1)), int(match.group(2)), int(match.group(3))
+    text = (value or "").strip()
+    match = _CONTENT_RANGE.match(text) if len(text) <= 100 else None
+    if match and match.group(3) != "*":
+        first, last, total = (int(match.group(i)) for i in (1, 2, 3))
+        if first <= last < total <= MAX_ARCHIVE_BYTES:
+            return first, last, total
+    raise errors.TransferError(
+        f"The server sent an invalid Content-Range header ({printable(repr(text)[:120])}); "
+        "the API URL may point at a proxy or a different server: check INDUCTIVA_API_URL, "
+        "or try again later."
+    )
 
 
 def fetch_range(task_id: str, start: int, end: int, etag: str | None) -> bytes:
@@ -218,7 +230,14 @@ def parse_central_directory(data: bytes, count: int) -> tuple[MemberEntry, ...]:
         start = pos + _CDH.size
         raw_name = data[start : start + name_len]
         extra = data[start + name_len : start + name_len + extra_len]
-        name = raw_name.decode("utf-8" if flags & 0x800 else "cp437")
+        try:
+            name = raw_name.decode("utf-8" if flags & 0x800 else "cp437")
+        except UnicodeDecodeError as exc:
+            raise errors.UnsafeArchiveError(
+                f"The output archive has a member name that is not valid UTF-8 "
+                f"({printable(repr(raw_name[:100]))}); nothing was extracted. Download the "
+                "whole archive with uncompress=False to inspect it."
+            ) from exc
         usize, csize, offset = _zip64_extra(extra, [usize, csize, offset])
         entries.append(MemberEntry(name, method, flags, crc, csize, usize, offset))
         pos = start + name_len + extra_len + comment_len
@@ -232,6 +251,12 @@ def open_remote_zip(task_id: str) -> RemoteZip:
     cd_offset, cd_size, count = _locate_directory(task_id, tail, tail_start, etag)
     if cd_offset + cd_size > total:
         raise errors.IntegrityError("The output archive's directory lies past its end.")
+    if cd_size > MAX_DIRECTORY_BYTES:
+        raise errors.ArchiveTooLargeError(
+            f"The output archive's directory is {cd_size} bytes, over the "
+            f"{MAX_DIRECTORY_BYTES}-byte limit of partial downloads; download the whole "
+            "archive (no filenames=) instead."
+        )
     if cd_offset >= tail_start:
         data = tail[cd_offset - tail_start : cd_offset - tail_start + cd_size]
     else:

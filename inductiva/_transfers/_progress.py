@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from tqdm.auto import tqdm
 
-from .errors import ConfigurationError
+from ..errors import ConfigurationError
 
 __all__ = ["ProgressReader", "byte_bar", "progress_enabled"]
 
@@ -45,7 +45,7 @@ def progress_enabled() -> bool:
 
     ``inductiva.progress``, else ``INDUCTIVA_PROGRESS``, else: only if stderr is a terminal.
     """
-    from . import _client
+    from .. import _client
 
     setting = _client.active().progress  # an inductiva.Client(progress=...) in use
     if setting is None:

@@ -1,10 +1,10 @@
 """Downloading a task's outputs: the whole archive (resumable) or just some files.
 
 Full downloads stream the archive to ``output.zip.part`` in the destination,
-resuming after dropped connections (see :mod:`inductiva._resume`). The
+resuming after dropped connections (see :mod:`inductiva._transfers._resume`). The
 finished archive is checked (size, then every member's CRC-32: while
 streaming, or by extracting) before it is renamed to ``output.zip`` or
-extracted (see :mod:`inductiva._extract`); a connection error keeps the
+extracted (see :mod:`inductiva._transfers._extract`); a connection error keeps the
 ``.part`` for the next call, any other failure removes it.
 
 The full archive holds ``output.json`` and the task's files under
@@ -14,11 +14,11 @@ leaves ``output.json`` out (``uncompress=False`` keeps the archive as it came).
 Partial downloads (``filenames=[...]``, names relative to ``artifacts/`` as
 ``task.get_output_files_info()`` lists them) read the central directory with
 Range requests and fetch only the wanted members (see
-:mod:`inductiva._remote_zip` and :mod:`inductiva._members`) when the server
+:mod:`inductiva._transfers._remote_zip` and :mod:`inductiva._transfers._members`) when the server
 declares the ``byte-ranges`` extension in ``GET /version``. Otherwise, or when
 a range request is answered 200 all the same (that response is closed
 unread), the files come as the real API's ``?filename=`` subset archive (see
-:mod:`inductiva._subset`): same files, same layout.
+:mod:`inductiva._transfers._subset`): same files, same layout.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from . import _capabilities, _extract, _members, _remote_zip, _resume, _subset, errors
+from .. import _capabilities, _client, _retry, _signals, errors
+from .._validate import check_flag, check_path, printable
+from . import _extract, _members, _remote_zip, _resume, _subset, _workspace
 
 __all__ = ["ARCHIVE_NAME", "download_outputs"]
 
@@ -46,35 +48,67 @@ _TASK_ID = re.compile(r"^[0-9]{1,30}$")
 def _output_dir(path: Path) -> Iterator[Path]:
     """Create ``path`` (and parents); on failure remove the ones created here if still empty."""
     created = [p for p in (path, *path.parents) if not p.exists()]
-    path.mkdir(parents=True, exist_ok=True)
     try:
-        yield path
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise errors.InvalidArgumentError(
+            f"output_dir {printable(repr(str(path)))} cannot be created: a file is in the way "
+            "(a path component is not a directory); choose another directory."
+        ) from None
+    except OSError as exc:
+        raise _local_error(exc, f"create the output directory {str(path)!r}") from exc
+    space = _workspace.Workspace(path)
+    try:
+        with _workspace.lock_directory(space):
+            space.clean_stale()
+            yield path
     except BaseException:
+        space.remove_if_empty()
         for directory in created:
             with contextlib.suppress(OSError):
                 directory.rmdir()
         raise
+    space.remove_if_empty()
+
+
+def _local_error(exc: OSError, doing: str) -> errors.LocalFileError:
+    """A LocalFileError for an OSError met while ``doing`` something on the local disk."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    reason = printable(exc.strerror or exc)
+    if _workspace.is_disk_full(exc):
+        return errors.InsufficientSpaceError(
+            f"Could not {doing}: the disk is full{where}. Free some space (or choose another "
+            "output_dir) and call again; what was downloaded so far is kept and resumes."
+        )
+    if isinstance(exc, PermissionError):
+        hint = "check the directory's permissions or choose another output_dir"
+    elif isinstance(exc, NotADirectoryError | FileExistsError | IsADirectoryError):
+        hint = "a file or directory is in the way; choose another output_dir"
+    else:
+        hint = "check the path and the disk, then call again"
+    return errors.LocalFileError(f"Could not {doing}: {reason}{where}; {hint}.")
 
 
 def _full_download(task_id: str, output_dir: Path, uncompress: bool) -> None:
-    part = output_dir / (ARCHIVE_NAME + ".part")
+    space = _workspace.Workspace(output_dir)
+    part = space.part
     verified = False
     try:
         ahead = not uncompress and _capabilities.offers(BYTE_RANGES)
         remote = _resume.read_directory(task_id) if ahead else None
         verified = _resume.ArchiveFetch(task_id, part, remote).run()
-    except (errors.ApiConnectionError, KeyboardInterrupt) as exc:
+    except errors.IntegrityError:
+        _resume.discard(part)  # proof of corruption: those bytes are worthless
+        raise
+    except BaseException as exc:
+        # Anything else (a dropped connection, an API error, Ctrl-C, SIGTERM, a full
+        # disk) leaves the bytes received: the next call resumes from them.
         if part.exists() and part.stat().st_size > 0:
             logger.warning("Partial download kept in %s; call again to resume", part)
-            if isinstance(exc, errors.ApiConnectionError):
-                raise type(exc)(
-                    f"{exc} The partial download in {part} resumes on the next call."
-                ) from exc
-            raise
-        _resume.discard(part)
-        raise
-    except BaseException:
-        _resume.discard(part)
+            if isinstance(exc, errors.InductivaError) and not isinstance(exc, errors.TaskError):
+                _with_note(exc, f" The partial download in {part} resumes on the next call.")
+        else:
+            _resume.discard(part)
         raise
     try:
         if uncompress:
@@ -83,8 +117,37 @@ def _full_download(task_id: str, output_dir: Path, uncompress: bool) -> None:
             if not verified:
                 _extract.verify_archive(part)
             os.replace(part, output_dir / ARCHIVE_NAME)
-    finally:
+    except errors.IntegrityError:
         _resume.discard(part)
+        raise
+    except errors.UnsafeArchiveError as exc:
+        if not isinstance(exc, errors.ArchiveTooLargeError):
+            _resume.discard(part)  # hostile names: it would be refused again
+            raise
+        _keep_complete(part, exc)
+        raise
+    except BaseException as exc:
+        # The archive is complete and verified: an interruption, a full disk or a
+        # limit keeps it, and the next call extracts it without downloading again.
+        _keep_complete(part, exc)
+        raise
+    _resume.discard(part)
+
+
+def _keep_complete(part: Path, exc: BaseException) -> None:
+    if part.exists():
+        logger.warning("Complete download kept in %s; call again to extract it", part)
+        if isinstance(exc, errors.InductivaError):
+            _with_note(exc, f" The complete download in {part} is kept; the next call uses it.")
+
+
+def _with_note(exc: errors.InductivaError, note: str) -> errors.InductivaError:
+    """``exc`` with ``note`` appended to its message (same class and attributes)."""
+    if note not in str(exc):
+        exc.args = (f"{exc.args[0] if exc.args else exc}{note}", *exc.args[1:])
+        if isinstance(exc, errors.ApiError):
+            exc.message = str(exc.args[0])
+    return exc
 
 
 def _close_matches(missing: Sequence[str], names: Sequence[str]) -> str:
@@ -164,11 +227,15 @@ def _partial_download(task_id: str, names: Sequence[str], target: Path) -> None:
 def _normalize_filenames(filenames: str | Sequence[str]) -> list[str]:
     if isinstance(filenames, str):
         filenames = [filenames]
-    names = list(filenames)
-    bad = [n for n in names if not isinstance(n, str) or not n]
+    try:
+        names = list(filenames)
+    except TypeError:
+        names = []
+    bad = [n for n in names if not isinstance(n, str) or not n or "\x00" in n]
     if bad or not names:
         raise errors.InvalidArgumentError(
-            f"filenames must be a non-empty list of archive member names (str), got {filenames!r}."
+            "filenames must be a non-empty list of archive member names (str), got "
+            f"{printable(repr(filenames)[:200])}."
         )
     return names
 
@@ -197,21 +264,31 @@ def download_outputs(
     """
     task_id = str(task_id)
     if not _TASK_ID.match(task_id):
-        raise errors.InvalidArgumentError(f"task_id must be a numeric string, got {task_id!r}.")
-    target = Path(output_dir) if output_dir is not None else Path("inductiva_output", task_id)
-    if target.exists() and not target.is_dir():
         raise errors.InvalidArgumentError(
-            f"output_dir {str(target)!r} exists and is not a directory."
+            f"task_id must be a numeric string, got {printable(repr(task_id)[:80])}."
         )
-    if filenames is None:
-        with _output_dir(target):
-            _full_download(task_id, target, uncompress)
-        return target
-    names = _normalize_filenames(filenames)
-    if not uncompress:
+    uncompress = check_flag("uncompress", uncompress)
+    if output_dir is not None:
+        check_path("output_dir", output_dir)
+    target = Path(output_dir) if output_dir is not None else Path("inductiva_output", task_id)
+    names = _normalize_filenames(filenames) if filenames is not None else None
+    if names is not None and not uncompress:
         raise errors.InvalidArgumentError(
             "filenames=... cannot be combined with uncompress=False: selected files are always "
             "extracted. Drop uncompress=False, or drop filenames to keep the whole zip."
         )
-    _partial_download(task_id, names, target)
+    settings = _client.resolve_settings()  # every setting checked before any request
+    try:
+        if target.exists() and not target.is_dir():
+            raise errors.InvalidArgumentError(
+                f"output_dir {str(target)!r} exists and is not a directory."
+            )
+        with _signals.sigterm_as_interrupt(), _retry.retry_budget(settings.max_retries):
+            if names is None:
+                with _output_dir(target):
+                    _full_download(task_id, target, uncompress)
+            else:
+                _partial_download(task_id, names, target)
+    except OSError as exc:
+        raise _local_error(exc, f"write the outputs into {str(target)!r}") from exc
     return target

@@ -26,9 +26,9 @@ from typing import Any, BinaryIO, cast
 from inductiva_api.models import BodyUploadTaskInput
 from inductiva_api.types import File
 
-from . import _client, errors
+from .. import _client, errors
+from .._retry import RetryPolicy
 from ._progress import ProgressReader, byte_bar
-from ._retry import RetryPolicy
 
 __all__ = ["INPUT_JSON", "SIM_DIR", "build_input_zip", "upload_input", "zip_directory"]
 

@@ -5,7 +5,7 @@
 connection resumes with ``Range: bytes=<have>-`` and ``If-Range: <etag>``
 (a 200 answer means the archive changed: start over), within the call up to
 ``inductiva.max_retries`` times and in a later call. When the central
-directory could be read first, a :class:`~inductiva._zipstream.StreamVerifier`
+directory could be read first, a :class:`~inductiva._transfers._zipstream.StreamVerifier`
 checks every member's CRC-32 inline as the bytes arrive, so
 no second pass over the file is needed.
 """
@@ -23,7 +23,8 @@ from typing import IO
 import attrs
 import httpx
 
-from . import _client, _remote_zip, _zipstream, errors
+from .. import _client, _retry, errors
+from . import _limits, _remote_zip, _zipstream
 from ._progress import byte_bar
 
 __all__ = ["ArchiveFetch", "discard", "read_directory"]
@@ -154,9 +155,13 @@ class ArchiveFetch:
                     logger.info("Output archive of task %s changed; fetching it anew", self.task_id)
                     self._stop_verifying()
                 have = 0
-                length = response.headers.get("Content-Length")
-                total = int(length) if length and length.isdigit() else -1
+                length = response.headers.get("Content-Length", "")
+                total = int(length) if length.isdigit() and len(length) < 17 else -1
             known = total if total >= 0 else None
+            if known is not None:
+                _limits.check_free_space(
+                    self.part.parent, known - have, "Downloading the output archive"
+                )
             if not have:
                 # a fresh file, not a truncated one: ext4 flushes files truncated to 0 on close
                 self.part.unlink(missing_ok=True)
@@ -186,6 +191,7 @@ class ArchiveFetch:
         attempts = settings.max_retries + 1
         try:
             for attempt in range(1, attempts + 1):
+                mark = _retry.budget_mark()
                 have, etag, known_size = _load_state(self.part, self.task_id)
                 have, etag = self._prepare(have, etag)
                 try:
@@ -198,8 +204,8 @@ class ArchiveFetch:
                     self._stop_verifying()
                     if attempt == attempts:
                         raise
-                except errors.ApiConnectionError:
-                    if attempt == attempts:
+                except errors.ApiConnectionError as exc:
+                    if attempt == attempts or _retry.note_failure(mark, str(exc)[:200]):
                         raise
                     wait = settings.retry_policy.delay(attempt)
                     logger.info(

@@ -2,7 +2,7 @@
 
 :func:`read_member` parses a member's local header at the stream position and
 feeds its decompressed bytes (stored or deflate) to a sink that checks size and
-CRC-32 (:class:`CrcSink`, or :class:`inductiva._extract.MemberWriter`, which
+CRC-32 (:class:`CrcSink`, or :class:`inductiva._transfers._extract.MemberWriter`, which
 also writes them). :class:`StreamVerifier` checks a whole archive as its bytes
 are pushed in by the download, so verification needs no second pass over the
 file.
@@ -16,7 +16,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import errors
+from .. import errors
+from .._validate import printable
 from ._remote_zip import MemberEntry
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "Feed",
     "StreamVerifier",
     "check_supported",
+    "finish_inflate",
+    "inflate_bounded",
     "read_member",
 ]
 
@@ -31,6 +34,32 @@ _LOCAL = struct.Struct("<4s5H3L2H")
 _LOCAL_SIG = b"PK\x03\x04"
 _METHODS = {0: "stored", 8: "deflate"}
 _READ = 1024 * 1024
+OUT_CHUNK = 1024 * 1024
+"""Most bytes one decompression step may produce: memory stays bounded whatever the ratio."""
+
+
+def inflate_bounded(inflate: Any, data: bytes | memoryview, sink: Sink) -> None:
+    """Decompress ``data`` into ``sink`` at most :data:`OUT_CHUNK` bytes at a time.
+
+    A deflate stream can expand a thousandfold: a 1 MiB chunk may hold 1 GiB.
+    ``max_length`` bounds every step; the sink stops a member at its declared size.
+    """
+    buf: bytes | memoryview = data
+    while True:
+        out = inflate.decompress(buf, OUT_CHUNK)
+        if out:
+            sink.write(out)
+        buf = inflate.unconsumed_tail
+        if not buf and len(out) < OUT_CHUNK:
+            return
+
+
+def finish_inflate(inflate: Any, sink: Sink) -> None:
+    """Drain what ``inflate`` still holds (bounded too), then flush its last bytes."""
+    inflate_bounded(inflate, b"", sink)
+    rest = inflate.flush()
+    if rest:
+        sink.write(rest)
 
 
 class Sink(Protocol):
@@ -86,7 +115,12 @@ class CrcSink:
         self._seen, self._crc = 0, 0
 
     def write(self, data: bytes | memoryview) -> None:
-        """Account for ``data``."""
+        """Account for ``data``; IntegrityError as soon as it passes the declared size."""
+        if self._seen + len(data) > self.size:
+            raise errors.IntegrityError(
+                f"Output file {printable(repr(self.name))} in the archive is corrupt or "
+                f"hostile: it holds more than the {self.size} bytes it declares."
+            )
         self._crc = zlib.crc32(data, self._crc)
         self._seen += len(data)
 
@@ -120,9 +154,12 @@ def read_member(feed: Feed, entry: MemberEntry, sink: Sink) -> None:
     inflate = zlib.decompressobj(-15) if entry.method == 8 else None
     try:
         for piece in feed.take(entry.compress_size):
-            sink.write(inflate.decompress(piece) if inflate else piece)
+            if inflate:
+                inflate_bounded(inflate, piece, sink)
+            else:
+                sink.write(piece)
         if inflate:
-            sink.write(inflate.flush())
+            finish_inflate(inflate, sink)
     except zlib.error as exc:
         raise errors.IntegrityError(f"Output file {entry.name!r} is corrupt: {exc}") from exc
     sink.finish()
@@ -193,10 +230,13 @@ class StreamVerifier:
     def _data(self, entry: MemberEntry, piece: memoryview) -> None:
         assert self._sink is not None
         try:
-            self._sink.write(self._inflate.decompress(piece) if self._inflate else piece)
+            if self._inflate:
+                inflate_bounded(self._inflate, piece, self._sink)
+            else:
+                self._sink.write(piece)
             if not self._need:
                 if self._inflate:
-                    self._sink.write(self._inflate.flush())
+                    finish_inflate(self._inflate, self._sink)
                 self._sink.finish()
                 self._index += 1
                 self._state = "seek"

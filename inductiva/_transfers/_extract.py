@@ -30,7 +30,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from . import errors
+from .. import errors
+from .._validate import printable
+from . import _limits
+from ._workspace import RESERVED, Workspace
 
 __all__ = [
     "ARTIFACTS",
@@ -60,7 +63,9 @@ _WINDOWS_RESERVED = frozenset(
 
 def _unsafe(name: str, why: str) -> errors.UnsafeArchiveError:
     return errors.UnsafeArchiveError(
-        f"Refusing to extract archive member {name!r}: {why}. Nothing was extracted."
+        f"Refusing to extract archive member {printable(repr(name)[:300])}: {why}. "
+        "Nothing was extracted; the archive may be damaged or hostile, ask the task's "
+        "owner, or download it with uncompress=False to inspect it."
     )
 
 
@@ -80,6 +85,10 @@ def check_member_name(name: str, *, windows: bool | None = None) -> PurePosixPat
         raise _unsafe(name, "empty name")
     if ".." in parts:
         raise _unsafe(name, "'..' component would escape the output directory")
+    if parts[0] == RESERVED:
+        raise _unsafe(name, f"{RESERVED}/ is reserved for the client's own files")
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in name):
+        raise _unsafe(name, "the name is not valid UTF-8")
     if windows:
         for part in parts:
             if _WINDOWS_BAD_CHARS.search(part):
@@ -113,24 +122,44 @@ def plan_targets(names: Iterable[str] | Mapping[str, str], root: Path) -> dict[s
     renames = names if isinstance(names, Mapping) else {n: n for n in names}
     resolved_root = root.resolve()
     targets: dict[str, Path] = {}
+    files: dict[tuple[str, ...], str] = {}
+    dirs: dict[tuple[str, ...], str] = {}
     for name, relative in renames.items():
         rel = check_member_name(relative)
         target = resolved_root.joinpath(*rel.parts)
         if not target.resolve().is_relative_to(resolved_root):
             raise _unsafe(name, "resolves outside the output directory (symlink?)")
+        key = tuple(rel.parts)
+        is_dir = relative.endswith(("/", "\\"))
+        for depth in range(1, len(key)):
+            dirs.setdefault(key[:depth], name)
+        if is_dir:
+            dirs.setdefault(key, name)
+        elif key in files:
+            raise _unsafe(name, f"the archive holds {files[key]!r} twice")
+        else:
+            files[key] = name
         targets[name] = target
+    for key, name in files.items():
+        if key in dirs:
+            raise _unsafe(name, f"it is both a file and the directory of {dirs[key]!r}")
     return targets
 
 
 @contextlib.contextmanager
 def staging_dir(output_dir: Path) -> Iterator[Path]:
-    """A hidden temporary directory inside ``output_dir``, removed on exit."""
-    output_dir.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".inductiva-partial-", dir=output_dir))
+    """A temporary directory in ``output_dir/.inductiva/``, removed on exit.
+
+    One left by a process killed hard is removed by the next download (see
+    :mod:`inductiva._transfers._workspace`).
+    """
+    space = Workspace(output_dir)
+    stage = Path(tempfile.mkdtemp(prefix="staging-", dir=space.create()))
     try:
         yield stage
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        space.remove_if_empty()
 
 
 class MemberWriter:
@@ -148,7 +177,12 @@ class MemberWriter:
         self._fh: IO[bytes] = path.open("wb")
 
     def write(self, data: bytes | memoryview) -> None:
-        """Append ``data``."""
+        """Append ``data``; IntegrityError at once if it would pass the declared size."""
+        if self._written + len(data) > self.size:
+            raise errors.IntegrityError(
+                f"Output file {printable(repr(self.name))} is corrupt or hostile: it holds more "
+                f"than the {self.size} bytes it declares; nothing was extracted."
+            )
         if self.crc is not None:
             self._crc = zlib.crc32(data, self._crc)
         self._written += len(data)
@@ -170,22 +204,37 @@ class MemberWriter:
         self.path.unlink(missing_ok=True)
 
 
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError)
+
+
 def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, writer: MemberWriter) -> None:
     try:
         with zf.open(info) as src:
             while chunk := src.read(CHUNK):
                 writer.write(chunk)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+    except _ZIP_ERRORS as exc:
         writer.abort()
-        raise errors.IntegrityError(f"Output file {info.filename!r} is corrupt: {exc}") from exc
+        raise errors.IntegrityError(
+            f"Output file {printable(repr(info.filename))} is corrupt: {printable(exc)}"
+        ) from exc
+    except BaseException:
+        writer.abort()
+        raise
     writer.finish()
 
 
 def _open_zip(path: Path) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise errors.IntegrityError(f"Downloaded archive is not a valid zip: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise errors.UnsafeArchiveError(
+            f"The archive has a member name that is not valid UTF-8 ({exc.reason}); "
+            "nothing was extracted. Download it with uncompress=False to inspect it."
+        ) from exc
+    except (*_ZIP_ERRORS, OSError) as exc:
+        raise errors.IntegrityError(
+            f"Downloaded archive is not a valid zip: {printable(exc)}"
+        ) from exc
 
 
 def move_into_place(stage: Path, output_dir: Path, targets: dict[str, Path]) -> None:
@@ -218,6 +267,10 @@ def extract_archive(
             renames = {m: m for m in members}
         infos = [i for i in infos if i.filename in renames]
         targets = plan_targets({i.filename: renames[i.filename] for i in infos}, output_dir)
+        total = _limits.check_archive(
+            ((i.file_size, i.compress_size) for i in infos), "The output archive"
+        )
+        _limits.check_free_space(output_dir, total, "Extracting the output archive")
         with staging_dir(output_dir) as stage:
             stage_root = stage.resolve()
             root = output_dir.resolve()
@@ -243,9 +296,10 @@ def verify_archive(archive: Path) -> int:
                     while chunk := src.read(CHUNK):
                         crc = zlib.crc32(chunk, crc)
                         size += len(chunk)
-            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+            except _ZIP_ERRORS as exc:
                 raise errors.IntegrityError(
-                    f"Output file {info.filename!r} in the archive is corrupt: {exc}"
+                    f"Output file {printable(repr(info.filename))} in the archive is corrupt: "
+                    f"{printable(exc)}"
                 ) from exc
             if size != info.file_size or crc != info.CRC:
                 raise errors.IntegrityError(

@@ -19,7 +19,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import urlencode
 
-from . import _client, _extract, _remote_zip, errors
+from .. import _client, _retry, errors
+from . import _extract, _remote_zip
 from ._progress import byte_bar
 
 __all__ = ["MAX_QUERY", "download_subset", "list_outputs", "subset_batches"]
@@ -71,11 +72,12 @@ def _fetch_retrying(task_id: str, names: Sequence[str], dest: Path) -> None:
     settings = _client.resolve_settings()
     attempts = settings.max_retries + 1
     for attempt in range(1, attempts + 1):
+        mark = _retry.budget_mark()
         try:
             _fetch(task_id, names, dest)
             return
-        except errors.ApiConnectionError:
-            if attempt == attempts:
+        except errors.ApiConnectionError as exc:
+            if attempt == attempts or _retry.note_failure(mark, str(exc)[:200]):
                 raise
             wait = settings.retry_policy.delay(attempt)
             logger.info("Subset download of task %s interrupted; again in %.2fs", task_id, wait)
