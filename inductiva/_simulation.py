@@ -31,6 +31,7 @@ __all__ = [
     "existing_dir",
     "existing_file",
     "submit",
+    "submit_async",
 ]
 
 logger = logging.getLogger("inductiva")
@@ -141,4 +142,47 @@ def submit(
                 status = task.wait()
                 log = logger.info if status == "success" else logger.warning
                 log("Task %s finished: %s.", task.id, status)
+    return task
+
+
+async def submit_async(
+    method: str,
+    params: Mapping[str, Any],
+    input_dir: pathlib.Path,
+    *,
+    run_async: bool = False,
+    resource_pool: str | None = None,
+    output: type[OutputT] | None = None,
+    client: Client | AsyncClient | None = None,
+) -> Task[OutputT]:
+    """The asyncio twin of :func:`submit`, on the active client's async pool.
+
+    The same input zip (built in a worker thread) and re-send rules. With
+    ``run_async=False`` it awaits the end of the task, killing it if the
+    awaiting asyncio task is cancelled or fails; with ``run_async=True`` it
+    returns once the input is uploaded.
+    """
+    from ._transfers import _aupload
+
+    run_async = check_flag("run_async", run_async)
+    sim_dir = _upload.SIM_DIR
+    full_params = {sim_dir: sim_dir, **{k: v for k, v in params.items() if k != sim_dir}}
+    core = None if client is None else client._core
+    with _client.using(core):
+        settings = _client.resolve_settings()  # every setting checked before the task is created
+        with _retry.retry_budget(settings.max_retries):
+            task_id = await _submit.register_async(method, full_params, resource_pool)
+        task = Task(task_id, output=output)
+        logger.info("Task %s submitted (%s).", task.id, method)
+        try:
+            with _retry.retry_budget(settings.max_retries):
+                await _aupload.upload_input_async(task.id, input_dir, full_params)
+            if not run_async:
+                status = await task.wait_async()
+                log = logger.info if status == "success" else logger.warning
+                log("Task %s finished: %s.", task.id, status)
+        except BaseException as exc:
+            if not isinstance(exc, GeneratorExit):
+                await task.kill_after_async(exc)
+            raise
     return task

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from ._outputs import TaskOutput
-from ._simulation import check_positive, existing_file, submit
+from ._simulation import check_positive, existing_file, submit, submit_async
 from .errors import InvalidArgumentError
 from .task import Task
 
@@ -202,6 +202,74 @@ class ProteinSolvation:
         warnings. A blocking run kills the remote task if interrupted (Ctrl-C),
         then re-raises.
         """
+        pdb, values, params = self._prepared(
+            simulation_time_ns,
+            temperature,
+            output_timestep_ps=output_timestep_ps,
+            integrator=integrator,
+            n_steps_min=n_steps_min,
+            ignore_warnings=ignore_warnings,
+        )
+        with tempfile.TemporaryDirectory(prefix="inductiva-input-") as tmp:
+            render_input_dir(pathlib.Path(tmp), pdb, values)
+            return submit(
+                self.method_name,
+                params,
+                pathlib.Path(tmp),
+                run_async=run_async,
+                resource_pool=resource_pool,
+                output=ProteinSolvationOutput,
+                client=self.client,
+            )
+
+    async def simulate_async(
+        self,
+        simulation_time_ns: float = 0.01,
+        temperature: float | None = None,
+        run_async: bool = False,
+        resource_pool: str | None = None,
+        *,
+        output_timestep_ps: float = 1.0,
+        integrator: Literal["md", "sd", "bd"] = "md",
+        n_steps_min: int = 5000,
+        ignore_warnings: bool = False,
+    ) -> Task[ProteinSolvationOutput]:
+        """The asyncio twin of :meth:`simulate` (async upload on the client's async pool).
+
+        Awaits the end of the task unless ``run_async``; an awaiting asyncio task
+        that is cancelled kills the remote task, then re-raises.
+        """
+        pdb, values, params = self._prepared(
+            simulation_time_ns,
+            temperature,
+            output_timestep_ps=output_timestep_ps,
+            integrator=integrator,
+            n_steps_min=n_steps_min,
+            ignore_warnings=ignore_warnings,
+        )
+        with tempfile.TemporaryDirectory(prefix="inductiva-input-") as tmp:
+            render_input_dir(pathlib.Path(tmp), pdb, values)
+            return await submit_async(
+                self.method_name,
+                params,
+                pathlib.Path(tmp),
+                run_async=run_async,
+                resource_pool=resource_pool,
+                output=ProteinSolvationOutput,
+                client=self.client,
+            )
+
+    def _prepared(
+        self,
+        simulation_time_ns: float,
+        temperature: float | None,
+        *,
+        output_timestep_ps: float,
+        integrator: str,
+        n_steps_min: int,
+        ignore_warnings: bool,
+    ) -> tuple[pathlib.Path, dict[str, object], dict[str, Any]]:
+        """The checked input file, template values and task parameters of a simulation."""
         temperature = self.temperature if temperature is None else temperature
         check_positive("simulation_time_ns", simulation_time_ns)
         check_positive("temperature", temperature)
@@ -227,14 +295,4 @@ class ProteinSolvation:
             "output_timestep_ps": float(output_timestep_ps),
         }
         params = {"commands": _gromacs_commands(-1 if ignore_warnings else 0)}
-        with tempfile.TemporaryDirectory(prefix="inductiva-input-") as tmp:
-            render_input_dir(pathlib.Path(tmp), pdb, values)
-            return submit(
-                self.method_name,
-                params,
-                pathlib.Path(tmp),
-                run_async=run_async,
-                resource_pool=resource_pool,
-                output=ProteinSolvationOutput,
-                client=self.client,
-            )
+        return pdb, values, params

@@ -506,6 +506,18 @@ class Task(Generic[OutputT]):
                 self._kill_after(exc, kill_timeout)
             raise
 
+    async def kill_after_async(
+        self, exc: BaseException, kill_timeout: float | None = DEFAULT_KILL_TIMEOUT
+    ) -> None:
+        """The asyncio twin of the kill :meth:`sync_context` makes after ``exc``."""
+        logger.warning("%s: killing remote task %s.", type(exc).__name__, self._id)
+        try:
+            await self.kill_async(wait_timeout=kill_timeout)
+        except TaskFinishedError as kill_exc:
+            logger.info("Task %s was not killed: %s", self._id, kill_exc)
+        except Exception as kill_exc:
+            logger.error("Could not kill task %s: %s", self._id, kill_exc)
+
     def _kill_after(self, exc: BaseException, kill_timeout: float | None) -> None:
         logger.warning("%s: killing remote task %s.", type(exc).__name__, self._id)
         try:
@@ -538,6 +550,33 @@ class Task(Generic[OutputT]):
 
         with self._bound():
             return _download.download_outputs(
+                self._id,
+                filenames=_check_filenames(filenames),
+                output_dir=(
+                    pathlib.Path(check_path("output_dir", output_dir))
+                    if output_dir is not None
+                    else None
+                ),
+                uncompress=uncompress,
+            )
+
+    async def download_outputs_async(
+        self,
+        filenames: Sequence[str] | None = None,
+        output_dir: str | pathlib.Path | None = None,
+        uncompress: bool = True,
+    ) -> pathlib.Path:
+        """The asyncio twin of :meth:`download_outputs`: same files, checks and errors.
+
+        The requests go through this task's client's async pool (an
+        :class:`inductiva.AsyncClient`'s, or the default one's for the running
+        loop); extraction runs in a worker thread. A cancelled download keeps
+        what it received, and the next call (sync or async) resumes from it.
+        """
+        from ._transfers import _adownload
+
+        with self._bound():
+            return await _adownload.download_outputs_async(
                 self._id,
                 filenames=_check_filenames(filenames),
                 output_dir=(
