@@ -12,6 +12,10 @@ an output archive may extract to. ``inductiva.download_connections``
 (``INDUCTIVA_DOWNLOAD_CONNECTIONS``, default 4) sets how many concurrent range
 requests fetch a large output archive. The API key is never shown: not in errors,
 logs, reprs or CLI output.
+
+``inductiva.Client(...)`` and ``inductiva.AsyncClient(...)`` hold settings and a
+connection pool of their own, with the whole API bound to them; the module-level
+API uses a default client built from the settings above.
 """
 
 from __future__ import annotations
@@ -19,9 +23,12 @@ from __future__ import annotations
 from inductiva_api.contract import __version__
 
 from . import api, errors, molecules, simulators, tasks
+from ._clients import AsyncClient, Client
+from ._types import TaskStatus
 from .errors import InductivaError
 from .output_info import OutputFile, OutputInfo
 from .task import Task, TaskInfo
+from .tasks import TaskList
 
 api_key: str | None = None
 api_url: str | None = None
@@ -33,11 +40,15 @@ max_compression_ratio: float | None = None
 download_connections: int | None = None
 
 __all__ = [
+    "AsyncClient",
+    "Client",
     "InductivaError",
     "OutputFile",
     "OutputInfo",
     "Task",
     "TaskInfo",
+    "TaskList",
+    "TaskStatus",
     "__version__",
     "api",
     "api_key",

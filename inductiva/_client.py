@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import os
 import re
@@ -43,9 +44,11 @@ from ._retry import AsyncRetryTransport, RetryPolicy, RetryTransport
 from ._validate import check_seconds, printable
 
 __all__ = [
+    "ClientCore",
     "Settings",
     "acall",
     "acall_with",
+    "active",
     "call",
     "call_with",
     "get_async_client",
@@ -54,6 +57,7 @@ __all__ = [
     "resolve_settings",
     "set_transport",
     "stream",
+    "using",
 ]
 
 T = TypeVar("T")
@@ -175,8 +179,25 @@ def resolve_settings(
 ) -> Settings:
     """Per setting: argument, then ``inductiva.<name>``, then ``INDUCTIVA_<NAME>``, then default.
 
-    Every setting is checked here, before any request: the key, the URL, the
-    timeout, the retries, the progress switch and the extraction limits.
+    Called without arguments while an :class:`inductiva.Client` is active (see
+    :func:`using`), it returns that client's own settings (checked when it was
+    built), so every request and transfer made on its behalf follows them.
+    """
+    if api_key is None and api_url is None and timeout is None and max_retries is None:
+        core = _current.get()
+        if core is not None and core.settings is not None:
+            _check_transfer_settings()
+            return core.settings
+    return _resolve(api_key, api_url, timeout, max_retries)
+
+
+def _resolve(
+    api_key: str | None, api_url: str | None, timeout: float | None, max_retries: int | None
+) -> Settings:
+    """Resolve and check every setting, before any request.
+
+    The key, the URL, the timeout, the retries, the progress switch and the
+    extraction limits; :class:`inductiva.Client` resolves its settings here too.
     """
     seconds = _setting("timeout", timeout, 60.0, float)
     retries = _setting("max_retries", max_retries, 4, int)
@@ -193,11 +214,16 @@ def resolve_settings(
         timeout=float(seconds),
         max_retries=retries,
     )
+    _check_transfer_settings()
+    return settings
+
+
+def _check_transfer_settings() -> None:
+    """ConfigurationError now, before any request, for a bad progress switch or limit."""
     from ._transfers import _limits, _progress
 
     _progress.progress_enabled()  # a bad INDUCTIVA_PROGRESS fails before any request
     _limits.current()
-    return settings
 
 
 _VALIDATION_MESSAGE = "The API rejected the request"
@@ -298,39 +324,9 @@ _sensitive = getattr(httpx._models, "SENSITIVE_HEADERS", None)
 if isinstance(_sensitive, set):
     _sensitive.add("x-api-key")
 
-_lock = threading.Lock()
-_sync: tuple[Settings, AuthenticatedClient] | None = None
-_AsyncEntry = tuple[Settings, AuthenticatedClient, AsyncGenerator[None, None]]
-_async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _AsyncEntry]
-_async = weakref.WeakKeyDictionary()
 _transport: httpx.BaseTransport | None = None
 _async_transport: httpx.AsyncBaseTransport | None = None
-
-
-def set_transport(
-    transport: httpx.BaseTransport | None = None,
-    async_transport: httpx.AsyncBaseTransport | None = None,
-) -> None:
-    """Send requests through these transports (e.g. ``httpx.MockTransport`` in tests)."""
-    global _transport, _async_transport
-    reset()
-    _transport, _async_transport = transport, async_transport
-
-
-def reset() -> None:
-    """Close the shared clients; the next call builds them again from fresh settings.
-
-    What :mod:`inductiva._capabilities` learnt about the server (cached per
-    client) is forgotten with them.
-
-    Async clients are closed by their own (still running) loops, see :func:`_closer`.
-    """
-    global _sync
-    with _lock:
-        if _sync is not None:
-            _sync[1].get_httpx_client().close()
-        _sync = None
-        _async.clear()
+_AsyncEntry = tuple[Settings, AuthenticatedClient, AsyncGenerator[None, None]]
 
 
 def _wrap(client: httpx.Client | httpx.AsyncClient) -> AuthenticatedClient:
@@ -340,27 +336,6 @@ def _wrap(client: httpx.Client | httpx.AsyncClient) -> AuthenticatedClient:
     if isinstance(client, httpx.Client):
         return api.set_httpx_client(client)
     return api.set_async_httpx_client(client)
-
-
-def get_client() -> AuthenticatedClient:
-    """The process-wide generated client, built (or rebuilt) from current settings."""
-    global _sync
-    settings = resolve_settings()
-    with _lock:
-        if _sync is not None and _sync[0] == settings:
-            return _sync[1]
-        if _sync is not None:
-            _sync[1].get_httpx_client().close()
-        transport = RetryTransport(
-            _transport or httpx.HTTPTransport(limits=LIMITS), settings.retry_policy
-        )
-        client = httpx.Client(
-            transport=transport,
-            event_hooks={"response": [_raise_for_status]},
-            **_httpx_kwargs(settings),
-        )
-        _sync = (settings, _wrap(client))
-        return _sync[1]
 
 
 async def _closer(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
@@ -385,29 +360,148 @@ def _close_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
     return gen
 
 
+class ClientCore:
+    """One configuration and its connection pools: what a :class:`inductiva.Client` holds.
+
+    ``settings`` fixed at construction (an explicit client), or None: the
+    module's settings, resolved again on every request (the default client).
+    One ``httpx.Client`` serves every sync request, rebuilt only when the
+    settings change; each running event loop gets one ``httpx.AsyncClient``,
+    closed when that loop shuts down or when it is replaced.
+    """
+
+    def __init__(self, settings: Settings | None = None, progress: bool | None = None) -> None:
+        self.settings = settings
+        self.progress = progress
+        self.lock = threading.Lock()
+        self.sync_entry: tuple[Settings, AuthenticatedClient] | None = None
+        self.async_entries: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _AsyncEntry]
+        self.async_entries = weakref.WeakKeyDictionary()
+
+    def current_settings(self) -> Settings:
+        """The fixed settings, or (default client) the module's as they are now."""
+        return self.settings if self.settings is not None else _resolve(None, None, None, None)
+
+    def sync_client(self) -> AuthenticatedClient:
+        """The generated client over this core's ``httpx.Client`` (built on first use)."""
+        settings = self.current_settings()
+        with self.lock:
+            if self.sync_entry is not None and self.sync_entry[0] == settings:
+                return self.sync_entry[1]
+            if self.sync_entry is not None:
+                self.sync_entry[1].get_httpx_client().close()
+            transport = RetryTransport(
+                _transport or httpx.HTTPTransport(limits=LIMITS), settings.retry_policy
+            )
+            client = httpx.Client(
+                transport=transport,
+                event_hooks={"response": [_raise_for_status]},
+                **_httpx_kwargs(settings),
+            )
+            self.sync_entry = (settings, _wrap(client))
+            return self.sync_entry[1]
+
+    def async_client(self) -> AuthenticatedClient:
+        """The generated client for the running event loop (one pool per loop)."""
+        settings = self.current_settings()
+        loop = asyncio.get_running_loop()
+        cached = self.async_entries.get(loop)
+        if cached is not None and cached[0] == settings:
+            return cached[1]
+        transport = AsyncRetryTransport(
+            _async_transport or httpx.AsyncHTTPTransport(limits=LIMITS), settings.retry_policy
+        )
+        client = httpx.AsyncClient(
+            transport=transport,
+            event_hooks={"response": [_araise_for_status]},
+            **_httpx_kwargs(settings),
+        )
+        api = _wrap(client)
+        with self.lock:
+            # Open connections point back at their loop, so entries of closed loops
+            # would never leave the weak dictionary on their own.
+            for closed in [other for other in list(self.async_entries) if other.is_closed()]:
+                del self.async_entries[closed]
+            self.async_entries[loop] = (settings, api, _close_with_loop(client))
+        return api
+
+    def close(self) -> None:
+        """Close the sync pool; async pools are closed by their own loops (see ``_closer``)."""
+        with self.lock:
+            if self.sync_entry is not None:
+                self.sync_entry[1].get_httpx_client().close()
+            self.sync_entry = None
+            self.async_entries.clear()
+
+    async def aclose(self) -> None:
+        """Close the running loop's async pool now (and the sync pool)."""
+        with contextlib.suppress(RuntimeError):
+            entry = self.async_entries.pop(asyncio.get_running_loop(), None)
+            if entry is not None:
+                await entry[1].get_async_httpx_client().aclose()
+        self.close()
+
+
+_DEFAULT = ClientCore()
+"""The module-level API's client: the module settings, resolved on every request."""
+_async = _DEFAULT.async_entries
+_current: contextvars.ContextVar[ClientCore | None] = contextvars.ContextVar(
+    "inductiva_client", default=None
+)
+
+
+def active() -> ClientCore:
+    """The client requests go through now: the one :func:`using` made active, or the default."""
+    return _current.get() or _DEFAULT
+
+
+@contextlib.contextmanager
+def using(core: ClientCore | None) -> Iterator[ClientCore]:
+    """Send the requests made inside the block (sync or async) through ``core``.
+
+    None keeps the currently active client (the default one outside any block).
+    The active client is a context variable, so concurrent asyncio tasks and
+    threads each keep their own.
+    """
+    if core is None:
+        yield active()
+        return
+    token = _current.set(core)
+    try:
+        yield core
+    finally:
+        _current.reset(token)
+
+
+def set_transport(
+    transport: httpx.BaseTransport | None = None,
+    async_transport: httpx.AsyncBaseTransport | None = None,
+) -> None:
+    """Send requests through these transports (e.g. ``httpx.MockTransport`` in tests)."""
+    global _transport, _async_transport
+    reset()
+    _transport, _async_transport = transport, async_transport
+
+
+def reset() -> None:
+    """Close the default client's pools; the next call builds them again from fresh settings.
+
+    What :mod:`inductiva._capabilities` learnt about the server (cached per
+    client) is forgotten with them.
+
+    Async clients are closed by their own (still running) loops, see :func:`_closer`.
+    """
+    _DEFAULT.close()
+
+
+def get_client() -> AuthenticatedClient:
+    """The active client's generated client (the default one: built from current settings)."""
+    return active().sync_client()
+
+
 def get_async_client() -> AuthenticatedClient:
-    """The generated client for the running event loop (one pool per loop)."""
-    settings = resolve_settings()
-    loop = asyncio.get_running_loop()
-    cached = _async.get(loop)
-    if cached is not None and cached[0] == settings:
-        return cached[1]
-    transport = AsyncRetryTransport(
-        _async_transport or httpx.AsyncHTTPTransport(limits=LIMITS), settings.retry_policy
-    )
-    client = httpx.AsyncClient(
-        transport=transport,
-        event_hooks={"response": [_araise_for_status]},
-        **_httpx_kwargs(settings),
-    )
-    api = _wrap(client)
-    with _lock:
-        # Open connections point back at their loop, so entries of closed loops
-        # would never leave the weak dictionary on their own.
-        for closed in [other for other in list(_async) if other.is_closed()]:
-            del _async[closed]
-        _async[loop] = (settings, api, _close_with_loop(client))
-    return api
+    """The active client's generated client for the running event loop (one pool per loop)."""
+    return active().async_client()
 
 
 def _connection_error(exc: httpx.TransportError) -> errors.ApiConnectionError:

@@ -19,6 +19,7 @@ __all__ = [
     "format_datetime",
     "format_duration",
     "render_task_table",
+    "task_table_cells",
 ]
 
 NOT_AVAILABLE = "n/a"
@@ -62,7 +63,8 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours}h {minutes}m {secs}s"
 
 
-def _cells(row: TaskInfo) -> tuple[str, ...]:
+def task_table_cells(row: TaskInfo) -> tuple[str, ...]:
+    """One row of the task table, as text cells."""
     return (
         row.id,
         row.simulator,
@@ -86,4 +88,4 @@ def _render(rows: Sequence[Sequence[str]]) -> str:
 
 def render_task_table(rows: Iterable[TaskInfo]) -> str:
     """The seed's task table: a header, then one right-aligned row per task."""
-    return _render([TASK_TABLE_HEADERS, *(_cells(r) for r in rows)])
+    return _render([TASK_TABLE_HEADERS, *(task_table_cells(r) for r in rows)])

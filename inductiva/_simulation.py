@@ -14,13 +14,16 @@ from __future__ import annotations
 import logging
 import pathlib
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _client, _retry, _submit
 from ._transfers import _upload
 from ._validate import check_flag
 from .errors import InvalidArgumentError
-from .task import Task
+from .task import OutputT, Task
+
+if TYPE_CHECKING:
+    from ._clients import AsyncClient, Client
 
 __all__ = [
     "check_positive",
@@ -28,6 +31,7 @@ __all__ = [
     "existing_dir",
     "existing_file",
     "submit",
+    "submit_async",
 ]
 
 logger = logging.getLogger("inductiva")
@@ -110,26 +114,75 @@ def submit(
     *,
     run_async: bool = False,
     resource_pool: str | None = None,
-) -> Task:
+    output: type[OutputT] | None = None,
+    client: Client | AsyncClient | None = None,
+) -> Task[OutputT]:
     """Submit ``method`` with ``params`` and the files of ``input_dir``; return the Task.
 
     ``params`` get ``"sim_dir": "sim_dir"``, the input directory's folder in
     the input zip. With ``run_async=False`` this blocks until the task
     finishes, killing it if interrupted; with ``run_async=True`` it returns
-    once the input is uploaded.
+    once the input is uploaded. Requests go through ``client`` (else the active
+    client, else the default one), which the returned task keeps using;
+    ``output`` is the class its ``get_output()`` returns.
     """
     run_async = check_flag("run_async", run_async)
-    settings = _client.resolve_settings()  # every setting checked before the task is created
     sim_dir = _upload.SIM_DIR
     full_params = {sim_dir: sim_dir, **{k: v for k, v in params.items() if k != sim_dir}}
-    with _retry.retry_budget(settings.max_retries):
-        task = Task(_submit.register(method, full_params, resource_pool))
-    logger.info("Task %s submitted (%s).", task.id, method)
-    with task.sync_context():
+    core = None if client is None else client._core
+    with _client.using(core):
+        settings = _client.resolve_settings()  # every setting checked before the task is created
         with _retry.retry_budget(settings.max_retries):
-            _upload.upload_input(task.id, input_dir, full_params)
-        if not run_async:
-            status = task.wait()
-            log = logger.info if status == "success" else logger.warning
-            log("Task %s finished: %s.", task.id, status)
+            task = Task(_submit.register(method, full_params, resource_pool), output=output)
+        logger.info("Task %s submitted (%s).", task.id, method)
+        with task.sync_context():
+            with _retry.retry_budget(settings.max_retries):
+                _upload.upload_input(task.id, input_dir, full_params)
+            if not run_async:
+                status = task.wait()
+                log = logger.info if status == "success" else logger.warning
+                log("Task %s finished: %s.", task.id, status)
+    return task
+
+
+async def submit_async(
+    method: str,
+    params: Mapping[str, Any],
+    input_dir: pathlib.Path,
+    *,
+    run_async: bool = False,
+    resource_pool: str | None = None,
+    output: type[OutputT] | None = None,
+    client: Client | AsyncClient | None = None,
+) -> Task[OutputT]:
+    """The asyncio twin of :func:`submit`, on the active client's async pool.
+
+    The same input zip (built in a worker thread) and re-send rules. With
+    ``run_async=False`` it awaits the end of the task, killing it if the
+    awaiting asyncio task is cancelled or fails; with ``run_async=True`` it
+    returns once the input is uploaded.
+    """
+    from ._transfers import _aupload
+
+    run_async = check_flag("run_async", run_async)
+    sim_dir = _upload.SIM_DIR
+    full_params = {sim_dir: sim_dir, **{k: v for k, v in params.items() if k != sim_dir}}
+    core = None if client is None else client._core
+    with _client.using(core):
+        settings = _client.resolve_settings()  # every setting checked before the task is created
+        with _retry.retry_budget(settings.max_retries):
+            task_id = await _submit.register_async(method, full_params, resource_pool)
+        task = Task(task_id, output=output)
+        logger.info("Task %s submitted (%s).", task.id, method)
+        try:
+            with _retry.retry_budget(settings.max_retries):
+                await _aupload.upload_input_async(task.id, input_dir, full_params)
+            if not run_async:
+                status = await task.wait_async()
+                log = logger.info if status == "success" else logger.warning
+                log("Task %s finished: %s.", task.id, status)
+        except BaseException as exc:
+            if not isinstance(exc, GeneratorExit):
+                await task.kill_after_async(exc)
+            raise
     return task

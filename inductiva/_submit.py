@@ -30,7 +30,7 @@ from . import _capabilities, _client
 from ._retry import RetryPolicy, declared_idempotent
 from .errors import ApiConnectionError, ServerError
 
-__all__ = ["IDEMPOTENCY_EXTENSION", "register"]
+__all__ = ["IDEMPOTENCY_EXTENSION", "register", "register_async"]
 
 logger = logging.getLogger("inductiva")
 
@@ -60,6 +60,36 @@ def register(method: str, params: Mapping[str, Any], resource_pool: str | None) 
         with declared_idempotent(safe):
             submitted = _client.call(
                 submit_task.sync_detailed, body=body, idempotency_key=str(uuid.uuid4())
+            )
+    except (ApiConnectionError, ServerError) as exc:
+        if not safe and not RetryPolicy.never_sent(exc.__cause__):
+            logger.warning(
+                "Submitting %s failed (%s). It was not re-sent: this server does not declare "
+                "idempotency-key, so a re-send could register a second task. A task may have "
+                "been registered; see inductiva.tasks.list().",
+                method,
+                type(exc).__name__,
+            )
+        raise
+    task_id = submitted.id
+    logger.debug("Task %s registered (%s).", task_id, method)
+    return str(task_id)
+
+
+async def register_async(method: str, params: Mapping[str, Any], resource_pool: str | None) -> str:
+    """The asyncio twin of :func:`register` (the same re-send rules).
+
+    Raises the :mod:`inductiva.errors` exception of the last attempt when it
+    cannot be registered (see the module docstring for what is re-sent).
+    """
+    from inductiva_api.api.tasks import submit_task
+
+    body = _body(method, params, resource_pool)
+    safe = await _capabilities.aoffers(IDEMPOTENCY_EXTENSION)
+    try:
+        with declared_idempotent(safe):
+            submitted = await _client.acall(
+                submit_task.asyncio_detailed, body=body, idempotency_key=str(uuid.uuid4())
             )
     except (ApiConnectionError, ServerError) as exc:
         if not safe and not RetryPolicy.never_sent(exc.__cause__):

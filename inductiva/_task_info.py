@@ -19,6 +19,7 @@ from inductiva_api.models import GCloudExecuter, InductivaExecuter, TaskStatusCo
 from inductiva_api.models import Task as TaskModel
 from inductiva_api.types import Unset
 
+from ._types import TaskStatus
 from ._validate import check_seconds
 from .errors import InvalidArgumentError
 
@@ -260,9 +261,15 @@ class TaskInfo:
         return str(self.model.task_id)
 
     @property
-    def status(self) -> str:
-        """The status as plain text, known or not."""
-        return status_text(self.model.status)
+    def status(self) -> TaskStatus:
+        """The status as plain text, known or not (a newer status passes as is)."""
+        return cast(TaskStatus, status_text(self.model.status))
+
+    def _repr_html_(self) -> str:
+        """Notebook display: the rows of ``inductiva tasks info`` as an HTML table."""
+        from ._html import task_info_html
+
+        return task_info_html(self)
 
     @property
     def method_name(self) -> str:

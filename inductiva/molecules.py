@@ -22,14 +22,17 @@ import shutil
 import string
 import tempfile
 from importlib import resources
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from ._outputs import TaskOutput
-from ._simulation import check_positive, existing_file, submit
+from ._simulation import check_positive, existing_file, submit, submit_async
 from .errors import InvalidArgumentError
 from .task import Task
+
+if TYPE_CHECKING:
+    from ._clients import AsyncClient, Client
 
 __all__ = ["ProteinSolvation", "ProteinSolvationOutput", "parse_energies"]
 
@@ -161,7 +164,15 @@ class ProteinSolvation:
 
     method_name = "protein_solvation.gromacs.run_simulation"
 
-    def __init__(self, protein_pdb: str | pathlib.Path, temperature: float = 300.0) -> None:
+    def __init__(
+        self,
+        protein_pdb: str | pathlib.Path,
+        temperature: float = 300.0,
+        *,
+        client: Client | AsyncClient | None = None,
+    ) -> None:
+        self.client = client
+        """The client the simulation is submitted through (None: the default client)."""
         self.protein_pdb = existing_file("protein_pdb", protein_pdb)
         check_positive("temperature", temperature)
         self.temperature = float(temperature)
@@ -180,7 +191,7 @@ class ProteinSolvation:
         integrator: Literal["md", "sd", "bd"] = "md",
         n_steps_min: int = 5000,
         ignore_warnings: bool = False,
-    ) -> Task:
+    ) -> Task[ProteinSolvationOutput]:
         """Submit the simulation; block until it finishes unless ``run_async``.
 
         ``simulation_time_ns`` is the simulated time in nanoseconds (2 fs
@@ -191,6 +202,74 @@ class ProteinSolvation:
         warnings. A blocking run kills the remote task if interrupted (Ctrl-C),
         then re-raises.
         """
+        pdb, values, params = self._prepared(
+            simulation_time_ns,
+            temperature,
+            output_timestep_ps=output_timestep_ps,
+            integrator=integrator,
+            n_steps_min=n_steps_min,
+            ignore_warnings=ignore_warnings,
+        )
+        with tempfile.TemporaryDirectory(prefix="inductiva-input-") as tmp:
+            render_input_dir(pathlib.Path(tmp), pdb, values)
+            return submit(
+                self.method_name,
+                params,
+                pathlib.Path(tmp),
+                run_async=run_async,
+                resource_pool=resource_pool,
+                output=ProteinSolvationOutput,
+                client=self.client,
+            )
+
+    async def simulate_async(
+        self,
+        simulation_time_ns: float = 0.01,
+        temperature: float | None = None,
+        run_async: bool = False,
+        resource_pool: str | None = None,
+        *,
+        output_timestep_ps: float = 1.0,
+        integrator: Literal["md", "sd", "bd"] = "md",
+        n_steps_min: int = 5000,
+        ignore_warnings: bool = False,
+    ) -> Task[ProteinSolvationOutput]:
+        """The asyncio twin of :meth:`simulate` (async upload on the client's async pool).
+
+        Awaits the end of the task unless ``run_async``; an awaiting asyncio task
+        that is cancelled kills the remote task, then re-raises.
+        """
+        pdb, values, params = self._prepared(
+            simulation_time_ns,
+            temperature,
+            output_timestep_ps=output_timestep_ps,
+            integrator=integrator,
+            n_steps_min=n_steps_min,
+            ignore_warnings=ignore_warnings,
+        )
+        with tempfile.TemporaryDirectory(prefix="inductiva-input-") as tmp:
+            render_input_dir(pathlib.Path(tmp), pdb, values)
+            return await submit_async(
+                self.method_name,
+                params,
+                pathlib.Path(tmp),
+                run_async=run_async,
+                resource_pool=resource_pool,
+                output=ProteinSolvationOutput,
+                client=self.client,
+            )
+
+    def _prepared(
+        self,
+        simulation_time_ns: float,
+        temperature: float | None,
+        *,
+        output_timestep_ps: float,
+        integrator: str,
+        n_steps_min: int,
+        ignore_warnings: bool,
+    ) -> tuple[pathlib.Path, dict[str, object], dict[str, Any]]:
+        """The checked input file, template values and task parameters of a simulation."""
         temperature = self.temperature if temperature is None else temperature
         check_positive("simulation_time_ns", simulation_time_ns)
         check_positive("temperature", temperature)
@@ -216,12 +295,4 @@ class ProteinSolvation:
             "output_timestep_ps": float(output_timestep_ps),
         }
         params = {"commands": _gromacs_commands(-1 if ignore_warnings else 0)}
-        with tempfile.TemporaryDirectory(prefix="inductiva-input-") as tmp:
-            render_input_dir(pathlib.Path(tmp), pdb, values)
-            return submit(
-                self.method_name,
-                params,
-                pathlib.Path(tmp),
-                run_async=run_async,
-                resource_pool=resource_pool,
-            )
+        return pdb, values, params

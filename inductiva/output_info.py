@@ -129,6 +129,13 @@ class OutputInfo(_ModelView):
         """Names of the files in the archive."""
         return tuple(f.name for f in self.contents)
 
+    def _repr_html_(self) -> str:
+        """Notebook display: the archive size and a table of its files."""
+        from ._html import output_info_html
+
+        files = ((f.size, f.compressed_size, f.name) for f in self.contents)
+        return output_info_html(self.size, files)
+
     def __str__(self) -> str:
         rows = [("Size", "Compressed", "Name")] + [
             (format_bytes(f.size), format_bytes(f.compressed_size), printable(f.name))

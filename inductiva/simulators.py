@@ -19,7 +19,7 @@ from __future__ import annotations
 import pathlib
 import tempfile
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
@@ -27,6 +27,9 @@ from ._outputs import TaskOutput
 from ._simulation import check_positive, commands_param, existing_dir, submit
 from .errors import InvalidArgumentError
 from .task import Task
+
+if TYPE_CHECKING:
+    from ._clients import AsyncClient, Client
 
 __all__ = ["GROMACS", "ForceCoefficients", "OpenFOAM", "OpenFOAMOutput", "Synthetic"]
 
@@ -77,6 +80,10 @@ class OpenFOAM:
 
     method_name = "fvm.openfoam.run_simulation"
 
+    def __init__(self, *, client: Client | AsyncClient | None = None) -> None:
+        self.client = client
+        """The client tasks are submitted through (None: the default client)."""
+
     def __repr__(self) -> str:
         return "OpenFOAM()"
 
@@ -89,7 +96,7 @@ class OpenFOAM:
         resource_pool: str | None = None,
         *,
         n_vcpus: int | None = None,
-    ) -> Task:
+    ) -> Task[OpenFOAMOutput]:
         """Run ``commands`` (e.g. ``["blockMesh", "simpleFoam"]``) on the case in ``input_dir``.
 
         ``n_cores`` is the number of MPI processes (``n_vcpus``, its former
@@ -109,7 +116,13 @@ class OpenFOAM:
         check_positive("n_cores", n_cores, integer=True)
         params = {"commands": params_commands, "n_cores": n_cores}
         return submit(
-            self.method_name, params, case, run_async=run_async, resource_pool=resource_pool
+            self.method_name,
+            params,
+            case,
+            run_async=run_async,
+            resource_pool=resource_pool,
+            output=OpenFOAMOutput,
+            client=self.client,
         )
 
 
@@ -117,6 +130,10 @@ class GROMACS:
     """The GROMACS molecular-dynamics suite; runs ``gmx`` ``commands`` in an input directory."""
 
     method_name = "md.gromacs.run_simulation"
+
+    def __init__(self, *, client: Client | AsyncClient | None = None) -> None:
+        self.client = client
+        """The client tasks are submitted through (None: the default client)."""
 
     def __repr__(self) -> str:
         return "GROMACS()"
@@ -127,7 +144,7 @@ class GROMACS:
         commands: Sequence[str | Mapping[str, Any]],
         run_async: bool = False,
         resource_pool: str | None = None,
-    ) -> Task:
+    ) -> Task[TaskOutput]:
         """Run ``commands`` (e.g. ``["gmx grompp -f md.mdp -o md.tpr", "gmx mdrun -deffnm md"]``).
 
         Blocks until the task finishes unless ``run_async``; a blocking run
@@ -136,7 +153,13 @@ class GROMACS:
         directory = existing_dir("input_dir", input_dir)
         params = {"commands": commands_param(commands, "['gmx mdrun -deffnm md']")}
         return submit(
-            self.method_name, params, directory, run_async=run_async, resource_pool=resource_pool
+            self.method_name,
+            params,
+            directory,
+            run_async=run_async,
+            resource_pool=resource_pool,
+            output=TaskOutput,
+            client=self.client,
         )
 
 
@@ -144,6 +167,10 @@ class Synthetic:
     """A test simulator: sleeps ``duration`` seconds, prints, writes files, exits."""
 
     method_name = "test.synthetic.run_simulation"
+
+    def __init__(self, *, client: Client | AsyncClient | None = None) -> None:
+        self.client = client
+        """The client tasks are submitted through (None: the default client)."""
 
     def __repr__(self) -> str:
         return "Synthetic()"
@@ -157,7 +184,7 @@ class Synthetic:
         files: Sequence[tuple[str, int]] = (),
         run_async: bool = False,
         compressible: bool = True,
-    ) -> Task:
+    ) -> Task[TaskOutput]:
         """Submit a synthetic task; ``files`` are ``(name, size in bytes)`` pairs to create."""
         if isinstance(duration, bool) or not isinstance(duration, int | float) or duration < 0:
             raise InvalidArgumentError(f"duration must be seconds >= 0, got {duration!r}")
@@ -173,4 +200,11 @@ class Synthetic:
         }
         with tempfile.TemporaryDirectory(prefix="inductiva-input-") as tmp:
             (pathlib.Path(tmp) / "params.txt").write_text("synthetic\n")
-            return submit(self.method_name, params, pathlib.Path(tmp), run_async=run_async)
+            return submit(
+                self.method_name,
+                params,
+                pathlib.Path(tmp),
+                run_async=run_async,
+                output=TaskOutput,
+                client=self.client,
+            )

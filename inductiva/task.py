@@ -22,11 +22,13 @@ import logging
 import pathlib
 import random
 import time
-from collections.abc import Callable, Iterator, Sequence
-from typing import TypedDict
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Concatenate, Generic, ParamSpec, TypedDict, cast
 
+from inductiva_api import AuthenticatedClient
 from inductiva_api.models import TaskStatusCode
-from inductiva_api.types import UNSET, Unset
+from inductiva_api.types import UNSET, Response, Unset
+from typing_extensions import TypeVar
 
 from . import _client, _waits
 from ._outputs import TaskOutput, output_class
@@ -39,6 +41,7 @@ from ._task_info import (
     validate_task_id,
     validate_timeout,
 )
+from ._types import TaskStatus
 from ._validate import check_path, check_seconds, printable
 from .errors import (
     ConflictError,
@@ -50,16 +53,23 @@ from .errors import (
 )
 from .output_info import OutputInfo
 
+if TYPE_CHECKING:
+    from ._clients import AsyncClient, Client
+
 __all__ = [
     "BACKOFF_CAP",
     "BACKOFF_START",
     "DEFAULT_KILL_TIMEOUT",
     "DEFAULT_POLL",
+    "OutputT",
     "Task",
     "TaskInfo",
 ]
 
 logger = logging.getLogger("inductiva")
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 DEFAULT_POLL = 30.0
 """Longest single long-poll request while waiting, in seconds."""
@@ -85,6 +95,11 @@ async def _asleep(seconds: float) -> None:
 
 def _validate_poll(poll: float) -> float:
     return float(check_seconds("poll", poll) or 0.0)
+
+
+def _status(status: TaskStatusCode | str) -> TaskStatus:
+    """A status as :data:`TaskStatus` (a newer status the client does not know passes as is)."""
+    return cast(TaskStatus, status_text(status))
 
 
 class StatusQuery(TypedDict):
@@ -278,19 +293,52 @@ def _check_filenames(filenames: Sequence[str] | None) -> list[str] | None:
     return names
 
 
-class Task:
-    """One task of the Inductiva API, identified by its id."""
+OutputT = TypeVar("OutputT", bound=TaskOutput, default=TaskOutput, covariant=True)
+"""The output class ``get_output()`` returns (``Task[ProteinSolvationOutput]``...)."""
 
-    def __init__(self, task_id: str) -> None:
+
+def _core_of(client: Client | AsyncClient | _client.ClientCore | None) -> _client.ClientCore | None:
+    if client is None:
+        return _client._current.get()  # the client active where the task is created, if any
+    if isinstance(client, _client.ClientCore):
+        return client
+    return client._core
+
+
+class Task(Generic[OutputT]):
+    """One task of the Inductiva API, identified by its id.
+
+    A task sends its requests through the client it came from: ``client=`` (an
+    :class:`inductiva.Client` or :class:`inductiva.AsyncClient`), else the
+    client active where it was created (``client.tasks.get()``, a scenario
+    bound to a client), else the module's default client. ``output`` is the
+    class :meth:`get_output` returns (by default looked up from the task's method).
+    """
+
+    def __init__(
+        self,
+        task_id: str,
+        *,
+        client: Client | AsyncClient | _client.ClientCore | None = None,
+        output: type[OutputT] | None = None,
+    ) -> None:
         self._id = validate_task_id(task_id)
         self._info: TaskInfo | None = None
+        self._core = _core_of(client)
+        self._output = output
 
     @classmethod
-    def from_info(cls, info: TaskInfo) -> Task:
+    def from_info(
+        cls, info: TaskInfo, *, client: Client | AsyncClient | _client.ClientCore | None = None
+    ) -> Task[TaskOutput]:
         """A Task that already carries ``info`` (as returned by ``inductiva.tasks.get``)."""
-        task = cls(info.id)
+        task: Task[TaskOutput] = Task(info.id, client=client)
         task._info = info
         return task
+
+    def _bound(self) -> contextlib.AbstractContextManager[_client.ClientCore]:
+        """Make this task's client the active one for the requests of a block."""
+        return _client.using(self._core)
 
     @property
     def id(self) -> str:
@@ -306,11 +354,39 @@ class Task:
         status = f", status={self._info.status!r}" if self._info else ""
         return f"Task(id={self._id!r}{status})"
 
+    def _repr_html_(self) -> str:
+        """Notebook display: the task's details as an HTML table (no request)."""
+        from ._html import task_html
+
+        return task_html(self._id, self._info)
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Task) and other._id == self._id
 
     def __hash__(self) -> int:
         return hash(("inductiva.Task", self._id))
+
+    def _call(
+        self,
+        endpoint: Callable[Concatenate[AuthenticatedClient, P], Response[_client._ErrorModel | T]],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        with self._bound():
+            return _client.call(endpoint, *args, **kwargs)
+
+    async def _acall(
+        self,
+        endpoint: Callable[
+            Concatenate[AuthenticatedClient, P], Awaitable[Response[_client._ErrorModel | T]]
+        ],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        with self._bound():
+            return await _client.acall(endpoint, *args, **kwargs)
 
     # -- information -------------------------------------------------------
 
@@ -318,14 +394,14 @@ class Task:
         """Fetch everything the API knows about this task."""
         from inductiva_api.api.tasks import get_task
 
-        self._info = TaskInfo.from_model(_client.call(get_task.sync_detailed, task_id=self._id))
+        self._info = TaskInfo.from_model(self._call(get_task.sync_detailed, task_id=self._id))
         return self._info
 
     async def get_info_async(self) -> TaskInfo:
         """The asyncio twin of :meth:`get_info`."""
         from inductiva_api.api.tasks import get_task
 
-        model = await _client.acall(get_task.asyncio_detailed, task_id=self._id)
+        model = await self._acall(get_task.asyncio_detailed, task_id=self._id)
         self._info = TaskInfo.from_model(model)
         return self._info
 
@@ -335,19 +411,19 @@ class Task:
             return self._info
         return self.get_info()
 
-    def get_status(self) -> str:
+    def get_status(self) -> TaskStatus:
         """The current status, e.g. ``"submitted"``, ``"started"``, ``"success"``."""
         from inductiva_api.api.tasks import get_task_status
 
         kwargs = _status_kwargs(self._id, 0.0, None)
-        return status_text(_client.call(get_task_status.sync_detailed, **kwargs).status)
+        return _status(self._call(get_task_status.sync_detailed, **kwargs).status)
 
-    async def get_status_async(self) -> str:
+    async def get_status_async(self) -> TaskStatus:
         """The asyncio twin of :meth:`get_status`."""
         from inductiva_api.api.tasks import get_task_status
 
         kwargs = _status_kwargs(self._id, 0.0, None)
-        return status_text((await _client.acall(get_task_status.asyncio_detailed, **kwargs)).status)
+        return _status((await self._acall(get_task_status.asyncio_detailed, **kwargs)).status)
 
     def get_machine_type(self) -> str | None:
         """The VM type the task ran (or runs) on, e.g. ``"c2-standard-8"``; None if unknown."""
@@ -359,7 +435,7 @@ class Task:
 
     # -- waiting -----------------------------------------------------------
 
-    def wait(self, timeout: float | None = None, poll: float = DEFAULT_POLL) -> str:
+    def wait(self, timeout: float | None = None, poll: float = DEFAULT_POLL) -> TaskStatus:
         """Block until the task finishes and return its final status.
 
         Raises TaskTimeoutError if it has not finished after ``timeout`` seconds
@@ -367,16 +443,22 @@ class Task:
         :meth:`sync_context` for that.
         """
         waiting = _Waiting(self._id, timeout, poll, clock=_clock)
-        return _waits.wait(_client.get_client(), waiting, _sleep)
+        with self._bound():
+            api = _client.get_client()
+        return _status(_waits.wait(api, waiting, _sleep))
 
-    async def wait_async(self, timeout: float | None = None, poll: float = DEFAULT_POLL) -> str:
+    async def wait_async(
+        self, timeout: float | None = None, poll: float = DEFAULT_POLL
+    ) -> TaskStatus:
         """The asyncio twin of :meth:`wait`."""
         waiting = _Waiting(self._id, timeout, poll, clock=_clock)
-        return await _waits.wait_async(_client.get_async_client(), waiting, _asleep)
+        with self._bound():
+            api = _client.get_async_client()
+        return _status(await _waits.wait_async(api, waiting, _asleep))
 
     # -- killing -----------------------------------------------------------
 
-    def kill(self, wait_timeout: float | None = DEFAULT_KILL_TIMEOUT) -> str:
+    def kill(self, wait_timeout: float | None = DEFAULT_KILL_TIMEOUT) -> TaskStatus:
         """Kill the task and wait until the API confirms it is ``killed``; return the status.
 
         Killing a killed task is fine. ``wait_timeout=0`` returns right after the
@@ -389,31 +471,31 @@ class Task:
 
         wait_timeout = validate_timeout("wait_timeout", wait_timeout)
         try:
-            info = _client.call(kill_task.sync_detailed, task_id=self._id)
+            info = self._call(kill_task.sync_detailed, task_id=self._id)
         except ConflictError as exc:
             raise _already_finished(self._id, self.get_status()) from exc
         status = _kill_answer(self._id, status_text(info.status))
         if status == "killed" or wait_timeout == 0:
-            return status
+            return _status(status)
         try:
-            return _kill_outcome(self._id, self.wait(timeout=wait_timeout))
+            return _status(_kill_outcome(self._id, self.wait(timeout=wait_timeout)))
         except TaskTimeoutError as exc:
             raise _kill_timeout(self._id, exc.status, wait_timeout) from exc
 
-    async def kill_async(self, wait_timeout: float | None = DEFAULT_KILL_TIMEOUT) -> str:
+    async def kill_async(self, wait_timeout: float | None = DEFAULT_KILL_TIMEOUT) -> TaskStatus:
         """The asyncio twin of :meth:`kill`."""
         from inductiva_api.api.tasks import kill_task
 
         wait_timeout = validate_timeout("wait_timeout", wait_timeout)
         try:
-            info = await _client.acall(kill_task.asyncio_detailed, task_id=self._id)
+            info = await self._acall(kill_task.asyncio_detailed, task_id=self._id)
         except ConflictError as exc:
             raise _already_finished(self._id, await self.get_status_async()) from exc
         status = _kill_answer(self._id, status_text(info.status))
         if status == "killed" or wait_timeout == 0:
-            return status
+            return _status(status)
         try:
-            return _kill_outcome(self._id, await self.wait_async(timeout=wait_timeout))
+            return _status(_kill_outcome(self._id, await self.wait_async(timeout=wait_timeout)))
         except TaskTimeoutError as exc:
             raise _kill_timeout(self._id, exc.status, wait_timeout) from exc
 
@@ -432,6 +514,18 @@ class Task:
                 self._kill_after(exc, kill_timeout)
             raise
 
+    async def kill_after_async(
+        self, exc: BaseException, kill_timeout: float | None = DEFAULT_KILL_TIMEOUT
+    ) -> None:
+        """The asyncio twin of the kill :meth:`sync_context` makes after ``exc``."""
+        logger.warning("%s: killing remote task %s.", type(exc).__name__, self._id)
+        try:
+            await self.kill_async(wait_timeout=kill_timeout)
+        except TaskFinishedError as kill_exc:
+            logger.info("Task %s was not killed: %s", self._id, kill_exc)
+        except Exception as kill_exc:
+            logger.error("Could not kill task %s: %s", self._id, kill_exc)
+
     def _kill_after(self, exc: BaseException, kill_timeout: float | None) -> None:
         logger.warning("%s: killing remote task %s.", type(exc).__name__, self._id)
         try:
@@ -447,9 +541,7 @@ class Task:
         """Size of the output archive and the files it holds."""
         from inductiva_api.api.tasks import list_task_outputs
 
-        return OutputInfo.from_model(
-            _client.call(list_task_outputs.sync_detailed, task_id=self._id)
-        )
+        return OutputInfo.from_model(self._call(list_task_outputs.sync_detailed, task_id=self._id))
 
     def download_outputs(
         self,
@@ -464,18 +556,46 @@ class Task:
         """
         from ._transfers import _download  # the transfer engine, imported on first use
 
-        return _download.download_outputs(
-            self._id,
-            filenames=_check_filenames(filenames),
-            output_dir=(
-                pathlib.Path(check_path("output_dir", output_dir))
-                if output_dir is not None
-                else None
-            ),
-            uncompress=uncompress,
-        )
+        with self._bound():
+            return _download.download_outputs(
+                self._id,
+                filenames=_check_filenames(filenames),
+                output_dir=(
+                    pathlib.Path(check_path("output_dir", output_dir))
+                    if output_dir is not None
+                    else None
+                ),
+                uncompress=uncompress,
+            )
 
-    def get_output(self, output_dir: str | pathlib.Path | None = None) -> TaskOutput:
+    async def download_outputs_async(
+        self,
+        filenames: Sequence[str] | None = None,
+        output_dir: str | pathlib.Path | None = None,
+        uncompress: bool = True,
+    ) -> pathlib.Path:
+        """The asyncio twin of :meth:`download_outputs`: same files, checks and errors.
+
+        The requests go through this task's client's async pool (an
+        :class:`inductiva.AsyncClient`'s, or the default one's for the running
+        loop); extraction runs in a worker thread. A cancelled download keeps
+        what it received, and the next call (sync or async) resumes from it.
+        """
+        from ._transfers import _adownload
+
+        with self._bound():
+            return await _adownload.download_outputs_async(
+                self._id,
+                filenames=_check_filenames(filenames),
+                output_dir=(
+                    pathlib.Path(check_path("output_dir", output_dir))
+                    if output_dir is not None
+                    else None
+                ),
+                uncompress=uncompress,
+            )
+
+    def get_output(self, output_dir: str | pathlib.Path | None = None) -> OutputT:
         """Wait for the task, download all outputs, and return the scenario's output object.
 
         Raises TaskFailedError if the task did not succeed.
@@ -488,5 +608,9 @@ class Task:
                 task_id=self._id,
                 status=status,
             )
-        method = self._settled_info().method_name
-        return output_class(method)(self.download_outputs(output_dir=output_dir))
+        return self._output_object(self.download_outputs(output_dir=output_dir))
+
+    def _output_object(self, path: pathlib.Path) -> OutputT:
+        """The output object for the downloaded ``path``: ``output``, else by the task's method."""
+        cls = self._output or output_class(self._settled_info().method_name)
+        return cast(OutputT, cls(path))

@@ -19,11 +19,23 @@ from inductiva_api.types import UNSET, Unset
 from . import _client
 from ._format import render_task_table
 from ._task_info import TaskInfo, validate_last_n, validate_status
+from ._types import TaskStatus
 from .task import Task
 
-__all__ = ["MAX_PER_PAGE", "get", "get_async", "list", "render"]
+__all__ = ["MAX_PER_PAGE", "TaskList", "get", "get_async", "list", "render"]
 
 MAX_PER_PAGE = 1000
+
+
+class TaskList(builtins.list[Task]):
+    """The tasks ``get()`` returns: a plain ``list`` of :class:`~inductiva.task.Task`, newest
+    first, that a notebook displays as the task table (``_repr_html_``)."""
+
+    def _repr_html_(self) -> str:
+        """Notebook display: the task table (no request; unfetched tasks show their id)."""
+        from ._html import task_list_html
+
+        return task_list_html(t.info if t.info is not None else t.id for t in self)
 
 
 class PageQuery(TypedDict):
@@ -69,12 +81,12 @@ class _Paging:
         self._more = len(self._found) < self._last_n and not exhausted
 
     @property
-    def tasks(self) -> builtins.list[Task]:
+    def tasks(self) -> TaskList:
         """The tasks found so far, newest first."""
-        return builtins.list(self._found.values())
+        return TaskList(self._found.values())
 
 
-def get(last_n: int, status: str | None = None) -> builtins.list[Task]:
+def get(last_n: int, status: TaskStatus | None = None) -> TaskList:
     """The ``last_n`` most recent tasks (newest first), optionally only those in ``status``.
 
     ``status`` is one of the API's task statuses, e.g. ``"success"`` or ``"submitted"``.
@@ -87,7 +99,7 @@ def get(last_n: int, status: str | None = None) -> builtins.list[Task]:
     return paging.tasks
 
 
-async def get_async(last_n: int, status: str | None = None) -> builtins.list[Task]:
+async def get_async(last_n: int, status: TaskStatus | None = None) -> TaskList:
     """The asyncio twin of :func:`get`."""
     from inductiva_api.api.tasks import list_tasks
 
@@ -102,6 +114,6 @@ def render(tasks: builtins.list[Task]) -> str:
     return render_task_table(t.info if t.info is not None else t.get_info() for t in tasks)
 
 
-def list(last_n: int, status: str | None = None) -> None:
+def list(last_n: int, status: TaskStatus | None = None) -> None:
     """Print a table of the ``last_n`` most recent tasks (same arguments as :func:`get`)."""
     print(render(get(last_n, status=status)))

@@ -17,7 +17,8 @@ Three deterministic additions to what openapi-python-client writes:
 * ``py.typed`` (PEP 561), so type checkers read the generated package's hints;
 * ``contract.py``: facts of the spec that the generator does not model, i.e.
   ``info.version`` (``__version__``, the single version of the project) and the
-  ``x-final-statuses`` list of ``TaskStatusCode`` (``FINAL_STATUSES``).
+  ``x-final-statuses`` list of ``TaskStatusCode`` (``FINAL_STATUSES``), and
+  ``TaskStatusLiteral``, a ``Literal`` of every ``TaskStatusCode`` value.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def _templates(dest: Path) -> Path:
 
 
 def contract_module(spec: dict[str, Any]) -> str:
-    """The text of ``contract.py``: the spec's ``info.version`` and final statuses."""
+    """The text of ``contract.py``: ``info.version``, the final statuses, the status Literal."""
     version = str(spec["info"]["version"])
     codes = spec["components"]["schemas"]["TaskStatusCode"]
     final = codes.get("x-final-statuses")
@@ -101,11 +102,14 @@ def contract_module(spec: dict[str, Any]) -> str:
     if unknown:
         raise SystemExit(f"x-final-statuses names values not in TaskStatusCode.enum: {unknown}")
     items = "".join(f"        {json.dumps(str(value))},\n" for value in final)
+    known = "".join(f"    {json.dumps(str(value))},\n" for value in codes["enum"])
     return (
         '"""Facts of the API contract that the generator does not model (from openapi.yaml).\n'
         "\n"
         "Written by scripts/generate.py; never edited by hand.\n"
         '"""\n'
+        "\n"
+        "from typing import Literal\n"
         "\n"
         f"__version__ = {json.dumps(version)}\n"
         '"""``info.version`` of the contract: the version of the API and of this project."""\n'
@@ -114,6 +118,9 @@ def contract_module(spec: dict[str, Any]) -> str:
         f"    (\n{items}    )\n"
         ")\n"
         '"""``TaskStatusCode`` values after which a task never changes (``x-final-statuses``)."""\n'
+        "\n"
+        f"TaskStatusLiteral = Literal[\n{known}]\n"
+        '"""Every ``TaskStatusCode`` value, as a type checkers understand (``TaskStatus``)."""\n'
     )
 
 

@@ -3,6 +3,8 @@
 Written by scripts/generate.py; never edited by hand.
 """
 
+from typing import Literal
+
 __version__ = "0.6.0"
 """``info.version`` of the contract: the version of the API and of this project."""
 
@@ -17,3 +19,17 @@ FINAL_STATUSES: frozenset[str] = frozenset(
     )
 )
 """``TaskStatusCode`` values after which a task never changes (``x-final-statuses``)."""
+
+TaskStatusLiteral = Literal[
+    "pending-input",
+    "submitted",
+    "started",
+    "success",
+    "failed",
+    "pending-kill",
+    "killed",
+    "spot-instance-preempted",
+    "executer-terminated",
+    "executer-failed",
+]
+"""Every ``TaskStatusCode`` value, as a type checkers understand (``TaskStatus``)."""

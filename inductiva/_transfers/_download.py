@@ -35,7 +35,18 @@ from .. import _capabilities, _client, _retry, _signals, errors
 from .._validate import check_flag, check_path, printable
 from . import _extract, _members, _parallel, _remote_zip, _resume, _subset, _workspace
 
-__all__ = ["ARCHIVE_NAME", "download_outputs"]
+__all__ = [
+    "ARCHIVE_NAME",
+    "BYTE_RANGES",
+    "check_request",
+    "check_target",
+    "download_outputs",
+    "fetch_failed",
+    "finish_failed",
+    "local_error",
+    "output_dir_locked",
+    "select",
+]
 
 logger = logging.getLogger("inductiva")
 
@@ -45,7 +56,7 @@ _TASK_ID = re.compile(r"^[0-9]{1,30}$")
 
 
 @contextlib.contextmanager
-def _output_dir(path: Path) -> Iterator[Path]:
+def output_dir_locked(path: Path) -> Iterator[Path]:
     """Create ``path`` (and parents); on failure remove the ones created here if still empty."""
     created = [p for p in (path, *path.parents) if not p.exists()]
     try:
@@ -56,7 +67,7 @@ def _output_dir(path: Path) -> Iterator[Path]:
             "(a path component is not a directory); choose another directory."
         ) from None
     except OSError as exc:
-        raise _local_error(exc, f"create the output directory {str(path)!r}") from exc
+        raise local_error(exc, f"create the output directory {str(path)!r}") from exc
     space = _workspace.Workspace(path)
     try:
         with _workspace.lock_directory(space):
@@ -71,7 +82,7 @@ def _output_dir(path: Path) -> Iterator[Path]:
     space.remove_if_empty()
 
 
-def _local_error(exc: OSError, doing: str) -> errors.LocalFileError:
+def local_error(exc: OSError, doing: str) -> errors.LocalFileError:
     """A LocalFileError for an OSError met while ``doing`` something on the local disk."""
     where = f" ({exc.filename})" if exc.filename else ""
     reason = printable(exc.strerror or exc)
@@ -92,7 +103,6 @@ def _local_error(exc: OSError, doing: str) -> errors.LocalFileError:
 def _full_download(task_id: str, output_dir: Path, uncompress: bool) -> None:
     space = _workspace.Workspace(output_dir)
     part = space.part
-    verified = False
     try:
         ahead = not uncompress and _capabilities.offers(BYTE_RANGES)
         remote = _resume.read_directory(task_id) if ahead else None
@@ -105,18 +115,8 @@ def _full_download(task_id: str, output_dir: Path, uncompress: bool) -> None:
         else:
             # A large archive on a slow connection turns into parallel ranges.
             verified = _resume.ArchiveFetch(task_id, part, remote, _parallel.take_over).run()
-    except errors.IntegrityError:
-        _resume.discard(part)  # proof of corruption: those bytes are worthless
-        raise
     except BaseException as exc:
-        # Anything else (a dropped connection, an API error, Ctrl-C, SIGTERM, a full
-        # disk) leaves the bytes received: the next call resumes from them.
-        if part.exists() and part.stat().st_size > 0:
-            logger.warning("Partial download kept in %s; call again to resume", part)
-            if isinstance(exc, errors.InductivaError) and not isinstance(exc, errors.TaskError):
-                _with_note(exc, f" The partial download in {part} resumes on the next call.")
-        else:
-            _resume.discard(part)
+        fetch_failed(part, exc)
         raise
     try:
         if uncompress:
@@ -125,21 +125,38 @@ def _full_download(task_id: str, output_dir: Path, uncompress: bool) -> None:
             if not verified:
                 _extract.verify_archive(part)
             os.replace(part, output_dir / ARCHIVE_NAME)
-    except errors.IntegrityError:
-        _resume.discard(part)
-        raise
-    except errors.UnsafeArchiveError as exc:
-        if not isinstance(exc, errors.ArchiveTooLargeError):
-            _resume.discard(part)  # hostile names: it would be refused again
-            raise
-        _keep_complete(part, exc)
-        raise
     except BaseException as exc:
-        # The archive is complete and verified: an interruption, a full disk or a
-        # limit keeps it, and the next call extracts it without downloading again.
-        _keep_complete(part, exc)
+        finish_failed(part, exc)
         raise
     _resume.discard(part)
+
+
+def fetch_failed(part: Path, exc: BaseException) -> None:
+    """What a failed fetch of the whole archive leaves in ``part`` (the caller re-raises)."""
+    if isinstance(exc, errors.IntegrityError):
+        _resume.discard(part)  # proof of corruption: those bytes are worthless
+        return
+    # Anything else (a dropped connection, an API error, Ctrl-C, SIGTERM, a full
+    # disk, a cancelled asyncio task) leaves the bytes received: the next call resumes.
+    if part.exists() and part.stat().st_size > 0:
+        logger.warning("Partial download kept in %s; call again to resume", part)
+        if isinstance(exc, errors.InductivaError) and not isinstance(exc, errors.TaskError):
+            _with_note(exc, f" The partial download in {part} resumes on the next call.")
+    else:
+        _resume.discard(part)
+
+
+def finish_failed(part: Path, exc: BaseException) -> None:
+    """What a failed check or extraction of the complete archive keeps (the caller re-raises)."""
+    if isinstance(exc, errors.IntegrityError) or (
+        isinstance(exc, errors.UnsafeArchiveError)
+        and not isinstance(exc, errors.ArchiveTooLargeError)
+    ):
+        _resume.discard(part)  # corrupt, or hostile names: it would be refused again
+        return
+    # The archive is complete and verified: an interruption, a full disk or a
+    # limit keeps it, and the next call extracts it without downloading again.
+    _keep_complete(part, exc)
 
 
 def _keep_complete(part: Path, exc: BaseException) -> None:
@@ -167,7 +184,7 @@ def _close_matches(missing: Sequence[str], names: Sequence[str]) -> str:
     return (" " + " ".join(hints)) if hints else ""
 
 
-def _select(task_id: str, available: Sequence[str], filenames: Sequence[str]) -> list[str]:
+def select(task_id: str, available: Sequence[str], filenames: Sequence[str]) -> list[str]:
     """The files of ``available`` that ``filenames`` name (a directory selects what it holds)."""
     files = set(available)
     selected: dict[str, None] = {}
@@ -204,8 +221,8 @@ def _archive_files(archive: _remote_zip.RemoteZip) -> dict[str, str]:
 
 
 def _subset_download(task_id: str, names: Sequence[str], target: Path) -> None:
-    selected = _select(task_id, _subset.list_outputs(task_id), names)
-    with _output_dir(target):
+    selected = select(task_id, _subset.list_outputs(task_id), names)
+    with output_dir_locked(target):
         _subset.download_subset(task_id, selected, target)
 
 
@@ -221,9 +238,9 @@ def _partial_download(task_id: str, names: Sequence[str], target: Path) -> None:
             _subset_download(task_id, names, target)
             return
         files = _archive_files(archive)
-        selected = _select(task_id, list(files), names)
+        selected = select(task_id, list(files), names)
         try:
-            with _output_dir(target):
+            with output_dir_locked(target):
                 _members.fetch_members(archive, {files[n]: n for n in selected}, target)
             return
         except _members.ArchiveChangedError:
@@ -248,6 +265,39 @@ def _normalize_filenames(filenames: str | Sequence[str]) -> list[str]:
     return names
 
 
+def check_request(
+    task_id: str,
+    filenames: Sequence[str] | None,
+    output_dir: str | os.PathLike[str] | None,
+    uncompress: bool,
+) -> tuple[str, Path, list[str] | None, bool]:
+    """The checked ``(task_id, target, names, uncompress)`` of a download, before any request."""
+    task_id = str(task_id)
+    if not _TASK_ID.match(task_id):
+        raise errors.InvalidArgumentError(
+            f"task_id must be a numeric string, got {printable(repr(task_id)[:80])}."
+        )
+    uncompress = check_flag("uncompress", uncompress)
+    if output_dir is not None:
+        check_path("output_dir", output_dir)
+    target = Path(output_dir) if output_dir is not None else Path("inductiva_output", task_id)
+    names = _normalize_filenames(filenames) if filenames is not None else None
+    if names is not None and not uncompress:
+        raise errors.InvalidArgumentError(
+            "filenames=... cannot be combined with uncompress=False: selected files are always "
+            "extracted. Drop uncompress=False, or drop filenames to keep the whole zip."
+        )
+    return task_id, target, names, uncompress
+
+
+def check_target(target: Path) -> None:
+    """InvalidArgumentError if ``target`` exists and is not a directory."""
+    if target.exists() and not target.is_dir():
+        raise errors.InvalidArgumentError(
+            f"output_dir {str(target)!r} exists and is not a directory."
+        )
+
+
 def download_outputs(
     task_id: str,
     *,
@@ -270,33 +320,16 @@ def download_outputs(
     anything is written; corrupt data raises
     :class:`~inductiva.errors.IntegrityError` and leaves no partial file.
     """
-    task_id = str(task_id)
-    if not _TASK_ID.match(task_id):
-        raise errors.InvalidArgumentError(
-            f"task_id must be a numeric string, got {printable(repr(task_id)[:80])}."
-        )
-    uncompress = check_flag("uncompress", uncompress)
-    if output_dir is not None:
-        check_path("output_dir", output_dir)
-    target = Path(output_dir) if output_dir is not None else Path("inductiva_output", task_id)
-    names = _normalize_filenames(filenames) if filenames is not None else None
-    if names is not None and not uncompress:
-        raise errors.InvalidArgumentError(
-            "filenames=... cannot be combined with uncompress=False: selected files are always "
-            "extracted. Drop uncompress=False, or drop filenames to keep the whole zip."
-        )
+    task_id, target, names, uncompress = check_request(task_id, filenames, output_dir, uncompress)
     settings = _client.resolve_settings()  # every setting checked before any request
     try:
-        if target.exists() and not target.is_dir():
-            raise errors.InvalidArgumentError(
-                f"output_dir {str(target)!r} exists and is not a directory."
-            )
+        check_target(target)
         with _signals.sigterm_as_interrupt(), _retry.retry_budget(settings.max_retries):
             if names is None:
-                with _output_dir(target):
+                with output_dir_locked(target):
                     _full_download(task_id, target, uncompress)
             else:
                 _partial_download(task_id, names, target)
     except OSError as exc:
-        raise _local_error(exc, f"write the outputs into {str(target)!r}") from exc
+        raise local_error(exc, f"write the outputs into {str(target)!r}") from exc
     return target

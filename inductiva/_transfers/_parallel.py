@@ -23,6 +23,7 @@ Setting: ``inductiva.download_connections`` / ``INDUCTIVA_DOWNLOAD_CONNECTIONS``
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import json
 import logging
@@ -203,7 +204,7 @@ class ParallelFetch:
             have = seg[2]
         headers = {"Range": f"bytes={start + have}-{end - 1}", "If-Range": self.etag}
         path = _remote_zip.output_path(self.task_id)
-        from ._resume import _wide_reads
+        from ._resume import wide_reads
 
         with _client.stream("GET", path, headers=headers) as response:
             if response.status_code != 206:
@@ -213,7 +214,7 @@ class ParallelFetch:
             )
             if (first, last, total) != (start + have, end - 1, self.size):
                 raise _Changed
-            with _wide_reads(response):
+            with wide_reads(response):
                 for chunk in response.iter_bytes():
                     self._write(fd, seg, chunk, bar)
         if seg[2] != end - start:
@@ -258,7 +259,11 @@ class ParallelFetch:
                 byte_bar(self.size, desc="Downloading", initial=have) as bar,
                 ThreadPoolExecutor(max_workers=max(1, len(todo))) as pool,
             ):
-                futures = [pool.submit(self._segment, fd, seg, bar) for seg in todo]
+                # Each worker runs in a copy of this context: the active client follows.
+                futures = [
+                    pool.submit(contextvars.copy_context().run, self._segment, fd, seg, bar)
+                    for seg in todo
+                ]
                 failure: BaseException | None = None
                 for future in futures:
                     try:

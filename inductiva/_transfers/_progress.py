@@ -5,7 +5,9 @@ Bars count bytes in binary units (``unit="iB"`` scaled by 1024, so rates read
 terminal: piped into a CI log or a file, tqdm's carriage-return redraws would
 pile up as messy partial lines. ``inductiva.progress = True`` or
 ``INDUCTIVA_PROGRESS=1`` forces them on, ``False``/``0`` off (read when a bar
-is made, never at import).
+is made, never at import); ``inductiva.Client(progress=...)`` beats both for its
+own transfers. Bars come from ``tqdm.auto``: in a Jupyter notebook they are
+drawn as widgets (and on by default there), elsewhere as text.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import os
 import sys
 from typing import IO, Any
 
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from ..errors import ConfigurationError
 
@@ -32,12 +34,22 @@ def _stderr_is_terminal() -> bool:
         return False
 
 
+def _in_notebook() -> bool:
+    """Whether this runs in a Jupyter kernel (where tqdm.auto draws a widget)."""
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    return type(shell).__name__ == "ZMQInteractiveShell"
+
+
 def progress_enabled() -> bool:
     """Whether transfer progress bars should be drawn.
 
     ``inductiva.progress``, else ``INDUCTIVA_PROGRESS``, else: only if stderr is a terminal.
     """
-    setting = getattr(sys.modules.get("inductiva"), "progress", None)
+    from .. import _client
+
+    setting = _client.active().progress  # an inductiva.Client(progress=...) in use
+    if setting is None:
+        setting = getattr(sys.modules.get("inductiva"), "progress", None)
     if isinstance(setting, bool):
         return setting
     if setting is not None:
@@ -55,7 +67,7 @@ def progress_enabled() -> bool:
             f"INDUCTIVA_PROGRESS={raw!r} is not valid: expected 1/true/yes/on to show "
             "progress bars or 0/false/no/off to hide them (unset: shown on a terminal only)"
         )
-    return _stderr_is_terminal()
+    return _stderr_is_terminal() or _in_notebook()
 
 
 def byte_bar(total: int | None, desc: str | None = None, initial: int = 0) -> tqdm[Any]:

@@ -19,25 +19,34 @@ from __future__ import annotations
 import bisect
 import re
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import attrs
+import httpx
 
 from .. import _client, errors
 from .._validate import printable
 
 __all__ = [
     "TAIL_BYTES",
+    "Fetch",
     "MemberEntry",
     "RangePlan",
     "RangesUnsupportedError",
     "RemoteZip",
+    "build_remote_zip",
+    "check_range_answer",
+    "check_range_data",
+    "check_tail_answer",
     "fetch_range",
     "open_remote_zip",
     "output_path",
     "parse_central_directory",
     "parse_content_range",
     "plan_ranges",
+    "range_headers",
+    "tail_headers",
+    "tail_result",
 ]
 
 TAIL_BYTES = 65536
@@ -139,38 +148,71 @@ def parse_content_range(value: str | None) -> tuple[int, int, int]:
     )
 
 
-def fetch_range(task_id: str, start: int, end: int, etag: str | None) -> bytes:
-    """Bytes ``[start, end)`` of the archive (small reads only); TransferError if it changed."""
+def range_headers(start: int, end: int, etag: str | None) -> dict[str, str]:
+    """The request for bytes ``[start, end)`` of the archive version ``etag``."""
     headers = {"Range": f"bytes={start}-{end - 1}"}
     if etag:
         headers["If-Range"] = etag
-    with _client.stream("GET", output_path(task_id), headers=headers) as response:
-        if response.status_code != 206:
-            raise errors.TransferError(
-                f"Output archive of task {task_id} changed while reading it "
-                f"(HTTP {response.status_code} to a range request); try again."
-            )
-        data = response.read()
+    return headers
+
+
+def check_range_answer(task_id: str, response: httpx.Response) -> None:
+    """TransferError unless a small range request was answered with 206."""
+    if response.status_code != 206:
+        raise errors.TransferError(
+            f"Output archive of task {task_id} changed while reading it "
+            f"(HTTP {response.status_code} to a range request); try again."
+        )
+
+
+def check_range_data(data: bytes, start: int, end: int) -> bytes:
+    """``data`` if it holds exactly bytes ``[start, end)``, else IntegrityError."""
     if len(data) != end - start:
         raise errors.IntegrityError(f"Asked for {end - start} archive bytes, got {len(data)}.")
     return data
 
 
-def _fetch_tail(task_id: str) -> tuple[bytes, int, str | None]:
-    headers = {"Range": f"bytes=-{TAIL_BYTES}"}
+def fetch_range(task_id: str, start: int, end: int, etag: str | None) -> bytes:
+    """Bytes ``[start, end)`` of the archive (small reads only); TransferError if it changed."""
+    headers = range_headers(start, end, etag)
     with _client.stream("GET", output_path(task_id), headers=headers) as response:
-        if response.status_code != 206:
-            # Leaving the block closes the response: none of the archive is read.
-            raise RangesUnsupportedError(
-                f"The server answered a byte-range request for the output archive of task "
-                f"{task_id} with HTTP {response.status_code} (no byte-range support)."
-            )
-        tail = response.read()
-        etag = response.headers.get("ETag")
-        first, last, total = parse_content_range(response.headers.get("Content-Range"))
-        if last != total - 1 or len(tail) != last - first + 1:
-            raise errors.IntegrityError("The archive tail does not match its Content-Range.")
+        check_range_answer(task_id, response)
+        data = response.read()
+    return check_range_data(data, start, end)
+
+
+def tail_headers() -> dict[str, str]:
+    """The suffix request for the archive's tail."""
+    return {"Range": f"bytes=-{TAIL_BYTES}"}
+
+
+def check_tail_answer(task_id: str, response: httpx.Response) -> None:
+    """RangesUnsupportedError (before any of the body is read) unless the answer is a 206."""
+    if response.status_code != 206:
+        # Leaving the caller's block closes the response: none of the archive is read.
+        raise RangesUnsupportedError(
+            f"The server answered a byte-range request for the output archive of task "
+            f"{task_id} with HTTP {response.status_code} (no byte-range support)."
+        )
+
+
+def tail_result(response: httpx.Response, tail: bytes) -> tuple[bytes, int, str | None]:
+    """``(tail, total, etag)``, checked against the answer's Content-Range."""
+    etag = response.headers.get("ETag")
+    first, last, total = parse_content_range(response.headers.get("Content-Range"))
+    if last != total - 1 or len(tail) != last - first + 1:
+        raise errors.IntegrityError("The archive tail does not match its Content-Range.")
     return tail, total, etag
+
+
+def _fetch_tail(task_id: str) -> tuple[bytes, int, str | None]:
+    with _client.stream("GET", output_path(task_id), headers=tail_headers()) as response:
+        check_tail_answer(task_id, response)
+        return tail_result(response, response.read())
+
+
+Fetch = Callable[[str, int, int, "str | None"], bytes]
+"""Reads bytes ``[start, end)`` of a task's archive of a given ETag (see :func:`fetch_range`)."""
 
 
 def _find_eocd(tail: bytes) -> int:
@@ -185,7 +227,7 @@ def _find_eocd(tail: bytes) -> int:
 
 
 def _locate_directory(
-    task_id: str, tail: bytes, tail_start: int, etag: str | None
+    task_id: str, tail: bytes, tail_start: int, etag: str | None, fetch: Fetch
 ) -> tuple[int, int, int]:
     """``(cd_offset, cd_size, entry_count)``, following ZIP64 records when present."""
     pos = _find_eocd(tail)
@@ -197,7 +239,7 @@ def _locate_directory(
         if rel >= 0 and rel + _EOCD64.size <= len(tail):
             record = tail[rel : rel + _EOCD64.size]
         else:
-            record = fetch_range(task_id, eocd64_offset, eocd64_offset + _EOCD64.size, etag)
+            record = fetch(task_id, eocd64_offset, eocd64_offset + _EOCD64.size, etag)
         if record[:4] != _EOCD64_SIG:
             raise errors.IntegrityError("The output archive's ZIP64 directory record is corrupt.")
         fields = _EOCD64.unpack(record)
@@ -251,8 +293,15 @@ def parse_central_directory(data: bytes, count: int) -> tuple[MemberEntry, ...]:
 def open_remote_zip(task_id: str) -> RemoteZip:
     """Read the central directory of ``task_id``'s output archive (1-3 small requests)."""
     tail, total, etag = _fetch_tail(task_id)
+    return build_remote_zip(task_id, tail, total, etag, fetch_range)
+
+
+def build_remote_zip(
+    task_id: str, tail: bytes, total: int, etag: str | None, fetch: Fetch
+) -> RemoteZip:
+    """The archive's directory from its ``tail``; ``fetch`` reads what the tail lacks."""
     tail_start = total - len(tail)
-    cd_offset, cd_size, count = _locate_directory(task_id, tail, tail_start, etag)
+    cd_offset, cd_size, count = _locate_directory(task_id, tail, tail_start, etag, fetch)
     if cd_offset + cd_size > total:
         raise errors.IntegrityError("The output archive's directory lies past its end.")
     if cd_size > MAX_DIRECTORY_BYTES:
@@ -264,7 +313,7 @@ def open_remote_zip(task_id: str) -> RemoteZip:
     if cd_offset >= tail_start:
         data = tail[cd_offset - tail_start : cd_offset - tail_start + cd_size]
     else:
-        data = fetch_range(task_id, cd_offset, cd_offset + cd_size, etag)
+        data = fetch(task_id, cd_offset, cd_offset + cd_size, etag)
     members = parse_central_directory(data, count)
     return RemoteZip(task_id, total, etag, cd_offset, members, tail)
 

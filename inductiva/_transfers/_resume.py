@@ -30,7 +30,7 @@ from .. import _client, _retry, errors
 from . import _limits, _remote_zip, _zipstream
 from ._progress import byte_bar
 
-__all__ = ["ArchiveFetch", "discard", "read_directory"]
+__all__ = ["ArchiveFetch", "discard", "read_directory", "wide_reads"]
 
 logger = logging.getLogger("inductiva")
 
@@ -85,7 +85,7 @@ _STREAM_LINKS = ("_stream", "_httpcore_stream", "_connection")
 
 
 @contextlib.contextmanager
-def _wide_reads(response: httpx.Response) -> Iterator[None]:
+def wide_reads(response: httpx.Response) -> Iterator[None]:
     """Let this response's HTTP/1.1 connection read up to 1 MiB per socket read.
 
     httpcore reads 64 KiB at a time, which makes large downloads CPU-bound in
@@ -184,24 +184,68 @@ class ArchiveFetch:
             self.fed = have
         return have, etag or (self.remote.etag if self.remote else None)
 
+    def request_headers(self, have: int, etag: str | None) -> dict[str, str]:
+        """The headers continuing ``part`` from ``have`` bytes of the archive ``etag``."""
+        return {"Range": f"bytes={have}-", "If-Range": etag} if etag else {}
+
+    def begin(self, response: httpx.Response, have: int) -> tuple[int, int]:
+        """Check the answer to a (resume) request and prepare ``part``: ``(have, total)``.
+
+        ``total`` is -1 when the size is unknown. Checks the free space and records
+        the archive's ETag and size in the sidecar before any byte is written.
+        """
+        have, total = self.answer(response, have)
+        self.start_part(response, have, total)
+        return have, total
+
+    def answer(self, response: httpx.Response, have: int) -> tuple[int, int]:
+        """Check the answer to a (resume) request: ``(have, total)``, -1 for an unknown size."""
+        if response.status_code == 206:
+            first, _last, total = _remote_zip.parse_content_range(
+                response.headers.get("Content-Range")
+            )
+            if first != have:
+                raise errors.TransferError(f"Asked to resume at byte {have}, got {first}.")
+        else:
+            if have or self.verifier is not None:
+                logger.info("Output archive of task %s changed; fetching it anew", self.task_id)
+                self._stop_verifying()
+            have = 0
+            length = response.headers.get("Content-Length", "")
+            total = int(length) if length.isdigit() and len(length) < 17 else -1
+        return have, total
+
+    def start_part(self, response: httpx.Response, have: int, total: int) -> None:
+        """Check the free space, start ``part`` afresh or not, record the sidecar."""
+        known = total if total >= 0 else None
+        if known is not None:
+            _limits.check_free_space(
+                self.part.parent, known - have, "Downloading the output archive"
+            )
+        if not have:
+            # a fresh file, not a truncated one: ext4 flushes files truncated to 0 on close
+            self.part.unlink(missing_ok=True)
+        _save_state(self.part, _ResumeState(self.task_id, response.headers.get("ETag"), known))
+
+    def open_part(self, have: int) -> IO[bytes]:
+        """``part`` opened for writing at byte ``have`` (a new file when 0)."""
+        fh = self.part.open("r+b" if have else "wb")
+        if have:
+            fh.truncate(have)
+            fh.seek(have)
+        return fh
+
+    def check_size(self, total: int) -> None:
+        """IntegrityError unless ``part`` holds ``total`` bytes (when known)."""
+        size = self.part.stat().st_size
+        if total >= 0 and size != total:
+            raise errors.IntegrityError(f"Downloaded {size} bytes of a {total}-byte archive.")
+
     def fetch_once(self, have: int, etag: str | None) -> None:
         """One request continuing ``part`` from ``have`` bytes."""
-        headers = {"Range": f"bytes={have}-", "If-Range": etag} if etag else {}
         path = _remote_zip.output_path(self.task_id)
-        with _client.stream("GET", path, headers=headers) as response:
-            if response.status_code == 206:
-                first, _last, total = _remote_zip.parse_content_range(
-                    response.headers.get("Content-Range")
-                )
-                if first != have:
-                    raise errors.TransferError(f"Asked to resume at byte {have}, got {first}.")
-            else:
-                if have or self.verifier is not None:
-                    logger.info("Output archive of task %s changed; fetching it anew", self.task_id)
-                    self._stop_verifying()
-                have = 0
-                length = response.headers.get("Content-Length", "")
-                total = int(length) if length.isdigit() and len(length) < 17 else -1
+        with _client.stream("GET", path, headers=self.request_headers(have, etag)) as response:
+            have, total = self.answer(response, have)
             known = total if total >= 0 else None
             body: Iterator[bytes] | None = None
             if have == 0 and known is not None and self.take_over is not None:
@@ -210,22 +254,12 @@ class ArchiveFetch:
                     self.taken = True
                     return
                 body = itertools.chain([handed[0]], handed[1]) if handed[0] else handed[1]
-            if known is not None:
-                _limits.check_free_space(
-                    self.part.parent, known - have, "Downloading the output archive"
-                )
-            if not have:
-                # a fresh file, not a truncated one: ext4 flushes files truncated to 0 on close
-                self.part.unlink(missing_ok=True)
-            _save_state(self.part, _ResumeState(self.task_id, response.headers.get("ETag"), known))
+            self.start_part(response, have, total)
             with (
-                _wide_reads(response),
-                self.part.open("r+b" if have else "wb") as fh,
+                wide_reads(response),
+                self.open_part(have) as fh,
                 byte_bar(known, desc="Downloading", initial=have) as bar,
             ):
-                if have:
-                    fh.truncate(have)
-                    fh.seek(have)
                 writer = _Writer(fh, self.verifier)
                 try:
                     for chunk in body if body is not None else response.iter_bytes():
@@ -236,9 +270,29 @@ class ArchiveFetch:
                         writer.close()
                     finally:
                         self.fed += writer.written
-        size = self.part.stat().st_size
-        if total >= 0 and size != total:
-            raise errors.IntegrityError(f"Downloaded {size} bytes of a {total}-byte archive.")
+        self.check_size(total)
+
+    def prepare(self) -> tuple[int, str | None, int | None]:
+        """``(have, etag, known_size)`` to start the next attempt from."""
+        have, etag, known_size = _load_state(self.part, self.task_id)
+        have, etag = self._prepare(have, etag)
+        return have, etag, known_size
+
+    def unsatisfiable(self, have: int, known_size: int | None) -> bool:
+        """After a 416: True if ``part`` is already whole; else start over (False)."""
+        if have and have == known_size:
+            return True  # the .part was already complete and the archive is unchanged
+        discard(self.part)
+        self._stop_verifying()
+        return False
+
+    def finish(self) -> bool:
+        """True if the archive was verified on the fly (the verifier checks its end)."""
+        if self.verifier is None or self.taken:
+            self._stop_verifying()
+            return False
+        self.verifier.close()
+        return True
 
     def run(self) -> bool:
         """Fetch the whole archive, resuming after drops; True if it was verified on the fly."""
@@ -247,16 +301,13 @@ class ArchiveFetch:
         try:
             for attempt in range(1, attempts + 1):
                 mark = _retry.budget_mark()
-                have, etag, known_size = _load_state(self.part, self.task_id)
-                have, etag = self._prepare(have, etag)
+                have, etag, known_size = self.prepare()
                 try:
                     self.fetch_once(have, etag)
                     break
                 except errors.RangeNotSatisfiableError:
-                    if have and have == known_size:
-                        break  # the .part was already complete and the archive is unchanged
-                    discard(self.part)
-                    self._stop_verifying()
+                    if self.unsatisfiable(have, known_size):
+                        break
                     if attempt == attempts:
                         raise
                 except errors.ApiConnectionError as exc:
@@ -270,11 +321,7 @@ class ArchiveFetch:
         except BaseException:
             self._stop_verifying()
             raise
-        if self.verifier is None or self.taken:
-            self._stop_verifying()
-            return False
-        self.verifier.close()
-        return True
+        return self.finish()
 
 
 def read_directory(task_id: str) -> _remote_zip.RemoteZip | None:

@@ -150,6 +150,24 @@ def cli(mode_server: MockServer, tmp_path: Path) -> Cli:
     return run
 
 
+JSON_TASK_FIELDS = (
+    "id",
+    "status",
+    "method_name",
+    "simulator",
+    "create_time",
+    "input_submit_time",
+    "start_time",
+    "end_time",
+    "execution_time",
+    "vm_type",
+    "host_type",
+    "cpu_count_logical",
+    "cpu_count_physical",
+    "memory",
+)
+
+
 def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
@@ -442,3 +460,64 @@ def test_closed_stdout_pipe(tmp_path: Path) -> None:
         proc.wait(timeout=30)
     assert proc.returncode == 1
     assert "Traceback" not in err and "Exception ignored" not in err
+
+
+def test_json_list_is_json_lines_with_stable_fields(cli: Cli, done_task: str) -> None:
+    """`tasks list --json` prints one JSON object per task with the documented fields."""
+    result = cli("tasks", "list", "-n", "3", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows and set(rows[0]) == set(JSON_TASK_FIELDS)
+    many = cli("tasks", "list", "-n", "50", "--json").stdout.splitlines()
+    assert done_task in {json.loads(line)["id"] for line in many}
+
+
+def test_json_info_wait_files_download(cli: Cli, done_task: str) -> None:
+    """info, wait, files and download each print one JSON document with --json."""
+    info = json.loads(cli("tasks", "info", done_task, "--json").stdout)
+    assert set(JSON_TASK_FIELDS) <= set(info) and info["status"] == "success"
+    assert info["fields"]["task_id"] == done_task
+    assert json.loads(cli("tasks", "wait", done_task, "--json").stdout) == {
+        "id": done_task,
+        "status": "success",
+    }
+    files = json.loads(cli("tasks", "files", done_task, "--json").stdout)
+    assert set(files) == {"id", "size", "total_size", "files"}
+    assert set(files["files"][0]) == {"name", "size", "compressed_size"}
+    down = json.loads(cli("tasks", "download", done_task, "--json").stdout)
+    assert down["id"] == done_task and Path(down["output_dir"]).is_dir()
+
+
+def test_json_kill_lines_and_cli_worded_errors(cli: Cli, done_task: str) -> None:
+    """kill --json prints a line per task; the error of a finished task names no Python call."""
+    result = cli("tasks", "kill", done_task, "--yes", "--json")
+    assert result.returncode == 1
+    row = json.loads(result.stdout)
+    assert row["id"] == done_task and row["status"] is None and row["error"]
+    assert "()" not in result.stderr
+
+
+def test_wait_timeout_message_speaks_cli(cli: Cli, running_task: str) -> None:
+    """A wait that times out suggests the command and flag to run, not wait()."""
+    result = cli("tasks", "wait", running_task, "--timeout", "1")
+    assert result.returncode == 3
+    line = _one_error_line(result)
+    assert f"`inductiva tasks wait {running_task} --timeout N`" in line
+    assert f"`inductiva tasks kill {running_task}`" in line and "wait()" not in line
+
+
+def test_bad_key_message_says_it_once(cli: Cli) -> None:
+    """A rejected key is one short line: the hint appears once, no Python advice."""
+    result = cli("tasks", "list", extra_env={"INDUCTIVA_API_KEY": "wrong"})
+    assert result.returncode == 4
+    line = _one_error_line(result)
+    assert line.count("INDUCTIVA_API_KEY") == 1 and line.count("--api-key") == 1
+    assert "inductiva.api_key" not in line and "rejected" in line
+
+
+def test_unknown_file_message_points_to_files_command(cli: Cli, done_task: str) -> None:
+    """An unknown file name suggests `inductiva tasks files ID`, not a Python method."""
+    result = cli("tasks", "download", done_task, "--filenames", "nope.txt")
+    assert result.returncode == 2
+    line = _one_error_line(result)
+    assert f"`inductiva tasks files {done_task}`" in line and "get_output_files_info" not in line

@@ -147,3 +147,20 @@ def test_bandwidth_cap_fault_limits_each_connection(
     start = time.monotonic()
     assert len(_whole(server, task_id)) == size
     assert time.monotonic() - start >= size / (16 * MIB) * 0.9
+
+
+def test_parallel_ranges_go_through_the_task_client(
+    ranged: tuple[MockServer, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every range worker sends through the Client the task is bound to (not the default)."""
+    server, task_id = ranged
+    monkeypatch.setattr(inductiva, "api_url", "http://127.0.0.1:9")  # the default goes nowhere
+    monkeypatch.setattr(inductiva, "max_retries", 0)
+    _client.reset()
+    server.reset_stats()
+    with inductiva.Client("test-key", server.url) as client:
+        task = inductiva.Task(task_id, client=client)
+        out = task.download_outputs(output_dir=tmp_path / "c", uncompress=False)
+    assert server.stats()["requests_by_route"]["GET /tasks/{task_id}/output"] == 1 + 4
+    data = (out / "output.zip").read_bytes()
+    assert hashlib.sha256(data).digest() == hashlib.sha256(_whole(server, task_id)).digest()

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 import inductiva
-from inductiva import _client, cli
+from inductiva import _client, cli, errors
 
 KEY = "unit-key"
 URL = "http://api.test"
@@ -428,3 +428,54 @@ def test_main_leaves_settings_and_logging_alone(
     assert code == 0
     assert (inductiva.api_key, inductiva.api_url) == (None, None)
     assert [(lg.level, list(lg.handlers)) for lg in loggers] == before
+
+
+def test_missing_key_message_says_it_once(
+    api: FakeApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No key: one line naming INDUCTIVA_API_KEY and --api-key once each, no Python advice."""
+    monkeypatch.delenv("INDUCTIVA_API_KEY")
+    code, _, err = _run(capsys, "tasks", "list")
+    assert code == cli.EXIT_AUTH
+    assert err.count("INDUCTIVA_API_KEY") == 1 and err.count("--api-key") == 1
+    assert "inductiva.api_key" not in err
+
+
+@pytest.mark.parametrize(
+    ("error", "expected", "python_words"),
+    [
+        (
+            errors.InsufficientSpaceError(
+                "Could not write x: the disk is full. Free some space (or choose another "
+                "output_dir) and call again; what was downloaded so far is kept and resumes."
+            ),
+            "(or choose another --dir) and run the same command again",
+            ("output_dir", "call again"),
+        ),
+        (
+            errors.ArchiveTooLargeError(
+                "If you expect outputs this large, raise inductiva.max_extract_size "
+                "(INDUCTIVA_MAX_EXTRACT_SIZE), or download with uncompress=False."
+            ),
+            "raise INDUCTIVA_MAX_EXTRACT_SIZE, or download with --no-uncompress",
+            ("inductiva.max_extract_size", "uncompress=False"),
+        ),
+        (
+            errors.DownloadInProgressError(
+                "Another download into 'o' started just now; choose another output_dir or "
+                "try again later."
+            ),
+            "choose another --dir",
+            ("output_dir",),
+        ),
+    ],
+)
+def test_transfer_errors_speak_cli(
+    error: errors.InductivaError, expected: str, python_words: tuple[str, ...]
+) -> None:
+    """The hardening errors' Python advice is said in flags and commands on the CLI."""
+    from inductiva.cli._messages import cli_message
+
+    message = cli_message(error)
+    assert expected in message
+    assert not any(word in message for word in python_words)

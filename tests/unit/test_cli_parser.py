@@ -148,3 +148,20 @@ def test_status_choices_match_the_api() -> None:
     listing = next(a for a in tasks._subparsers._group_actions if a.dest).choices["list"]
     (status,) = [a for a in listing._actions if "--status" in a.option_strings]
     assert sorted(status.choices) == sorted(s.value for s in TaskStatusCode)
+
+
+def test_cli_is_one_subpackage() -> None:
+    """The CLI lives in the `inductiva.cli` subpackage; the old flat modules are gone."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    assert cli.__path__  # a package
+    for old in ("_cli_commands", "_cli_render", "_cli_exit"):
+        assert importlib.util.find_spec(f"inductiva.{old}") is None
+    for module in ("_commands", "_render", "_exit"):
+        assert importlib.util.find_spec(f"inductiva.cli.{module}") is not None
+    out = subprocess.run(
+        [sys.executable, "-m", "inductiva", "--version"], capture_output=True, text=True
+    )
+    assert out.returncode == 0 and out.stdout.startswith("inductiva ")

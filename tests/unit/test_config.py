@@ -82,7 +82,7 @@ def test_import_does_no_io() -> None:
         "def refuse(*a, **k): raise AssertionError('network used at import')\n"
         "socket.socket.connect = refuse\n"
         "import inductiva, inductiva._client as c\n"
-        "assert c._sync is None and not c._async\n"
+        "assert c._DEFAULT.sync_entry is None and not c._async\n"
         "print('ok')\n"
     )
     env = {"INDUCTIVA_API_URL": "not a url", "PATH": ""}

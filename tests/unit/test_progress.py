@@ -86,3 +86,36 @@ def test_non_bool_progress_attribute_is_a_configuration_error(
     monkeypatch.setattr(inductiva, "progress", value)
     with pytest.raises(errors.ConfigurationError, match="expected True"):
         progress_enabled()
+
+
+def test_bars_use_tqdm_auto_and_show_in_notebooks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bars come from tqdm.auto (widgets in Jupyter), and are on by default in a notebook."""
+    import types
+
+    import tqdm.auto
+
+    from inductiva._transfers import _progress
+
+    assert _progress.tqdm is tqdm.auto.tqdm
+    monkeypatch.setattr(inductiva, "progress", None)
+    monkeypatch.delenv("INDUCTIVA_PROGRESS", raising=False)
+    monkeypatch.setattr(sys, "stderr", FakeStderr(terminal=False))
+    assert not progress_enabled()
+
+    class ZMQInteractiveShell:
+        """Stands for the Jupyter kernel's shell."""
+
+    fake = types.SimpleNamespace(get_ipython=ZMQInteractiveShell)
+    monkeypatch.setitem(sys.modules, "IPython", fake)
+    assert progress_enabled()
+
+
+def test_client_progress_beats_module_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """inductiva.Client(progress=False) hides bars for its own transfers."""
+    from inductiva import _client
+
+    monkeypatch.setattr(inductiva, "progress", True)
+    client = inductiva.Client(api_key="k", progress=False)
+    with _client.using(client._core):
+        assert not progress_enabled()
+    assert progress_enabled()

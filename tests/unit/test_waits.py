@@ -193,3 +193,42 @@ def test_pool_keeps_every_connection_alive() -> None:
     """The transport's pool keeps all 100 connections alive (none reopened per request)."""
     assert _client.LIMITS.max_connections == _client.LIMITS.max_keepalive_connections == 100
     assert _client.LIMITS.keepalive_expiry is not None and _client.LIMITS.keepalive_expiry > 5
+
+
+def test_each_client_waits_through_its_own_hub_and_pool(settings: None) -> None:
+    """Tasks bound to an inductiva.Client share that client's hub (one per client)."""
+    server = Server(IDS[:20], time.monotonic() + 0.3, batch=True, long_poll=True)
+    _install(server)
+    first = inductiva.Client("key-one", "http://one.test")
+    second = inductiva.Client("key-two", "http://two.test")
+    results: dict[str, str] = {}
+
+    def run(task_id: str, client: inductiva.Client) -> None:
+        results[task_id] = inductiva.Task(task_id, client=client).wait(timeout=30)
+
+    threads = [
+        threading.Thread(target=run, args=(i, first if n % 2 else second))
+        for n, i in enumerate(IDS[:20])
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == dict.fromkeys(IDS[:20], "killed")
+    assert server.paths.count("GET /version") == 2  # one per client's hub
+    http_one = first._core.sync_client().get_httpx_client()
+    http_two = second._core.sync_client().get_httpx_client()
+    assert _waits.hub_for(http_one) is not _waits.hub_for(http_two)
+    first.close()
+    second.close()
+
+
+def test_every_client_pool_gets_the_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Client's own transport keeps every connection alive, like the default client's."""
+    _client.set_transport()
+    client = inductiva.Client("k", "http://fake.test")
+    wrapped = client._core.sync_client().get_httpx_client()._transport._wrapped  # type: ignore[attr-defined]
+    pool = wrapped._pool
+    assert pool._max_connections == pool._max_keepalive_connections == 100
+    assert pool._keepalive_expiry == _client.LIMITS.keepalive_expiry
+    client.close()

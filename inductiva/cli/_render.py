@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from ._format import NOT_AVAILABLE, format_bytes, format_duration
-from ._task_info import TaskInfo
+from .._format import NOT_AVAILABLE, format_bytes, format_duration
+from .._task_info import TaskInfo
 
-__all__ = ["format_timestamp", "render_task_info"]
+__all__ = ["format_timestamp", "render_task_info", "task_info_rows"]
 
 
 def format_timestamp(moment: datetime.datetime | None) -> str:
@@ -55,9 +55,8 @@ def other_fields(info: TaskInfo) -> list[tuple[str, str]]:
     return rows
 
 
-def render_task_info(info: TaskInfo) -> str:
-    """A ``Label: value`` block with the task's status, times and machine, then every other
-    field the API sent (by its API name), including ones added to the contract later."""
+def task_info_rows(info: TaskInfo) -> list[tuple[str, str]]:
+    """The ``(label, value)`` rows of :func:`render_task_info` (also the notebook table)."""
     machine = info.vm_type or NOT_AVAILABLE
     if info.host_type:
         machine += f" (host: {info.host_type})"
@@ -75,5 +74,12 @@ def render_task_info(info: TaskInfo) -> str:
         ("Memory", NOT_AVAILABLE if info.memory is None else format_bytes(info.memory)),
         *other_fields(info),
     )
+    return list(rows)
+
+
+def render_task_info(info: TaskInfo) -> str:
+    """A ``Label: value`` block with the task's status, times and machine, then every other
+    field the API sent (by its API name), including ones added to the contract later."""
+    rows = task_info_rows(info)
     width = max(len(label) for label, _ in rows) + 2
     return "\n".join(f"{label + ':':<{width}}{value}" for label, value in rows)

@@ -12,9 +12,11 @@ import sys
 from collections.abc import Callable, Sequence
 
 from inductiva import errors, tasks
-from inductiva._cli_exit import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
-from inductiva._cli_render import render_task_info
 from inductiva._validate import printable
+from inductiva.cli._exit import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from inductiva.cli._json import dumps, output_info_json, task_json
+from inductiva.cli._messages import cli_message
+from inductiva.cli._render import render_task_info
 from inductiva.task import Task
 
 __all__ = ["COMMANDS", "ask_confirmation", "run"]
@@ -46,14 +48,23 @@ def ask_confirmation(question: str) -> bool | None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    """``tasks list``: the table of the most recent tasks."""
-    tasks.list(args.last_n, status=args.status)
+    """``tasks list``: the table of the most recent tasks (``--json``: one line per task)."""
+    found = tasks.get(args.last_n, status=args.status)
+    if args.json:
+        for task in found:
+            _say(dumps(task_json(task.info if task.info is not None else task.get_info())))
+    else:
+        print(tasks.render(found))
     return EXIT_OK
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    """``tasks info``: one task's details."""
-    _say(render_task_info(Task(args.task_id).get_info()))
+    """``tasks info``: one task's details (``--json``: its fields, ``fields``: all it sent)."""
+    info = Task(args.task_id).get_info()
+    if args.json:
+        _say(dumps({**task_json(info), "fields": info.fields()}))
+    else:
+        _say(render_task_info(info))
     return EXIT_OK
 
 
@@ -82,11 +93,13 @@ def cmd_kill(args: argparse.Namespace) -> int:
         except errors.AuthenticationError:
             raise  # every other task would fail the same way
         except errors.InductivaError as exc:
-            message = " ".join(str(exc).split())
+            message = cli_message(exc, task_id=task.id)
             _error(message if task.id in message else f"task {task.id}: {message}")
+            if args.json:
+                _say(dumps({"id": task.id, "status": None, "error": message}))
             code = EXIT_ERROR
         else:
-            _say(f"{task.id}: {status}")
+            _say(dumps({"id": task.id, "status": status}) if args.json else f"{task.id}: {status}")
     return code
 
 
@@ -101,7 +114,7 @@ def cmd_wait(args: argparse.Namespace) -> int:
             f"(stop it with `inductiva tasks kill {task.id}`)"
         )
         return EXIT_INTERRUPTED
-    _say(status)
+    _say(dumps({"id": task.id, "status": status}) if args.json else status)
     return EXIT_OK if status == SUCCESS else EXIT_ERROR
 
 
@@ -110,13 +123,15 @@ def cmd_download(args: argparse.Namespace) -> int:
     output_dir = Task(args.task_id).download_outputs(
         filenames=args.filenames, output_dir=args.output_dir, uncompress=args.uncompress
     )
-    _say(output_dir.resolve())
+    resolved = str(output_dir.resolve())
+    _say(dumps({"id": args.task_id, "output_dir": resolved}) if args.json else resolved)
     return EXIT_OK
 
 
 def cmd_files(args: argparse.Namespace) -> int:
     """``tasks files``: the output archive's table of contents."""
-    _say(Task(args.task_id).get_output_files_info())
+    info = Task(args.task_id).get_output_files_info()
+    _say(dumps(output_info_json(args.task_id, info)) if args.json else info)
     return EXIT_OK
 
 

@@ -9,8 +9,11 @@
     inductiva tasks download ID [--filenames F [F ...]] [--dir DIR] [--no-uncompress]
     inductiva tasks files ID
 
+Every ``tasks`` command takes ``--json``: one JSON document on stdout (JSON
+lines, one object per task, for ``list`` and ``kill``); see :mod:`inductiva.cli._json`.
+
 This module builds the parser and maps outcomes to exit codes; the commands
-themselves live in :mod:`inductiva._cli_commands`. Exit codes:
+themselves live in :mod:`inductiva.cli._commands`. Exit codes:
 
 ====  ==================================================================
 0     success
@@ -38,7 +41,9 @@ from collections.abc import Iterator, Sequence
 
 import inductiva
 from inductiva import _signals, errors
-from inductiva._cli_exit import (
+from inductiva._task_info import ALL_STATUSES
+from inductiva._validate import printable
+from inductiva.cli._exit import (
     EXIT_AUTH,
     EXIT_ERROR,
     EXIT_INTERRUPTED,
@@ -47,8 +52,7 @@ from inductiva._cli_exit import (
     EXIT_TIMEOUT,
     EXIT_USAGE,
 )
-from inductiva._task_info import ALL_STATUSES
-from inductiva._validate import printable
+from inductiva.cli._messages import cli_message
 
 __all__ = [
     "EXIT_AUTH",
@@ -128,6 +132,11 @@ def _add_task_commands(tasks: argparse._SubParsersAction[argparse.ArgumentParser
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         parser.set_defaults(command=name)
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            help="print JSON for scripts: one document (JSON lines for list and kill)",
+        )
         return parser
 
     listing = command(
@@ -282,11 +291,6 @@ def _settings(api_key: str | None, api_url: str | None) -> Iterator[None]:
         inductiva.api_key, inductiva.api_url = previous
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
-
-
 def _fail(message: str, code: int) -> int:
     text = printable(message)
     with contextlib.suppress(OSError, ValueError):
@@ -312,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     # Imported here so that --help and --version stay instant.
-    from inductiva import _cli_commands
+    from inductiva.cli import _commands as _cli_commands
 
     try:
         with (
@@ -321,13 +325,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _settings(args.api_key, args.api_url),
         ):
             return _cli_commands.run(args)
-    except errors.AuthenticationError as exc:
-        message = _one_line(exc)
-        if "--api-key" not in message:
-            message += " (or pass --api-key)"
-        return _fail(message, EXIT_AUTH)
     except errors.InductivaError as exc:
-        return _fail(_one_line(exc), _exit_code(exc))
+        task_id = getattr(args, "task_id", None)
+        timeout = getattr(args, "timeout", None)
+        return _fail(cli_message(exc, task_id=task_id, timeout=timeout), _exit_code(exc))
     except _signals.Terminated:
         return _fail("terminated (SIGTERM); partial downloads are kept", EXIT_TERMINATED)
     except KeyboardInterrupt:
@@ -342,7 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: still one line, never a traceback
         logging.getLogger("inductiva").debug("unexpected error", exc_info=True)
         return _fail(
-            f"unexpected {type(exc).__name__}: {_one_line(exc)} (please report this; "
+            f"unexpected {type(exc).__name__}: {cli_message(exc)} (please report this; "
             "-vv shows details)",
             EXIT_ERROR,
         )
