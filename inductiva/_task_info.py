@@ -185,25 +185,7 @@ def _executer_fields(executer: object) -> dict[str, Any]:
     return executer
 
 
-def _wire(fields: dict[str, Any]) -> dict[str, Any]:
-    """The API's JSON for ``TaskInfo(id=..., status=..., ...)`` keyword construction."""
-    executer_keys = ("host_type", "vm_type", "cpu_count_logical", "cpu_count_physical", "memory")
-    executer = {k: fields.pop(k) for k in executer_keys if fields.get(k) is not None}
-    for k in executer_keys:
-        fields.pop(k, None)
-    wire: dict[str, Any] = {"task_id": str(fields.pop("id", fields.pop("task_id", "")))}
-    for name, value in fields.items():
-        if isinstance(value, datetime.datetime):
-            value = value.isoformat()
-        elif isinstance(value, enum.Enum):
-            value = value.value
-        wire[name] = value
-    if executer:
-        wire["executer"] = executer
-    return wire
-
-
-@attrs.frozen(init=False)
+@attrs.frozen
 class TaskInfo:
     """Everything the API says about one task: the generated ``Task`` model, with friendly views.
 
@@ -217,18 +199,11 @@ class TaskInfo:
     ``vm_type`` (Google Cloud only), the CPU counts and ``memory`` (bytes),
     None until the task runs on an executer, and ``execution_time``.
 
-    ``TaskInfo(model)`` wraps a generated ``Task``; ``TaskInfo(id=..., status=...,
-    method_name=..., ...)`` builds one from values (tests, examples).
+    ``TaskInfo(model)`` wraps a generated ``Task`` (``TaskInfo(Task.from_dict(json))``
+    for the API's JSON).
     """
 
     model: TaskModel
-
-    def __init__(self, model: TaskModel | None = None, /, **values: Any) -> None:
-        if model is None:
-            model = TaskModel.from_dict(_wire(dict(values)))
-        elif values:
-            raise TypeError("TaskInfo takes a Task model or keyword values, not both")
-        self.__attrs_init__(model)
 
     @classmethod
     def from_model(cls, model: TaskModel) -> TaskInfo:

@@ -16,8 +16,10 @@ from typing import Any
 
 import httpx
 import pytest
+from inductiva_api.models import Task as TaskModel
 
 from inductiva import _client
+from inductiva._task_info import TaskInfo
 
 FINISHED_OTHERWISE = {"success", "failed", "spot-instance-preempted", "executer-terminated"}
 
@@ -36,6 +38,11 @@ def task_json(task_id: str, status: str = "submitted", **fields: Any) -> dict[st
     }
     body.update(fields)
     return body
+
+
+def info_from(task_id: str, status: str = "submitted", **fields: Any) -> TaskInfo:
+    """A TaskInfo built from the API's JSON for a task (through the generated model)."""
+    return TaskInfo(TaskModel.from_dict(task_json(task_id, status, **fields)))
 
 
 def executer_json(vm_type: str = "c2-standard-8", **fields: Any) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from task_fakes import executer_json, info_from
 
 from inductiva._format import format_bytes, format_datetime, format_duration, render_task_table
 from inductiva._task_info import TaskInfo
@@ -85,15 +86,15 @@ def test_format_duration(seconds: float | None, text: str) -> None:
 
 def _info(task_id: str, submitted: str, started: str, seconds: int, vm: str) -> TaskInfo:
     start = datetime.datetime.fromisoformat(f"2023-08-{started}+00:00")
-    return TaskInfo(
-        id=task_id,
-        status="success",
+    return info_from(
+        task_id,
+        "success",
         method_name="fvm.openfoam.run_simulation",
-        create_time=datetime.datetime.fromisoformat(f"2023-08-{submitted}+00:00"),
-        input_submit_time=datetime.datetime.fromisoformat(f"2023-08-{submitted}+00:00"),
-        start_time=start,
-        end_time=start + datetime.timedelta(seconds=seconds),
-        vm_type=vm,
+        create_time=f"2023-08-{submitted}+00:00",
+        input_submit_time=f"2023-08-{submitted}+00:00",
+        start_time=start.isoformat(),
+        end_time=(start + datetime.timedelta(seconds=seconds)).isoformat(),
+        executer=executer_json(vm),
     )
 
 
@@ -122,11 +123,12 @@ def test_task_table_matches_the_seed(utc_local_time: None) -> None:
 
 def test_task_table_unknowns_and_wide_cells(utc_local_time: None) -> None:
     """Missing values show 'n/a'; long cells widen their column instead of merging."""
-    info = TaskInfo(
-        id="7",
-        status="spot-instance-preempted-and-more",
+    info = info_from(
+        "7",
+        "spot-instance-preempted-and-more",
         method_name="synthetic.run",
-        create_time=datetime.datetime(2023, 8, 4, 12, 0, 0, tzinfo=UTC),
+        create_time="2023-08-04T12:00:00+00:00",
+        input_submit_time=None,
     )
     header, row = render_task_table([info]).splitlines()
     cells = row.split()
@@ -137,6 +139,12 @@ def test_task_table_unknowns_and_wide_cells(utc_local_time: None) -> None:
 
 def test_task_table_without_any_times_shows_n_a(utc_local_time: None) -> None:
     """A task whose create_time (and every other time) is null shows 'n/a' as Submitted."""
-    info = TaskInfo(id="8", status="pending-input", method_name="fvm.openfoam.run_simulation")
+    info = info_from(
+        "8",
+        "pending-input",
+        method_name="fvm.openfoam.run_simulation",
+        create_time=None,
+        input_submit_time=None,
+    )
     _, row = render_task_table([info]).splitlines()
     assert row.split()[3:] == ["n/a", "n/a", "n/a", "n/a"]

@@ -8,11 +8,11 @@ import pathlib
 from collections.abc import Iterator
 
 import pytest
-from task_fakes import FakeApi, executer_json, installed
+from task_fakes import FakeApi, executer_json, info_from, installed
 
 import inductiva
 from inductiva import errors
-from inductiva.task import Task, TaskInfo
+from inductiva.task import Task
 
 ID = "1691150776862178362"
 
@@ -324,11 +324,6 @@ def test_get_output_picks_the_output_class_by_method(
 
 def test_from_info_carries_information() -> None:
     """Task.from_info keeps the info, so no request is needed to read it."""
-    info = TaskInfo(
-        id=ID,
-        status="success",
-        method_name="synthetic.run",
-        create_time=datetime.datetime(2023, 8, 4, tzinfo=datetime.UTC),
-    )
+    info = info_from(ID, "success", method_name="synthetic.run")
     task = Task.from_info(info)
     assert task.info is info and "success" in repr(task)

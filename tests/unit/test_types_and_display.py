@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import get_args
 
 from inductiva_api.models import TaskStatusCode
+from task_fakes import info_from
 
 import inductiva
 from inductiva import OutputFile, OutputInfo, Task, TaskInfo, TaskList
@@ -21,7 +22,7 @@ def test_task_status_literal_is_the_generated_enum() -> None:
 
 def test_unknown_status_passes_at_run_time() -> None:
     """A status the contract does not know yet is returned as the plain string."""
-    info = TaskInfo(id="1", status="brand-new-status", method_name="a.b.c")
+    info = info_from("1", "brand-new-status", method_name="a.b.c")
     assert info.status == "brand-new-status"
 
 
@@ -34,7 +35,7 @@ def test_task_is_generic_over_its_output() -> None:
 
 
 def _info() -> TaskInfo:
-    return TaskInfo(id="42", status="success", method_name="fvm.openfoam.run_simulation")
+    return info_from("42", "success", method_name="fvm.openfoam.run_simulation")
 
 
 def test_output_info_html_and_text() -> None:
