@@ -27,7 +27,16 @@ from urllib.parse import urlencode
 import httpx
 
 from .. import _capabilities, _client, _retry, errors
-from . import _download, _extract, _members, _remote_zip, _resume, _subset, _workspace
+from . import (
+    _download,
+    _extract,
+    _members,
+    _remote_zip,
+    _resume,
+    _subset,
+    _wire,
+    _workspace,
+)
 from ._progress import byte_bar
 
 __all__ = ["download_outputs_async", "in_thread"]
@@ -77,13 +86,12 @@ class AsyncArchiveFetch(_resume.ArchiveFetch):
             have, total = self.begin(response, have)
             known = total if total >= 0 else None
             with (
-                _resume.wide_reads(response),
                 self.open_part(have) as fh,
                 byte_bar(known, desc="Downloading", initial=have) as bar,
             ):
                 writer = _resume._Writer(fh, self.verifier)
                 try:
-                    async for chunk in response.aiter_bytes():
+                    async for chunk in _wire.aiter_body(response):
                         writer.put(chunk)
                         bar.update(len(chunk))
                 finally:
@@ -220,7 +228,7 @@ async def _afetch_plan(
         async with _stream("GET", path, _members.plan_headers(archive, plan)) as response:
             _members.check_plan_answer(archive, plan, response)
             with raw.open("wb") as fh:
-                async for chunk in response.aiter_bytes():
+                async for chunk in _wire.aiter_body(response):
                     fh.write(chunk)
                     bar_update(len(chunk))
         await in_thread(_members.read_plan, plan, _file_chunks(raw), staged, done)
@@ -274,7 +282,7 @@ async def _afetch_subset(task_id: str, names: Sequence[str], dest: Path) -> None
         length = response.headers.get("Content-Length", "")
         total = int(length) if length.isdigit() else None
         with dest.open("wb") as fh, byte_bar(total, desc="Downloading") as bar:
-            async for chunk in response.aiter_bytes():
+            async for chunk in _wire.aiter_body(response):
                 fh.write(chunk)
                 bar.update(len(chunk))
     size = dest.stat().st_size

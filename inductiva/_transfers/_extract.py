@@ -32,7 +32,7 @@ from typing import IO
 
 from .. import errors
 from .._validate import printable
-from . import _limits
+from . import _crc, _limits
 from ._workspace import RESERVED, Workspace
 
 __all__ = [
@@ -184,7 +184,7 @@ class MemberWriter:
                 f"than the {self.size} bytes it declares; nothing was extracted."
             )
         if self.crc is not None:
-            self._crc = zlib.crc32(data, self._crc)
+            self._crc = _crc.crc32(data, self._crc)
         self._written += len(data)
         self._fh.write(data)
 
@@ -294,7 +294,7 @@ def verify_archive(archive: Path) -> int:
             try:
                 with zf.open(info) as src:
                     while chunk := src.read(CHUNK):
-                        crc = zlib.crc32(chunk, crc)
+                        crc = _crc.crc32(chunk, crc)
                         size += len(chunk)
             except _ZIP_ERRORS as exc:
                 raise errors.IntegrityError(

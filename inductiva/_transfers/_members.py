@@ -19,7 +19,7 @@ import attrs
 import httpx
 
 from .. import _client, _retry, errors
-from . import _extract, _limits, _remote_zip, _zipstream
+from . import _extract, _limits, _remote_zip, _wire, _zipstream
 from ._progress import byte_bar
 
 __all__ = [
@@ -91,7 +91,7 @@ def _fetch_plan(
         check_plan_answer(archive, plan, response)
 
         def counted() -> Iterator[bytes]:
-            for chunk in response.iter_bytes():
+            for chunk in _wire.iter_body(response):
                 bar_update(len(chunk))
                 yield chunk
 

@@ -37,7 +37,7 @@ from pathlib import Path
 import httpx
 
 from .. import _client, _retry, errors
-from . import _limits, _remote_zip
+from . import _limits, _remote_zip, _wire
 from ._progress import byte_bar
 
 __all__ = [
@@ -102,7 +102,7 @@ def take_over(task_id: str, part: Path, response: httpx.Response, total: int) ->
     rest of the body are handed back to be written as one stream. Raises
     ``ApiConnectionError`` if the archive changed meanwhile (the caller starts over).
     """
-    body = response.iter_bytes()
+    body = _wire.iter_body(response)
     etag = response.headers.get("ETag")
     ranges = response.headers.get("Accept-Ranges", "").strip().lower() == "bytes"
     if not (etag and ranges and total >= MIN_PARALLEL_BYTES and connections() > 1):
@@ -204,8 +204,6 @@ class ParallelFetch:
             have = seg[2]
         headers = {"Range": f"bytes={start + have}-{end - 1}", "If-Range": self.etag}
         path = _remote_zip.output_path(self.task_id)
-        from ._resume import wide_reads
-
         with _client.stream("GET", path, headers=headers) as response:
             if response.status_code != 206:
                 raise _Changed
@@ -214,9 +212,8 @@ class ParallelFetch:
             )
             if (first, last, total) != (start + have, end - 1, self.size):
                 raise _Changed
-            with wide_reads(response):
-                for chunk in response.iter_bytes():
-                    self._write(fd, seg, chunk, bar)
+            for chunk in _wire.iter_body(response):
+                self._write(fd, seg, chunk, bar)
         if seg[2] != end - start:
             raise errors.ApiConnectionError(
                 f"A range of task {self.task_id}'s archive ended after {seg[2]} of "

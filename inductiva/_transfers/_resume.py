@@ -12,7 +12,6 @@ no second pass over the file is needed.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import logging
@@ -27,10 +26,10 @@ import attrs
 import httpx
 
 from .. import _client, _retry, errors
-from . import _limits, _remote_zip, _zipstream
+from . import _limits, _remote_zip, _wire, _zipstream
 from ._progress import byte_bar
 
-__all__ = ["ArchiveFetch", "discard", "read_directory", "wide_reads"]
+__all__ = ["ArchiveFetch", "discard", "read_directory"]
 
 logger = logging.getLogger("inductiva")
 
@@ -80,35 +79,6 @@ class _Writer:
 
 
 _QUEUED = 3
-_WIDE_READ = 1024 * 1024
-_STREAM_LINKS = ("_stream", "_httpcore_stream", "_connection")
-
-
-@contextlib.contextmanager
-def wide_reads(response: httpx.Response) -> Iterator[None]:
-    """Let this response's HTTP/1.1 connection read up to 1 MiB per socket read.
-
-    httpcore reads 64 KiB at a time, which makes large downloads CPU-bound in
-    the HTTP parser. This walks the response stream down to its connection and
-    raises ``READ_NUM_BYTES`` for the duration of the download only; with any
-    other transport (or a future httpcore) it finds nothing and does nothing.
-    """
-    node: object = response.stream
-    for _ in range(8):
-        if isinstance(getattr(node, "READ_NUM_BYTES", None), int):
-            break
-        node = next((getattr(node, a) for a in _STREAM_LINKS if hasattr(node, a)), None)
-    else:
-        node = None
-    if node is None or not isinstance(getattr(node, "READ_NUM_BYTES", None), int):
-        yield
-        return
-    node.READ_NUM_BYTES = _WIDE_READ  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        with contextlib.suppress(AttributeError):
-            del node.READ_NUM_BYTES  # type: ignore[attr-defined]
 
 
 @attrs.frozen
@@ -256,13 +226,12 @@ class ArchiveFetch:
                 body = itertools.chain([handed[0]], handed[1]) if handed[0] else handed[1]
             self.start_part(response, have, total)
             with (
-                wide_reads(response),
                 self.open_part(have) as fh,
                 byte_bar(known, desc="Downloading", initial=have) as bar,
             ):
                 writer = _Writer(fh, self.verifier)
                 try:
-                    for chunk in body if body is not None else response.iter_bytes():
+                    for chunk in body if body is not None else _wire.iter_body(response):
                         writer.put(chunk)
                         bar.update(len(chunk))
                 finally:

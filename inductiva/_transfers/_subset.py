@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from .. import _client, _retry, errors
-from . import _extract, _remote_zip
+from . import _extract, _remote_zip, _wire
 from ._progress import byte_bar
 
 __all__ = ["MAX_QUERY", "download_subset", "list_outputs", "subset_batches"]
@@ -60,7 +60,7 @@ def _fetch(task_id: str, names: Sequence[str], dest: Path) -> None:
         length = response.headers.get("Content-Length", "")
         total = int(length) if length.isdigit() else None
         with dest.open("wb") as fh, byte_bar(total, desc="Downloading") as bar:
-            for chunk in response.iter_bytes():
+            for chunk in _wire.iter_body(response):
                 fh.write(chunk)
                 bar.update(len(chunk))
     size = dest.stat().st_size

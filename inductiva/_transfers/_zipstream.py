@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from .. import errors
 from .._validate import printable
+from . import _crc
 from ._remote_zip import MemberEntry
 
 __all__ = [
@@ -121,7 +122,7 @@ class CrcSink:
                 f"Output file {printable(repr(self.name))} in the archive is corrupt or "
                 f"hostile: it holds more than the {self.size} bytes it declares."
             )
-        self._crc = zlib.crc32(data, self._crc)
+        self._crc = _crc.crc32(data, self._crc)
         self._seen += len(data)
 
     def finish(self) -> None:

@@ -34,6 +34,7 @@ from pathlib import Path
 import attrs
 
 from .. import errors
+from . import _crc
 
 __all__ = ["CACHE_BYTES", "PROBE_RATIO", "STORED_SUFFIXES", "InputZip", "should_store"]
 
@@ -268,7 +269,7 @@ class InputZip(io.RawIOBase):
         raw, flags = self._name(name)
         t, d = _dos_time(time.time())
         packed = zlib.compress(data, LEVEL)[2:-4]
-        m = _Member(raw, flags, t, d, _DEFLATED, len(data), len(packed), zlib.crc32(data))
+        m = _Member(raw, flags, t, d, _DEFLATED, len(data), len(packed), _crc.crc32(data))
         m.data = packed
         self._members.append(m)
 
@@ -294,7 +295,7 @@ class InputZip(io.RawIOBase):
             crc, csize, parts = 0, 0, []
             keep = True
             for chunk, packed in _deflate(path):
-                crc = zlib.crc32(chunk, crc)
+                crc = _crc.crc32(chunk, crc)
                 csize += len(packed)
                 if keep:
                     parts.append(packed)
@@ -335,7 +336,7 @@ class InputZip(io.RawIOBase):
         if m.method == _STORED:
             with m.path.open("rb") as fh:
                 while chunk := fh.read(CHUNK):
-                    crc = zlib.crc32(chunk, crc)
+                    crc = _crc.crc32(chunk, crc)
                     sent += len(chunk)
                     if sent > m.size:
                         break
@@ -352,7 +353,7 @@ class InputZip(io.RawIOBase):
             yield m.data
             return
         for chunk, packed in _deflate(m.path):
-            crc = zlib.crc32(chunk, crc)
+            crc = _crc.crc32(chunk, crc)
             sent += len(packed)
             if packed:
                 yield packed
