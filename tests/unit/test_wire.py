@@ -10,7 +10,7 @@ import httpcore
 import httpx
 import pytest
 
-from inductiva._transfers import _crc, _wire
+from inductiva._transfers import _wire
 
 BIG = _wire.DIRECT_MIN + 3 * _wire.READ_BYTES + 123
 URL = "http://api.test/tasks/1/output"
@@ -185,13 +185,3 @@ def test_a_sync_stream_is_not_read_from_async_code() -> None:
 
     assert asyncio.run(main()) == b"body"
     assert stream.reads == []
-
-
-def test_crc32_matches_zlib() -> None:
-    """The CRC-32 in use (ISA-L's or zlib's) is the standard one, chainable across chunks."""
-    import zlib
-
-    data = b"".join(chunks(3 * 1024 * 1024 + 7))
-    assert _crc.crc32(data) == zlib.crc32(data)
-    assert _crc.crc32(data[1000:], _crc.crc32(data[:1000])) == zlib.crc32(data)
-    assert _crc.crc32(memoryview(data)[5:]) == zlib.crc32(data[5:])
