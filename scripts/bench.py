@@ -698,7 +698,14 @@ def main() -> int:
     table = Table()
     os.environ["INDUCTIVA_PROGRESS"] = "0"
     mode = "quick" if QUICK else "full"
+    from inductiva._transfers import _crc
+
     print(f"make bench ({mode}): {PAIRS} alternating pairs per comparison", flush=True)
+    print(
+        f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+        f"CRC-32 from {_crc.IMPLEMENTATION}",
+        flush=True,
+    )
     try:
         _section(table, "capacity", bench_capacity, table)
         with (
@@ -715,6 +722,10 @@ def main() -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print()
+    print(
+        f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, CRC-32 from "
+        f"{_crc.IMPLEMENTATION}"
+    )
     print(table.render())
     return 0 if all(row[5] for row in table.rows) else 1
 
