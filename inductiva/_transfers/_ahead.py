@@ -7,17 +7,18 @@ it deflates the files beyond its cache. :class:`AheadReader` moves that work
 off the loop: a daemon thread reads the stream in :data:`CHUNK`-byte pieces
 into a queue of at most :data:`DEPTH` pieces, and ``read()`` on the loop takes a
 piece already made. Memory stays flat (at most ``DEPTH + 2`` pieces, 2.5 MiB).
-When the network is faster than the producer, ``read()`` waits on the queue for
-the next piece: the loop then blocks on a lock, not on deflate, and no longer
-than one piece takes to produce (zlib emits output at least every few MiB of
-input, a few tens of milliseconds).
+While the network is slower than the thread (the usual case), ``read()`` returns
+at once. When it is faster (a local server), ``read()`` waits on the queue for
+the next piece: the loop then waits for the thread rather than deflating
+itself, no longer than one piece takes to make (zlib emits output at least every
+few MiB of input: about 0.1 s at worst).
 
 ``seek(0)`` (httpx rewinds before sending; a refused upload is sent again)
 stops the thread and starts over from the stream's start, unless nothing has
 been read yet. An error raised while producing (e.g. the ``TransferError`` of a
-file that changed since planning) is raised again by ``read()``. ``close()``
-stops the thread, waits for it to end (at most one piece's production) and
-closes the stream, so no thread and no file handle outlive the upload.
+file that changed since planning) is raised again by ``read()`` until the next
+``seek(0)``. ``close()`` stops the thread, waits for it to end (the piece it is
+making) and closes the stream, so no thread and no open file outlive the upload.
 """
 
 from __future__ import annotations

@@ -12,8 +12,9 @@ bytes (deflating what the plan did not keep) a few MiB ahead, and the loop only
 takes them. Uploads the server did not take (429/503, or connections never
 made) are sent again from the start after the shared policy's wait, honouring
 ``Retry-After``, as the sync path decides
-(:func:`~inductiva._transfers._upload.resend_wait`). The thread is stopped and
-the stream closed when the upload ends, fails or is cancelled.
+(:func:`~inductiva._transfers._upload.resend_wait`). When the upload ends,
+fails or is cancelled, the thread is stopped and the stream closed (waited for
+in a worker thread, so the loop never waits on it).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ async def _asend(task_id: str, reader: AheadReader) -> None:
 async def upload_input_async(task_id: str, input_dir: Path, params: Mapping[str, Any]) -> None:
     """Zip ``input_dir`` with ``params`` (the era's layout) while uploading it for ``task_id``."""
     stream = await in_thread(_upload.input_zip, input_dir, params)
-    with AheadReader(cast(IO[bytes], stream), stream.size) as reader:
+    reader = AheadReader(cast(IO[bytes], stream), stream.size)
+    try:
         policy = _client.resolve_settings().retry_policy
         _upload.log_plan(task_id, input_dir, stream)
         for attempt in range(1, policy.max_attempts + 1):
@@ -52,3 +54,5 @@ async def upload_input_async(task_id: str, input_dir: Path, params: Mapping[str,
                 return
             except (errors.ApiError, errors.ApiConnectionError) as exc:
                 await asyncio.sleep(_upload.resend_wait(task_id, exc, attempt, policy))
+    finally:
+        await in_thread(reader.close)  # waits for the thread off the loop, even if cancelled
