@@ -6,23 +6,29 @@ The input zip has the era's layout: the user's input directory under
 (:class:`~inductiva._transfers._zipwrite.InputZip`: no temporary archive, files
 that do not compress stored, the others deflated), through the generated
 ``upload_task_input`` endpoint as the multipart part ``file``: httpx reads the
-stream in 64 KiB chunks (its exact length is planned ahead, so ``Content-Length``
-is known before the first byte), and every read advances a tqdm bar. Uploads the server did not take
-(refused with 429/503, or a connection that could not be made) are sent again
-from the start, honouring ``Retry-After``.
+stream in 64 KiB chunks (its exact length is planned ahead, so
+``Content-Length`` is known before the first byte), and every read advances a
+tqdm bar. Uploads the server did not take (refused with 429/503, or a
+connection that could not be made) are sent again from the start, honouring
+``Retry-After``.
+
+The asyncio twin (:mod:`inductiva._transfers._aupload`) sends the same stream
+with the same pieces: :func:`input_zip` (the plan), :func:`multipart_body` (the
+part and its bar) and :func:`resend_wait` (the retry decision).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import shutil
 import time
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import IO, Any, BinaryIO, cast
 
 from inductiva_api.models import BodyUploadTaskInput
 from inductiva_api.types import File
@@ -37,6 +43,9 @@ __all__ = [
     "SIM_DIR",
     "build_input_zip",
     "input_zip",
+    "log_plan",
+    "multipart_body",
+    "resend_wait",
     "upload_input",
     "zip_directory",
 ]
@@ -132,11 +141,23 @@ def _retry_wait(exc: errors.InductivaError, attempt: int, policy: RetryPolicy) -
     return None
 
 
-def upload_input(task_id: str, input_dir: Path, params: Mapping[str, Any]) -> None:
-    """Zip ``input_dir`` with ``params`` (the era's layout) while uploading it for ``task_id``."""
-    stream = input_zip(input_dir, params)
-    policy = _client.resolve_settings().retry_policy
-    attempts = policy.max_attempts
+def resend_wait(
+    task_id: str, exc: errors.InductivaError, attempt: int, policy: RetryPolicy
+) -> float:
+    """Seconds to wait before sending attempt ``attempt + 1`` after ``exc``; else raise ``exc``.
+
+    ``exc`` is raised again when it must not be re-sent (see :func:`_retry_wait`)
+    or when ``attempt`` was the policy's last.
+    """
+    wait = _retry_wait(exc, attempt, policy)
+    if wait is None or attempt >= policy.max_attempts:
+        raise exc
+    logger.info("Upload for task %s refused (%s); retry in %.1fs", task_id, exc, wait)
+    return wait
+
+
+def log_plan(task_id: str, input_dir: Path, stream: _zipwrite.InputZip) -> None:
+    """Log what is about to be uploaded (zip size, files stored and deflated)."""
     logger.info(
         "Uploading %s (%d bytes zipped: %d files stored, %d deflated) for task %s",
         input_dir,
@@ -145,16 +166,33 @@ def upload_input(task_id: str, input_dir: Path, params: Mapping[str, Any]) -> No
         stream.deflated,
         task_id,
     )
-    for attempt in range(1, attempts + 1):
-        try:
-            _send(task_id, stream)
-            return
-        except (errors.ApiError, errors.ApiConnectionError) as exc:
-            wait = _retry_wait(exc, attempt, policy)
-            if wait is None or attempt == attempts:
-                raise
-            logger.info("Upload for task %s refused (%s); retry in %.1fs", task_id, exc, wait)
-            time.sleep(wait)
+
+
+@contextlib.contextmanager
+def multipart_body(stream: IO[bytes], size: int) -> Iterator[BodyUploadTaskInput]:
+    """The upload's body: ``stream`` as the part ``file`` (input.zip), read through a bar.
+
+    The bar (``size`` bytes) is closed on exit.
+    """
+    with byte_bar(size, desc="Uploading input") as bar:
+        reader = ProgressReader(stream, bar)
+        file = File(
+            payload=cast(BinaryIO, reader), file_name="input.zip", mime_type="application/zip"
+        )
+        yield BodyUploadTaskInput(file=file)
+
+
+def upload_input(task_id: str, input_dir: Path, params: Mapping[str, Any]) -> None:
+    """Zip ``input_dir`` with ``params`` (the era's layout) while uploading it for ``task_id``."""
+    with input_zip(input_dir, params) as stream:
+        policy = _client.resolve_settings().retry_policy
+        log_plan(task_id, input_dir, stream)
+        for attempt in range(1, policy.max_attempts + 1):
+            try:
+                _send(task_id, stream)
+                return
+            except (errors.ApiError, errors.ApiConnectionError) as exc:
+                time.sleep(resend_wait(task_id, exc, attempt, policy))
 
 
 def _send(task_id: str, stream: _zipwrite.InputZip) -> None:
@@ -162,10 +200,5 @@ def _send(task_id: str, stream: _zipwrite.InputZip) -> None:
     from inductiva_api.api.tasks import upload_task_input
 
     stream.seek(0)
-    with byte_bar(stream.size, desc="Uploading input") as bar:
-        reader = ProgressReader(cast(BinaryIO, stream), bar)
-        file = File(
-            payload=cast(BinaryIO, reader), file_name="input.zip", mime_type="application/zip"
-        )
-        body = BodyUploadTaskInput(file=file)
+    with multipart_body(cast(IO[bytes], stream), stream.size) as body:
         _client.call(upload_task_input.sync_detailed, task_id=task_id, body=body)

@@ -5,7 +5,8 @@ whether it is deflated or stored), so its exact length is known before the
 first byte goes out: httpx sends it with a ``Content-Length``. Reading it then
 produces the zip on the fly, one local header, file body and data descriptor
 after another, and the central directory at the end; ``seek(0)`` starts over
-(a refused upload is sent again from the start).
+(a refused upload is sent again from the start), and ``close()`` closes the
+file being read.
 
 Files that do not compress are *stored*: those with the extension of a
 compressed format (:data:`STORED_SUFFIXES`), and those whose first 64 KiB do
@@ -28,7 +29,7 @@ import os
 import struct
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import attrs
@@ -247,7 +248,7 @@ class InputZip(io.RawIOBase):
         self.size = offset + len(self._cd) + len(self._end)
         self.stored = sum(1 for m in self._members if m.path and m.method == _STORED)
         self.deflated = sum(1 for m in self._members if m.path and m.method == _DEFLATED)
-        self._chunks: Iterator[bytes] = iter(())
+        self._chunks: Generator[bytes, None, None] | None = None
         self._buffer = memoryview(b"")
         self._pos = 0
 
@@ -362,7 +363,7 @@ class InputZip(io.RawIOBase):
                 f"{m.path} changed while it was being uploaded; upload again."
             )
 
-    def _produce(self) -> Iterator[bytes]:
+    def _produce(self) -> Generator[bytes, None, None]:
         for m in self._members:
             yield m.local_header()
             if m.path is not None:
@@ -394,16 +395,25 @@ class InputZip(io.RawIOBase):
         if whence == os.SEEK_SET and offset == self._pos:
             return self._pos
         if whence == os.SEEK_SET and offset == 0:
-            self._chunks = self._produce()
-            self._buffer = memoryview(b"")
-            self._pos = 0
+            self._restart()
             return 0
         raise io.UnsupportedOperation("the input zip can only be rewound to its start")
 
+    def _restart(self) -> None:
+        """Produce from the start again (the file a member was being read from is closed)."""
+        if self._chunks is not None:
+            self._chunks.close()
+        self._chunks = self._produce()
+        self._buffer = memoryview(b"")
+        self._pos = 0
+
     def read(self, size: int | None = -1) -> bytes:
         """Up to ``size`` bytes of the zip (the rest when ``size`` is negative)."""
-        if self._pos == 0 and not self._buffer:
-            self._chunks = self._produce()
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
+        if self._chunks is None or (self._pos == 0 and not self._buffer):
+            self._restart()
+        assert self._chunks is not None
         if size is None or size < 0:
             return b"".join(iter(lambda: self.read(CHUNK), b""))
         while not self._buffer:
@@ -415,6 +425,13 @@ class InputZip(io.RawIOBase):
         self._buffer = self._buffer[len(data) :]
         self._pos += len(data)
         return data
+
+    def close(self) -> None:
+        """Stop producing: the file a member was being read from is closed."""
+        if self._chunks is not None:
+            self._chunks.close()
+            self._chunks = None
+        super().close()
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         """Read into ``buffer``."""

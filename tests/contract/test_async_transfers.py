@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import tempfile
+import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +18,7 @@ from inductiva_mock.launcher import MockServer
 
 import inductiva
 from inductiva import _client, _simulation
-from inductiva._transfers import _adownload, _resume
+from inductiva._transfers import _adownload, _progress, _resume, _upload, _zipwrite
 
 pytestmark = pytest.mark.contract
 
@@ -274,3 +279,144 @@ def test_scenario_simulate_async(
         return await done.get_status_async(), await queued.wait_async()
 
     assert asyncio.run(main()) == ("success", "success")
+
+
+def _upload_dir(tmp: Path, text_bytes: int = 2 * MIB) -> Path:
+    """An input tree: compressible text (16 letters, random), a random blob, a nested file."""
+    root = tmp / "upload"
+    (root / "sub").mkdir(parents=True)
+    letters = bytes.maketrans(bytes(range(256)), b"ACGTacgt01234567" * 16)
+    (root / "text.dat").write_bytes(os.urandom(text_bytes).translate(letters))
+    (root / "blob.bin").write_bytes(os.urandom(MIB))
+    (root / "sub" / "notes.txt").write_text("residual 1e-5\n" * 1000)
+    return root
+
+
+def _received(server: MockServer, task_id: str) -> list[tuple[str, int, int, bytes]]:
+    """The input zip the mock stored for ``task_id``: each member's name, method, size, bytes."""
+    with zipfile.ZipFile(server.data_dir / "tasks" / task_id / "input.zip") as zf:
+        assert zf.testzip() is None
+        return [(i.filename, i.compress_type, i.compress_size, zf.read(i)) for i in zf.infolist()]
+
+
+def _open_paths(root: Path) -> list[str]:
+    """Files under ``root`` this process holds open (Linux; empty elsewhere)."""
+    fds = Path("/proc/self/fd")
+    paths = []
+    for fd in fds.iterdir() if fds.is_dir() else []:
+        with contextlib.suppress(OSError):
+            paths.append(os.readlink(fd))
+    return [p for p in paths if p.startswith(str(root))]
+
+
+def _reader_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "inductiva-upload-reader"]
+
+
+def test_async_upload_streams_the_sync_zip_without_a_temporary_archive(
+    server: MockServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mock stores the same zip from submit_async as from submit; no temp file is made."""
+    src = _upload_dir(tmp_path)
+    sync = _simulation.submit(SYNTHETIC, _params([]), src, run_async=True)
+
+    def forbidden(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the async upload made a temporary archive")
+
+    for name in ("mkstemp", "NamedTemporaryFile", "TemporaryDirectory"):
+        monkeypatch.setattr(tempfile, name, forbidden)
+    monkeypatch.setattr(_upload, "build_input_zip", forbidden)
+    task = asyncio.run(_simulation.submit_async(SYNTHETIC, _params([]), src, run_async=True))
+    received, reference = _received(server, task.id), _received(server, sync.id)
+    assert [m[0] for m in received] == [
+        "sim_dir/",
+        "sim_dir/blob.bin",
+        "sim_dir/text.dat",
+        "sim_dir/sub/notes.txt",
+        "input.json",
+    ]
+    assert received == reference
+    methods = {name: (method, size) for name, method, size, _ in received}
+    assert methods["sim_dir/blob.bin"] == (zipfile.ZIP_STORED, MIB)
+    assert methods["sim_dir/text.dat"][0] == zipfile.ZIP_DEFLATED
+    assert methods["sim_dir/text.dat"][1] < 0.7 * 2 * MIB  # compressible input still shrinks
+    assert task.wait() == "success"
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_async_refused_upload_is_sent_again_from_the_start(
+    server: MockServer, tmp_path: Path, status: int
+) -> None:
+    """A refused async upload is re-sent whole: the mock stores a valid zip and runs the task."""
+    src = _upload_dir(tmp_path)
+    server.set_faults(fail_next=1, fail_status=status, retry_after=0, path_regex=r"/input$")
+    server.reset_stats()
+    task = asyncio.run(_simulation.submit_async(SYNTHETIC, _params([]), src))
+    assert task.get_status() == "success"
+    assert [m[0] for m in _received(server, task.id)][-1] == "input.json"
+    uploads = [n for p, n in server.stats()["requests_by_path"].items() if p.endswith("/input")]
+    assert uploads == [2]
+
+
+def test_async_upload_keeps_the_event_loop_responsive(
+    mock_server: MockServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While 24 MiB of text is deflated and sent (nothing cached), a ticker never stalls 0.5 s."""
+    _point_at(mock_server, monkeypatch)
+    monkeypatch.setattr(_zipwrite, "CACHE_BYTES", 0)  # every deflate is redone while sending
+    src = _upload_dir(tmp_path, text_bytes=24 * MIB)
+
+    async def main() -> tuple[float, int, inductiva.Task]:
+        stop = asyncio.Event()
+        gaps: list[float] = []
+
+        async def tick() -> None:
+            while not stop.is_set():
+                start = time.monotonic()
+                await asyncio.sleep(0.01)
+                gaps.append(time.monotonic() - start)
+
+        ticker = asyncio.create_task(tick())
+        try:
+            task = await _simulation.submit_async(SYNTHETIC, _params([]), src, run_async=True)
+        finally:
+            stop.set()
+            await ticker
+        return max(gaps), len(gaps), task
+
+    largest, ticks, task = asyncio.run(main())
+    assert largest < 0.5, f"the event loop stalled {largest:.2f}s"
+    assert ticks > 10
+    assert task.wait() == "success"
+    assert _reader_threads() == []
+
+
+def test_cancelled_async_upload_stops_its_reader_thread(
+    mock_server: MockServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelling submit_async mid-upload ends the reader thread and closes every input file."""
+    _point_at(mock_server, monkeypatch)
+    monkeypatch.setattr(_zipwrite, "CACHE_BYTES", 0)
+    src = _upload_dir(tmp_path, text_bytes=24 * MIB)
+    sent = [0]
+    original = _progress.ProgressReader.read
+
+    def counting(self: _progress.ProgressReader, size: int | None = -1) -> bytes:
+        data = original(self, size)
+        sent[0] += len(data)
+        return data
+
+    monkeypatch.setattr(_progress.ProgressReader, "read", counting)
+
+    async def main() -> None:
+        job = asyncio.create_task(_simulation.submit_async(SYNTHETIC, _params([]), src))
+        while sent[0] < MIB and not job.done():
+            await asyncio.sleep(0.001)
+        assert not job.done() and _reader_threads()
+        job.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await job
+
+    asyncio.run(main())
+    assert _reader_threads() == []
+    assert _open_paths(src) == []
