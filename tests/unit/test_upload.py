@@ -1,4 +1,4 @@
-"""Input zips (sim_dir/ + input.json) and upload_input: multipart, streamed from a temporary zip."""
+"""Input zips (sim_dir/ + input.json) and upload_input: multipart, streamed as the zip is built."""
 
 from __future__ import annotations
 
@@ -202,10 +202,10 @@ def test_conflict_is_not_retried(server: ArchiveServer, input_dir: Path) -> None
     assert len(server.requests) == 1
 
 
-def test_temporary_zip_is_removed(
+def test_upload_writes_no_temporary_file(
     server: ArchiveServer, input_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """The temporary zip lives in the temp dir and is deleted after the upload."""
+    """The upload streams the zip as it is built: nothing is written to the temp dir."""
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     monkeypatch.setenv("TMPDIR", str(tmp))
