@@ -17,8 +17,15 @@ a later call continues them. The archive is then verified as a whole (CRC-32 of
 every member, while extracting or in one pass), as for any download that could
 not be verified while streaming.
 
-Setting: ``inductiva.download_connections`` / ``INDUCTIVA_DOWNLOAD_CONNECTIONS``
-(integer >= 1, default :data:`DEFAULT_CONNECTIONS`).
+The plan, the sidecar, the write accounting and the decisions (probe, split,
+answer checks, outcome) live in :class:`RangePlan` and :class:`Probe`, shared
+by the blocking driver here (:class:`ParallelFetch`, one thread per range) and
+the asyncio one of :mod:`._aparallel` (one task per range): a download begun on
+either path is continued by the other.
+
+Setting: ``download_connections`` (``inductiva.Client(download_connections=...)``,
+``inductiva.download_connections``, ``INDUCTIVA_DOWNLOAD_CONNECTIONS``; integer
+>= 1, default :data:`DEFAULT_CONNECTIONS`).
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -43,34 +50,45 @@ from ._progress import byte_bar
 __all__ = [
     "DEFAULT_CONNECTIONS",
     "MIN_PARALLEL_BYTES",
+    "PROBE_BYTES",
+    "PROBE_SECONDS",
+    "SPLIT_BELOW",
+    "Changed",
     "ParallelFetch",
+    "Probe",
+    "RangePlan",
+    "Stream",
+    "changed_error",
     "connections",
     "ranges_sidecar",
     "should_split",
+    "splittable",
     "take_over",
 ]
 
 logger = logging.getLogger("inductiva")
 
-DEFAULT_CONNECTIONS = 4
+DEFAULT_CONNECTIONS = _client.DEFAULT_DOWNLOAD_CONNECTIONS
 """Concurrent range requests per large download."""
 MIN_PARALLEL_BYTES = 64 * 1024 * 1024
 """Smaller archives travel as one stream (the split would cost more than it gains)."""
 _SAVE_EVERY = 8 * 1024 * 1024
+_WRITE_BYTES = 1024 * 1024
+"""Most bytes one ``os.pwrite`` writes (short enough to run on an event loop)."""
 PROBE_SECONDS = 0.25
 PROBE_BYTES = 4 * 1024 * 1024
 SPLIT_BELOW = 32 * 1024 * 1024
 """A first connection slower than this (bytes a second) gets the archive split into ranges."""
 
+Segment = list[int]
+"""``[start, end_exclusive, have]`` of one range (mutated as bytes arrive)."""
+Stream = tuple[bytes, Iterator[bytes]]
+"""Bytes already read from a response, and the iterator over the rest of its body."""
+
 
 def connections() -> int:
-    """The configured number of concurrent range requests (>= 1)."""
-    value = _client._setting("download_connections", None, DEFAULT_CONNECTIONS, int)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise errors.ConfigurationError(
-            f"download_connections must be an integer >= 1, got {value!r}"
-        )
-    return value
+    """The number of concurrent range requests of the active client's settings (>= 1)."""
+    return _client.resolve_settings().download_connections
 
 
 def ranges_sidecar(part: Path) -> Path:
@@ -86,64 +104,83 @@ def should_split(part: Path, remote: _remote_zip.RemoteZip | None) -> bool:
     return ranges_sidecar(part).exists() and remote is not None and bool(remote.etag)
 
 
-Stream = tuple[bytes, Iterator[bytes]]
-"""Bytes already read from a response, and the iterator over the rest of its body."""
+def splittable(response: httpx.Response, total: int) -> str | None:
+    """The ETag of a plain GET worth probing for a split, else None.
 
-
-def take_over(task_id: str, part: Path, response: httpx.Response, total: int) -> Stream | None:
-    """Maybe split a fresh plain GET of a large archive into ranges.
-
-    The first bytes are read for up to :data:`PROBE_SECONDS` (at most
-    :data:`PROBE_BYTES`): a connection that carries less than
-    :data:`SPLIT_BELOW` bytes a second has the rest of the archive fetched as
-    :func:`connections` concurrent ranges (None: the archive is in ``part``).
-    Otherwise (a fast connection, a small archive, no ``ETag`` or
-    ``Accept-Ranges: bytes``, one connection configured) the bytes read and the
-    rest of the body are handed back to be written as one stream. Raises
-    ``ApiConnectionError`` if the archive changed meanwhile (the caller starts over).
+    It needs an ``ETag``, ``Accept-Ranges: bytes``, at least
+    :data:`MIN_PARALLEL_BYTES` bytes and more than one connection configured.
     """
-    body = _wire.iter_body(response)
-    etag = response.headers.get("ETag")
+    etag: str | None = response.headers.get("ETag")
     ranges = response.headers.get("Accept-Ranges", "").strip().lower() == "bytes"
-    if not (etag and ranges and total >= MIN_PARALLEL_BYTES and connections() > 1):
-        return b"", body
-    began, got, prefix = time.monotonic(), 0, []
-    for chunk in body:
-        prefix.append(chunk)
-        got += len(chunk)
-        if got >= PROBE_BYTES or time.monotonic() - began >= PROBE_SECONDS:
-            break
-    elapsed = max(time.monotonic() - began, 1e-6)
-    if (got >= PROBE_BYTES and got / elapsed >= SPLIT_BELOW) or got >= total:
-        return b"".join(prefix), body
-    fetch = ParallelFetch(task_id, part, total, etag)
-    if not fetch.run(first=(b"".join(prefix), body)):
-        ranges_sidecar(part).unlink(missing_ok=True)
-        part.unlink(missing_ok=True)
-        raise errors.ApiConnectionError(
-            f"The output archive of task {task_id} changed during the download; fetching it anew."
-        )
+    if etag and ranges and total >= MIN_PARALLEL_BYTES and connections() > 1:
+        return etag
     return None
 
 
-class _Changed(Exception):
+class Probe:
+    """Times the first bytes of a plain GET: is its connection slow enough to split?
+
+    Fed for up to :data:`PROBE_SECONDS` (at most :data:`PROBE_BYTES`); a
+    connection that carries less than :data:`SPLIT_BELOW` bytes a second has the
+    rest of the archive fetched as ranges.
+    """
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.began = time.monotonic()
+        self.got = 0
+        self._chunks: list[bytes] = []
+
+    def feed(self, chunk: bytes) -> bool:
+        """Keep ``chunk``; True once the probe has seen enough."""
+        self._chunks.append(chunk)
+        self.got += len(chunk)
+        return self.got >= PROBE_BYTES or time.monotonic() - self.began >= PROBE_SECONDS
+
+    @property
+    def prefix(self) -> bytes:
+        """The bytes read so far."""
+        return b"".join(self._chunks)
+
+    def split(self) -> bool:
+        """True if the connection was slow (and the archive not already read whole)."""
+        elapsed = max(time.monotonic() - self.began, 1e-6)
+        fast = self.got >= PROBE_BYTES and self.got / elapsed >= SPLIT_BELOW
+        return not fast and self.got < self.total
+
+
+def changed_error(task_id: str, part: Path) -> errors.ApiConnectionError:
+    """Forget the ranges of ``part``; the error that makes the caller start over."""
+    ranges_sidecar(part).unlink(missing_ok=True)
+    part.unlink(missing_ok=True)
+    return errors.ApiConnectionError(
+        f"The output archive of task {task_id} changed during the download; fetching it anew."
+    )
+
+
+class Changed(Exception):
     """The archive is not the one the ranges were planned for."""
 
 
-class ParallelFetch:
-    """The ranges of one archive, fetched concurrently into ``part``."""
+class RangePlan:
+    """The ranges of one archive into ``part``: plan, sidecar, writes and checks.
+
+    Shared by the blocking (:class:`ParallelFetch`) and asyncio
+    (:class:`~inductiva._transfers._aparallel.AsyncParallelFetch`) drivers, which
+    only move the bytes.
+    """
 
     def __init__(self, task_id: str, part: Path, size: int, etag: str) -> None:
         self.task_id, self.part = task_id, part
         self.etag = etag
         self.size = size
-        self._first: Stream | None = None
+        self.fd = -1
         self._lock = threading.Lock()
         self._dirty = 0
         self.segments = self._plan()
 
-    def _plan(self) -> list[list[int]]:
-        """``[start, end_exclusive, have]`` per range: from the sidecar, or a fresh split."""
+    def _plan(self) -> list[Segment]:
+        """From the sidecar when it matches this archive and ``part``, else a fresh split."""
         try:
             raw = json.loads(ranges_sidecar(self.part).read_text())
             if (
@@ -159,7 +196,8 @@ class ParallelFetch:
         step = -(-self.size // n)
         return [[a, min(a + step, self.size), 0] for a in range(0, self.size, step)]
 
-    def _save(self) -> None:
+    def save(self) -> None:
+        """Record every range's progress in the sidecar."""
         state = {
             "task_id": self.task_id,
             "etag": self.etag,
@@ -168,72 +206,175 @@ class ParallelFetch:
         }
         ranges_sidecar(self.part).write_text(json.dumps(state))
 
-    def _write(self, fd: int, seg: list[int], chunk: bytes, bar: object) -> None:
+    @property
+    def held(self) -> int:
+        """Bytes already in ``part``."""
+        return sum(s[2] for s in self.segments)
+
+    def todo(self) -> list[Segment]:
+        """The ranges not complete yet."""
+        return [s for s in self.segments if s[2] < s[1] - s[0]]
+
+    def open(self) -> None:
+        """Check the free space, open ``part`` at its full size, record the sidecar."""
+        _limits.check_free_space(self.part.parent, self.size - self.held, "Downloading the archive")
+        self.part.parent.mkdir(parents=True, exist_ok=True)
+        self.fd = os.open(self.part, os.O_RDWR | os.O_CREAT, 0o600)
+        if os.fstat(self.fd).st_size != self.size:
+            os.ftruncate(self.fd, self.size)
+        self.save()
+
+    def close(self) -> None:
+        """Close ``part``; its sidecar keeps what was received for the next call."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+        if self.part.exists():
+            self.save()
+
+    def write(self, seg: Segment, chunk: bytes, update: Callable[[int], object]) -> None:
+        """Write ``chunk`` at the end of what ``seg`` holds, in writes of at most 1 MiB."""
         start, end, _ = seg
         if len(chunk) > end - start - seg[2]:
             raise errors.IntegrityError(
                 f"The server sent more than the {end - start} bytes asked for."
             )
-        os.pwrite(fd, chunk, start + seg[2])
+        view = memoryview(chunk)
+        for offset in range(0, len(chunk), _WRITE_BYTES):
+            os.pwrite(self.fd, view[offset : offset + _WRITE_BYTES], start + seg[2] + offset)
         with self._lock:
             seg[2] += len(chunk)
             self._dirty += len(chunk)
-            bar.update(len(chunk))  # type: ignore[attr-defined]
+            update(len(chunk))
             if self._dirty >= _SAVE_EVERY:
                 self._dirty = 0
-                self._save()
+                self.save()
 
-    def _from_first(self, fd: int, seg: list[int], bar: object) -> None:
-        """The first range from the plain GET that discovered the archive's size."""
-        first, self._first = self._first, None
-        assert first is not None
-        prefix, body = first
-        for chunk in itertools.chain([prefix], body):
-            room = seg[1] - seg[0] - seg[2]
-            self._write(fd, seg, chunk[:room], bar)
-            if len(chunk) >= room:
-                break  # the rest of that response is left unread (its connection closes)
+    def write_first(self, seg: Segment, chunk: bytes, update: Callable[[int], object]) -> bool:
+        """Write what fits of a chunk of the plain GET into ``seg``; True once it is full."""
+        room = seg[1] - seg[0] - seg[2]
+        self.write(seg, chunk[:room], update)
+        return len(chunk) >= room  # the rest of that response is left unread
 
-    def _fetch(self, fd: int, seg: list[int], bar: object) -> None:
-        start, end, _ = seg
-        have = seg[2]
-        if self._first is not None and have == 0 and start == 0:
-            self._from_first(fd, seg, bar)
-            if seg[2] == end - start:
-                return
-            have = seg[2]
-        headers = {"Range": f"bytes={start + have}-{end - 1}", "If-Range": self.etag}
-        path = _remote_zip.output_path(self.task_id)
-        with _client.stream("GET", path, headers=headers) as response:
-            if response.status_code != 206:
-                raise _Changed
-            first, last, total = _remote_zip.parse_content_range(
-                response.headers.get("Content-Range")
-            )
-            if (first, last, total) != (start + have, end - 1, self.size):
-                raise _Changed
-            for chunk in _wire.iter_body(response):
-                self._write(fd, seg, chunk, bar)
-        if seg[2] != end - start:
+    @staticmethod
+    def serves_first(seg: Segment) -> bool:
+        """Whether the plain GET that found the archive's size can fill ``seg``."""
+        return seg[0] == 0 and seg[2] == 0
+
+    @staticmethod
+    def complete(seg: Segment) -> bool:
+        """Whether ``seg`` holds all its bytes."""
+        return seg[2] >= seg[1] - seg[0]
+
+    def headers(self, seg: Segment) -> dict[str, str]:
+        """The request for the rest of ``seg``, of this archive version only."""
+        return {"Range": f"bytes={seg[0] + seg[2]}-{seg[1] - 1}", "If-Range": self.etag}
+
+    def check_answer(self, seg: Segment, response: httpx.Response) -> None:
+        """:class:`Changed` unless ``response`` is the 206 of exactly the rest of ``seg``."""
+        if response.status_code != 206:
+            raise Changed
+        found = _remote_zip.parse_content_range(response.headers.get("Content-Range"))
+        if found != (seg[0] + seg[2], seg[1] - 1, self.size):
+            raise Changed
+
+    def check_complete(self, seg: Segment) -> None:
+        """ApiConnectionError (the range resumes) if ``seg``'s answer ended early."""
+        if not self.complete(seg):
             raise errors.ApiConnectionError(
                 f"A range of task {self.task_id}'s archive ended after {seg[2]} of "
-                f"{end - start} bytes."
+                f"{seg[1] - seg[0]} bytes."
             )
 
-    def _segment(self, fd: int, seg: list[int], bar: object) -> None:
+    @staticmethod
+    def retry_wait(attempt: int, mark: int, exc: errors.ApiConnectionError) -> float | None:
+        """Seconds before a range's next attempt, or None when out of retries (re-raise)."""
         settings = _client.resolve_settings()
-        attempts = settings.max_retries + 1
-        for attempt in range(1, attempts + 1):
-            if seg[2] >= seg[1] - seg[0]:
+        if attempt > settings.max_retries or _retry.note_failure(mark, str(exc)[:200]):
+            return None
+        return settings.retry_policy.delay(attempt)
+
+    def outcome(self, failures: list[BaseException]) -> bool:
+        """After every range ended: True when complete, False when the archive changed.
+
+        The first failure wins; any other than :class:`Changed` is raised.
+        """
+        failure = failures[0] if failures else None
+        if isinstance(failure, Changed):
+            logger.info("Output archive of task %s changed; fetching it anew", self.task_id)
+            return False
+        if failure is not None:
+            raise failure
+        ranges_sidecar(self.part).unlink(missing_ok=True)
+        return True
+
+
+def take_over(task_id: str, part: Path, response: httpx.Response, total: int) -> Stream | None:
+    """Maybe split a fresh plain GET of a large archive into ranges.
+
+    The first bytes are timed (:class:`Probe`): a slow connection has the rest
+    of the archive fetched as :func:`connections` concurrent ranges (None: the
+    archive is in ``part``). Otherwise (a fast connection, a small archive, no
+    ``ETag`` or ``Accept-Ranges: bytes``, one connection configured) the bytes
+    read and the rest of the body are handed back to be written as one stream.
+    Raises ``ApiConnectionError`` if the archive changed meanwhile (the caller
+    starts over).
+    """
+    body = _wire.iter_body(response)
+    etag = splittable(response, total)
+    if etag is None:
+        return b"", body
+    probe = Probe(total)
+    for chunk in body:
+        if probe.feed(chunk):
+            break
+    if not probe.split():
+        return probe.prefix, body
+    if not ParallelFetch(task_id, part, total, etag).run(first=(probe.prefix, body)):
+        raise changed_error(task_id, part)
+    return None
+
+
+class ParallelFetch(RangePlan):
+    """The ranges of one archive, fetched concurrently into ``part`` (one thread each)."""
+
+    _first: Stream | None = None
+
+    def _from_first(self, first: Stream, seg: Segment, update: Callable[[int], object]) -> None:
+        prefix, body = first
+        try:
+            for chunk in itertools.chain([prefix], body):
+                if self.write_first(seg, chunk, update):
+                    break
+        except httpx.TransportError as exc:  # read outside its stream(): translate here
+            raise _client._connection_error(exc) from exc
+
+    def _fetch(self, seg: Segment, update: Callable[[int], object]) -> None:
+        first, self._first = (self._first, None) if self.serves_first(seg) else (None, None)
+        if first is not None:
+            self._from_first(first, seg, update)
+            if self.complete(seg):
+                return
+        path = _remote_zip.output_path(self.task_id)
+        with _client.stream("GET", path, headers=self.headers(seg)) as response:
+            self.check_answer(seg, response)
+            for chunk in _wire.iter_body(response):
+                self.write(seg, chunk, update)
+        self.check_complete(seg)
+
+    def _segment(self, seg: Segment, update: Callable[[int], object]) -> None:
+        for attempt in itertools.count(1):
+            if self.complete(seg):
                 return
             mark = _retry.budget_mark()
             try:
-                self._fetch(fd, seg, bar)
+                self._fetch(seg, update)
                 return
             except errors.ApiConnectionError as exc:
-                if attempt == attempts or _retry.note_failure(mark, str(exc)[:200]):
+                wait = self.retry_wait(attempt, mark, exc)
+                if wait is None:
                     raise
-                time.sleep(settings.retry_policy.delay(attempt))
+                time.sleep(wait)
 
     def run(self, first: Stream | None = None) -> bool:
         """Fetch every range; False when the archive changed (start over as one stream).
@@ -243,39 +384,25 @@ class ParallelFetch:
         the ranges received stay in ``part`` and the sidecar for the next call.
         """
         self._first = first
-        have = sum(s[2] for s in self.segments)
-        _limits.check_free_space(self.part.parent, self.size - have, "Downloading the archive")
-        self.part.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.part, os.O_RDWR | os.O_CREAT, 0o600)
+        failures: list[BaseException] = []
         try:
-            if os.fstat(fd).st_size != self.size:
-                os.ftruncate(fd, self.size)
-            self._save()
-            todo = [s for s in self.segments if s[2] < s[1] - s[0]]
+            self.open()
+            todo = self.todo()
             with (
-                byte_bar(self.size, desc="Downloading", initial=have) as bar,
+                byte_bar(self.size, desc="Downloading", initial=self.held) as bar,
                 ThreadPoolExecutor(max_workers=max(1, len(todo))) as pool,
             ):
                 # Each worker runs in a copy of this context: the active client follows.
                 futures = [
-                    pool.submit(contextvars.copy_context().run, self._segment, fd, seg, bar)
+                    pool.submit(contextvars.copy_context().run, self._segment, seg, bar.update)
                     for seg in todo
                 ]
-                failure: BaseException | None = None
                 for future in futures:
                     try:
                         future.result()
                     except BaseException as exc:  # the first failure wins; the rest finish
-                        failure = failure or exc
-                if isinstance(failure, _Changed):
-                    logger.info("Output archive of task %s changed; fetching it anew", self.task_id)
-                    return False
-                if failure is not None:
-                    raise failure
+                        failures.append(exc)
         finally:
             self._first = None
-            os.close(fd)
-            if self.part.exists():
-                self._save()
-        ranges_sidecar(self.part).unlink(missing_ok=True)
-        return True
+            self.close()
+        return self.outcome(failures)
