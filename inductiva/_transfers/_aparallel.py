@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from .. import _client, _retry, errors
-from . import _parallel, _remote_zip, _wire
+from . import _parallel, _ranges, _remote_zip, _wire
 from ._progress import byte_bar
 
 __all__ = ["AStream", "AsyncParallelFetch", "atake_over"]
@@ -44,7 +44,7 @@ async def atake_over(
     if not probe.split():
         return probe.prefix, body
     if not await AsyncParallelFetch(task_id, part, total, etag).arun(first=(probe.prefix, body)):
-        raise _parallel.changed_error(task_id, part)
+        raise _ranges.changed_error(task_id, part)
     return None
 
 
@@ -55,13 +55,13 @@ async def _settle(tasks: list[asyncio.Task[None]]) -> None:
             await asyncio.wait(tasks)
 
 
-class AsyncParallelFetch(_parallel.RangePlan):
+class AsyncParallelFetch(_ranges.RangePlan):
     """The ranges of one archive, fetched concurrently into ``part`` (one asyncio task each)."""
 
     _first: AStream | None = None
 
     async def _from_first(
-        self, first: AStream, seg: _parallel.Segment, update: Callable[[int], object]
+        self, first: AStream, seg: _ranges.Segment, update: Callable[[int], object]
     ) -> None:
         prefix, body = first
         try:
@@ -76,7 +76,7 @@ class AsyncParallelFetch(_parallel.RangePlan):
             if isinstance(body, AsyncGenerator):
                 await body.aclose()
 
-    async def _fetch(self, seg: _parallel.Segment, update: Callable[[int], object]) -> None:
+    async def _fetch(self, seg: _ranges.Segment, update: Callable[[int], object]) -> None:
         first, self._first = (self._first, None) if self.serves_first(seg) else (None, None)
         if first is not None:
             await self._from_first(first, seg, update)
@@ -89,7 +89,7 @@ class AsyncParallelFetch(_parallel.RangePlan):
                 self.write(seg, chunk, update)
         self.check_complete(seg)
 
-    async def _segment(self, seg: _parallel.Segment, update: Callable[[int], object]) -> None:
+    async def _segment(self, seg: _ranges.Segment, update: Callable[[int], object]) -> None:
         for attempt in itertools.count(1):
             if self.complete(seg):
                 return
