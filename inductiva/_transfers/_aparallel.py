@@ -77,8 +77,9 @@ class AsyncParallelFetch(_ranges.RangePlan):
                 await body.aclose()
 
     async def _fetch(self, seg: _ranges.Segment, update: Callable[[int], object]) -> None:
-        first, self._first = (self._first, None) if self.serves_first(seg) else (None, None)
+        first = self._first if self.serves_first(seg) else None
         if first is not None:
+            self._first = None
             await self._from_first(first, seg, update)
             if self.complete(seg):
                 return

@@ -170,8 +170,9 @@ class ParallelFetch(RangePlan):
             raise _client._connection_error(exc) from exc
 
     def _fetch(self, seg: Segment, update: Callable[[int], object]) -> None:
-        first, self._first = (self._first, None) if self.serves_first(seg) else (None, None)
+        first = self._first if self.serves_first(seg) else None
         if first is not None:
+            self._first = None
             self._from_first(first, seg, update)
             if self.complete(seg):
                 return
