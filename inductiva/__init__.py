@@ -10,12 +10,13 @@ or off (by default they are drawn only when stderr is a terminal).
 (``INDUCTIVA_MAX_EXTRACT_SIZE``, ``INDUCTIVA_MAX_COMPRESSION_RATIO``) bound what
 an output archive may extract to. ``inductiva.download_connections``
 (``INDUCTIVA_DOWNLOAD_CONNECTIONS``, default 4) sets how many concurrent range
-requests fetch a large output archive. The API key is never shown: not in errors,
-logs, reprs or CLI output.
+requests fetch a large output archive (sync and async downloads alike). The
+API key is never shown: not in errors, logs, reprs or CLI output.
 
-``inductiva.Client(...)`` and ``inductiva.AsyncClient(...)`` hold settings and a
-connection pool of their own, with the whole API bound to them; the module-level
-API uses a default client built from the settings above.
+``inductiva.Client(...)`` and ``inductiva.AsyncClient(...)`` hold settings (each
+of the above but the extraction limits) and a connection pool of their own,
+with the whole API bound to them; the module-level API uses a default client
+built from the settings above.
 """
 
 from __future__ import annotations

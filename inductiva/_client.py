@@ -68,6 +68,8 @@ P = ParamSpec("P")
 logger = logging.getLogger("inductiva")
 
 DEFAULT_API_URL = "https://api.inductiva.ai"
+DEFAULT_DOWNLOAD_CONNECTIONS = 4
+"""Concurrent range requests per large download (``download_connections``)."""
 USER_AGENT = f"inductiva-python/{__version__}"
 
 
@@ -80,6 +82,9 @@ class Settings:
     timeout: float = 60.0
     connect_timeout: float = 10.0
     max_retries: int = 4
+    # How many concurrent range requests fetch a large archive: not part of the
+    # pool's identity (changing it does not rebuild the connection pool).
+    download_connections: int = attrs.field(default=DEFAULT_DOWNLOAD_CONNECTIONS, eq=False)
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -176,6 +181,7 @@ def resolve_settings(
     api_url: str | None = None,
     timeout: float | None = None,
     max_retries: int | None = None,
+    download_connections: int | None = None,
 ) -> Settings:
     """Per setting: argument, then ``inductiva.<name>``, then ``INDUCTIVA_<NAME>``, then default.
 
@@ -183,24 +189,33 @@ def resolve_settings(
     :func:`using`), it returns that client's own settings (checked when it was
     built), so every request and transfer made on its behalf follows them.
     """
-    if api_key is None and api_url is None and timeout is None and max_retries is None:
+    arguments = (api_key, api_url, timeout, max_retries, download_connections)
+    if all(argument is None for argument in arguments):
         core = _current.get()
         if core is not None and core.settings is not None:
             _check_transfer_settings()
             return core.settings
-    return _resolve(api_key, api_url, timeout, max_retries)
+    return _resolve(api_key, api_url, timeout, max_retries, download_connections)
 
 
 def _resolve(
-    api_key: str | None, api_url: str | None, timeout: float | None, max_retries: int | None
+    api_key: str | None,
+    api_url: str | None,
+    timeout: float | None,
+    max_retries: int | None,
+    download_connections: int | None = None,
 ) -> Settings:
     """Resolve and check every setting, before any request.
 
-    The key, the URL, the timeout, the retries, the progress switch and the
-    extraction limits; :class:`inductiva.Client` resolves its settings here too.
+    The key, the URL, the timeout, the retries, the download connections, the
+    progress switch and the extraction limits; :class:`inductiva.Client`
+    resolves its settings here too.
     """
     seconds = _setting("timeout", timeout, 60.0, float)
     retries = _setting("max_retries", max_retries, 4, int)
+    connections = _setting(
+        "download_connections", download_connections, DEFAULT_DOWNLOAD_CONNECTIONS, int
+    )
     check_seconds("timeout", seconds, error=errors.ConfigurationError)
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise errors.ConfigurationError(f"max_retries must be an integer >= 0, got {retries!r}")
@@ -208,11 +223,17 @@ def _resolve(
         raise errors.ConfigurationError(
             f"max_retries must be at most {MAX_RETRIES_LIMIT}, got {retries!r}"
         )
+    if isinstance(connections, bool) or not isinstance(connections, int) or connections < 1:
+        raise errors.ConfigurationError(
+            "download_connections must be an integer >= 1 (1 = one stream, default "
+            f"{DEFAULT_DOWNLOAD_CONNECTIONS}), got {printable(repr(connections)[:60])}"
+        )
     settings = Settings(
         api_key=clean_api_key(_setting("api_key", api_key, None, str)),
         api_url=_check_api_url(_setting("api_url", api_url, DEFAULT_API_URL, str)),
         timeout=float(seconds),
         max_retries=retries,
+        download_connections=connections,
     )
     _check_transfer_settings()
     return settings

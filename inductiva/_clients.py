@@ -169,15 +169,16 @@ class _BaseClient:
         timeout: float | None = None,
         max_retries: int | None = None,
         progress: bool | None = None,
+        download_connections: int | None = None,
     ) -> None:
-        settings = _client._resolve(api_key, api_url, timeout, max_retries)
+        settings = _client._resolve(api_key, api_url, timeout, max_retries, download_connections)
         self._core = _client.ClientCore(settings, _progress(progress))
         self.api = _Api(self._core)
         """The escape hatch to every generated endpoint, through this client."""
 
     @property
     def settings(self) -> _client.Settings:
-        """The resolved settings (``api_key``, ``api_url``, ``timeout``, ``max_retries``)."""
+        """The resolved settings (key, URL, timeout, retries, download connections)."""
         assert self._core.settings is not None
         return self._core.settings
 
@@ -202,6 +203,11 @@ class _BaseClient:
         return self.settings.max_retries
 
     @property
+    def download_connections(self) -> int:
+        """Concurrent range requests per large download of this client's tasks."""
+        return self.settings.download_connections
+
+    @property
     def progress(self) -> bool | None:
         """Progress bars: True, False, or None (``inductiva.progress``/env/terminal decides)."""
         return self._core.progress
@@ -222,9 +228,10 @@ class Client(_BaseClient):
     """A blocking client: its own settings and connection pool, and the whole API bound to it.
 
     ``Client(api_key=None, api_url=None, *, timeout=None, max_retries=None,
-    progress=None)``; a setting left out comes from ``inductiva.<name>``, then
-    ``INDUCTIVA_<NAME>``, then the default, resolved here. Use it as a context
-    manager (or call :meth:`close`) to close its connections.
+    progress=None, download_connections=None)``; a setting left out comes from
+    ``inductiva.<name>``, then ``INDUCTIVA_<NAME>``, then the default, resolved
+    here. Use it as a context manager (or call :meth:`close`) to close its
+    connections.
     """
 
     def __init__(
@@ -235,9 +242,15 @@ class Client(_BaseClient):
         timeout: float | None = None,
         max_retries: int | None = None,
         progress: bool | None = None,
+        download_connections: int | None = None,
     ) -> None:
         super().__init__(
-            api_key, api_url, timeout=timeout, max_retries=max_retries, progress=progress
+            api_key,
+            api_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            progress=progress,
+            download_connections=download_connections,
         )
         self.tasks = _Tasks(self._core)
         """``get``, ``get_async``, ``list``, ``render`` through this client."""
@@ -279,9 +292,15 @@ class AsyncClient(_BaseClient):
         timeout: float | None = None,
         max_retries: int | None = None,
         progress: bool | None = None,
+        download_connections: int | None = None,
     ) -> None:
         super().__init__(
-            api_key, api_url, timeout=timeout, max_retries=max_retries, progress=progress
+            api_key,
+            api_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            progress=progress,
+            download_connections=download_connections,
         )
         self.tasks = _AsyncTasks(self._core)
         """``await client.tasks.get(...)``, ``await client.tasks.list(...)``."""

@@ -4,7 +4,9 @@ The same plan, checks and files as the sync engine: the ``.inductiva/`` lock,
 the resumable ``.part`` with its sidecar (``Range``/``If-Range``), CRC-32
 verification while streaming (:class:`~inductiva._transfers._zipstream.StreamVerifier`),
 the size and ratio limits, the free-space checks, staged extraction moved into
-place only when everything verified, and the ``?filename=`` subset fallback.
+place only when everything verified, the ``?filename=`` subset fallback, and a
+large archive on a slow connection split into concurrent byte ranges
+(:mod:`inductiva._transfers._aparallel`, same sidecar as the sync engine's).
 Only the network I/O differs: every request goes through the running loop's
 ``httpx.AsyncClient`` of the active client (one pool, shared by every
 concurrent download). Blocking disk work (extraction, whole-archive checks,
@@ -19,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 from urllib.parse import urlencode
@@ -28,9 +30,11 @@ import httpx
 
 from .. import _capabilities, _client, _retry, errors
 from . import (
+    _aparallel,
     _download,
     _extract,
     _members,
+    _parallel,
     _remote_zip,
     _resume,
     _subset,
@@ -76,22 +80,52 @@ async def _stream(
 # -- whole archive -----------------------------------------------------------
 
 
+ATakeOver = Callable[[str, Path, httpx.Response, int], Awaitable[_aparallel.AStream | None]]
+"""Offered a fresh whole-archive answer first (parallel ranges), as in the sync engine."""
+
+
+async def _chained(prefix: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    if prefix:
+        yield prefix
+    async for chunk in rest:
+        yield chunk
+
+
 class AsyncArchiveFetch(_resume.ArchiveFetch):
     """:class:`~inductiva._transfers._resume.ArchiveFetch` over the async pool."""
+
+    def __init__(
+        self,
+        task_id: str,
+        part: Path,
+        remote: _remote_zip.RemoteZip | None,
+        atake_over: ATakeOver | None = None,
+    ) -> None:
+        super().__init__(task_id, part, remote)
+        # None when it fetched the archive, else what it read and the rest, as one stream.
+        self.atake_over = atake_over
 
     async def afetch_once(self, have: int, etag: str | None) -> None:
         """One request continuing ``part`` from ``have`` bytes."""
         path = _remote_zip.output_path(self.task_id)
         async with _stream("GET", path, self.request_headers(have, etag)) as response:
-            have, total = self.begin(response, have)
+            have, total = self.answer(response, have)
             known = total if total >= 0 else None
+            body: AsyncIterator[bytes] | None = None
+            if have == 0 and known is not None and self.atake_over is not None:
+                handed = await self.atake_over(self.task_id, self.part, response, known)
+                if handed is None:
+                    self.taken = True
+                    return
+                body = _chained(*handed)
+            self.start_part(response, have, total)
             with (
                 self.open_part(have) as fh,
                 byte_bar(known, desc="Downloading", initial=have) as bar,
             ):
                 writer = _resume._Writer(fh, self.verifier)
                 try:
-                    async for chunk in _wire.aiter_body(response):
+                    async for chunk in body if body is not None else _wire.aiter_body(response):
                         writer.put(chunk)
                         bar.update(len(chunk))
                 finally:
@@ -182,7 +216,16 @@ async def _afull_download(task_id: str, output_dir: Path, uncompress: bool) -> N
     try:
         ahead = not uncompress and await _capabilities.aoffers(_download.BYTE_RANGES)
         remote = await _aread_directory(task_id) if ahead else None
-        verified = await AsyncArchiveFetch(task_id, part, remote).arun()
+        if remote is not None and remote.etag and _parallel.should_split(part, remote):
+            verified = False  # checked as a whole below, by extraction or one pass
+            fetch = _aparallel.AsyncParallelFetch(task_id, part, remote.size, remote.etag)
+            if not await fetch.arun():
+                _resume.discard(part)  # the archive changed: one stream, from byte 0
+                verified = await AsyncArchiveFetch(task_id, part, None).arun()
+        else:
+            # A large archive on a slow connection turns into parallel ranges.
+            single = AsyncArchiveFetch(task_id, part, remote, _aparallel.atake_over)
+            verified = await single.arun()
     except BaseException as exc:
         _download.fetch_failed(part, exc)
         raise

@@ -17,65 +17,63 @@ a later call continues them. The archive is then verified as a whole (CRC-32 of
 every member, while extracting or in one pass), as for any download that could
 not be verified while streaming.
 
-Setting: ``inductiva.download_connections`` / ``INDUCTIVA_DOWNLOAD_CONNECTIONS``
-(integer >= 1, default :data:`DEFAULT_CONNECTIONS`).
+The decision to split (:func:`splittable`, :class:`Probe`) is here, the plan,
+sidecar, writes and checks in :class:`~inductiva._transfers._ranges.RangePlan`;
+both are shared by the blocking driver here (:class:`ParallelFetch`, one thread
+per range) and the asyncio one of :mod:`._aparallel` (one task per range): a
+download begun on either path is continued by the other.
+
+Setting: ``download_connections`` (``inductiva.Client(download_connections=...)``,
+``inductiva.download_connections``, ``INDUCTIVA_DOWNLOAD_CONNECTIONS``; integer
+>= 1, default :data:`DEFAULT_CONNECTIONS`).
 """
 
 from __future__ import annotations
 
 import contextvars
 import itertools
-import json
 import logging
-import os
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 
 from .. import _client, _retry, errors
-from . import _limits, _remote_zip, _wire
+from . import _remote_zip, _wire
 from ._progress import byte_bar
+from ._ranges import RangePlan, Segment, changed_error, connections, ranges_sidecar
 
 __all__ = [
     "DEFAULT_CONNECTIONS",
     "MIN_PARALLEL_BYTES",
+    "PROBE_BYTES",
+    "PROBE_SECONDS",
+    "SPLIT_BELOW",
     "ParallelFetch",
+    "Probe",
+    "Stream",
     "connections",
     "ranges_sidecar",
     "should_split",
+    "splittable",
     "take_over",
 ]
 
 logger = logging.getLogger("inductiva")
 
-DEFAULT_CONNECTIONS = 4
+DEFAULT_CONNECTIONS = _client.DEFAULT_DOWNLOAD_CONNECTIONS
 """Concurrent range requests per large download."""
 MIN_PARALLEL_BYTES = 64 * 1024 * 1024
 """Smaller archives travel as one stream (the split would cost more than it gains)."""
-_SAVE_EVERY = 8 * 1024 * 1024
 PROBE_SECONDS = 0.25
 PROBE_BYTES = 4 * 1024 * 1024
 SPLIT_BELOW = 32 * 1024 * 1024
 """A first connection slower than this (bytes a second) gets the archive split into ranges."""
 
-
-def connections() -> int:
-    """The configured number of concurrent range requests (>= 1)."""
-    value = _client._setting("download_connections", None, DEFAULT_CONNECTIONS, int)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise errors.ConfigurationError(
-            f"download_connections must be an integer >= 1, got {value!r}"
-        )
-    return value
-
-
-def ranges_sidecar(part: Path) -> Path:
-    """Where the progress of each range of ``part`` is kept."""
-    return part.with_name(part.name + ".ranges.json")
+Stream = tuple[bytes, Iterator[bytes]]
+"""Bytes already read from a response, and the iterator over the rest of its body."""
 
 
 def should_split(part: Path, remote: _remote_zip.RemoteZip | None) -> bool:
@@ -86,154 +84,118 @@ def should_split(part: Path, remote: _remote_zip.RemoteZip | None) -> bool:
     return ranges_sidecar(part).exists() and remote is not None and bool(remote.etag)
 
 
-Stream = tuple[bytes, Iterator[bytes]]
-"""Bytes already read from a response, and the iterator over the rest of its body."""
+def splittable(response: httpx.Response, total: int) -> str | None:
+    """The ETag of a plain GET worth probing for a split, else None.
+
+    It needs an ``ETag``, ``Accept-Ranges: bytes``, at least
+    :data:`MIN_PARALLEL_BYTES` bytes and more than one connection configured.
+    """
+    etag: str | None = response.headers.get("ETag")
+    ranges = response.headers.get("Accept-Ranges", "").strip().lower() == "bytes"
+    if etag and ranges and total >= MIN_PARALLEL_BYTES and connections() > 1:
+        return etag
+    return None
+
+
+class Probe:
+    """Times the first bytes of a plain GET: is its connection slow enough to split?
+
+    Fed for up to :data:`PROBE_SECONDS` (at most :data:`PROBE_BYTES`); a
+    connection that carries less than :data:`SPLIT_BELOW` bytes a second has the
+    rest of the archive fetched as ranges.
+    """
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.began = time.monotonic()
+        self.got = 0
+        self._chunks: list[bytes] = []
+
+    def feed(self, chunk: bytes) -> bool:
+        """Keep ``chunk``; True once the probe has seen enough."""
+        self._chunks.append(chunk)
+        self.got += len(chunk)
+        return self.got >= PROBE_BYTES or time.monotonic() - self.began >= PROBE_SECONDS
+
+    @property
+    def prefix(self) -> bytes:
+        """The bytes read so far."""
+        return b"".join(self._chunks)
+
+    def split(self) -> bool:
+        """True if the connection was slow (and the archive not already read whole)."""
+        elapsed = max(time.monotonic() - self.began, 1e-6)
+        fast = self.got >= PROBE_BYTES and self.got / elapsed >= SPLIT_BELOW
+        return not fast and self.got < self.total
 
 
 def take_over(task_id: str, part: Path, response: httpx.Response, total: int) -> Stream | None:
     """Maybe split a fresh plain GET of a large archive into ranges.
 
-    The first bytes are read for up to :data:`PROBE_SECONDS` (at most
-    :data:`PROBE_BYTES`): a connection that carries less than
-    :data:`SPLIT_BELOW` bytes a second has the rest of the archive fetched as
-    :func:`connections` concurrent ranges (None: the archive is in ``part``).
-    Otherwise (a fast connection, a small archive, no ``ETag`` or
-    ``Accept-Ranges: bytes``, one connection configured) the bytes read and the
-    rest of the body are handed back to be written as one stream. Raises
-    ``ApiConnectionError`` if the archive changed meanwhile (the caller starts over).
+    The first bytes are timed (:class:`Probe`): a slow connection has the rest
+    of the archive fetched as :func:`connections` concurrent ranges (None: the
+    archive is in ``part``). Otherwise (a fast connection, a small archive, no
+    ``ETag`` or ``Accept-Ranges: bytes``, one connection configured) the bytes
+    read and the rest of the body are handed back to be written as one stream.
+    Raises ``ApiConnectionError`` if the archive changed meanwhile (the caller
+    starts over).
     """
     body = _wire.iter_body(response)
-    etag = response.headers.get("ETag")
-    ranges = response.headers.get("Accept-Ranges", "").strip().lower() == "bytes"
-    if not (etag and ranges and total >= MIN_PARALLEL_BYTES and connections() > 1):
+    etag = splittable(response, total)
+    if etag is None:
         return b"", body
-    began, got, prefix = time.monotonic(), 0, []
+    probe = Probe(total)
     for chunk in body:
-        prefix.append(chunk)
-        got += len(chunk)
-        if got >= PROBE_BYTES or time.monotonic() - began >= PROBE_SECONDS:
+        if probe.feed(chunk):
             break
-    elapsed = max(time.monotonic() - began, 1e-6)
-    if (got >= PROBE_BYTES and got / elapsed >= SPLIT_BELOW) or got >= total:
-        return b"".join(prefix), body
-    fetch = ParallelFetch(task_id, part, total, etag)
-    if not fetch.run(first=(b"".join(prefix), body)):
-        ranges_sidecar(part).unlink(missing_ok=True)
-        part.unlink(missing_ok=True)
-        raise errors.ApiConnectionError(
-            f"The output archive of task {task_id} changed during the download; fetching it anew."
-        )
+    if not probe.split():
+        return probe.prefix, body
+    if not ParallelFetch(task_id, part, total, etag).run(first=(probe.prefix, body)):
+        raise changed_error(task_id, part)
     return None
 
 
-class _Changed(Exception):
-    """The archive is not the one the ranges were planned for."""
+class ParallelFetch(RangePlan):
+    """The ranges of one archive, fetched concurrently into ``part`` (one thread each)."""
 
+    _first: Stream | None = None
 
-class ParallelFetch:
-    """The ranges of one archive, fetched concurrently into ``part``."""
-
-    def __init__(self, task_id: str, part: Path, size: int, etag: str) -> None:
-        self.task_id, self.part = task_id, part
-        self.etag = etag
-        self.size = size
-        self._first: Stream | None = None
-        self._lock = threading.Lock()
-        self._dirty = 0
-        self.segments = self._plan()
-
-    def _plan(self) -> list[list[int]]:
-        """``[start, end_exclusive, have]`` per range: from the sidecar, or a fresh split."""
-        try:
-            raw = json.loads(ranges_sidecar(self.part).read_text())
-            if (
-                raw["task_id"] == self.task_id
-                and raw["etag"] == self.etag
-                and raw["size"] == self.size
-                and self.part.stat().st_size == self.size
-            ):
-                return [[int(a), int(b), int(h)] for a, b, h in raw["segments"]]
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-        n = connections()
-        step = -(-self.size // n)
-        return [[a, min(a + step, self.size), 0] for a in range(0, self.size, step)]
-
-    def _save(self) -> None:
-        state = {
-            "task_id": self.task_id,
-            "etag": self.etag,
-            "size": self.size,
-            "segments": self.segments,
-        }
-        ranges_sidecar(self.part).write_text(json.dumps(state))
-
-    def _write(self, fd: int, seg: list[int], chunk: bytes, bar: object) -> None:
-        start, end, _ = seg
-        if len(chunk) > end - start - seg[2]:
-            raise errors.IntegrityError(
-                f"The server sent more than the {end - start} bytes asked for."
-            )
-        os.pwrite(fd, chunk, start + seg[2])
-        with self._lock:
-            seg[2] += len(chunk)
-            self._dirty += len(chunk)
-            bar.update(len(chunk))  # type: ignore[attr-defined]
-            if self._dirty >= _SAVE_EVERY:
-                self._dirty = 0
-                self._save()
-
-    def _from_first(self, fd: int, seg: list[int], bar: object) -> None:
-        """The first range from the plain GET that discovered the archive's size."""
-        first, self._first = self._first, None
-        assert first is not None
+    def _from_first(self, first: Stream, seg: Segment, update: Callable[[int], object]) -> None:
         prefix, body = first
-        for chunk in itertools.chain([prefix], body):
-            room = seg[1] - seg[0] - seg[2]
-            self._write(fd, seg, chunk[:room], bar)
-            if len(chunk) >= room:
-                break  # the rest of that response is left unread (its connection closes)
+        try:
+            for chunk in itertools.chain([prefix], body):
+                if self.write_first(seg, chunk, update):
+                    break
+        except httpx.TransportError as exc:  # read outside its stream(): translate here
+            raise _client._connection_error(exc) from exc
 
-    def _fetch(self, fd: int, seg: list[int], bar: object) -> None:
-        start, end, _ = seg
-        have = seg[2]
-        if self._first is not None and have == 0 and start == 0:
-            self._from_first(fd, seg, bar)
-            if seg[2] == end - start:
+    def _fetch(self, seg: Segment, update: Callable[[int], object]) -> None:
+        first = self._first if self.serves_first(seg) else None
+        if first is not None:
+            self._first = None
+            self._from_first(first, seg, update)
+            if self.complete(seg):
                 return
-            have = seg[2]
-        headers = {"Range": f"bytes={start + have}-{end - 1}", "If-Range": self.etag}
         path = _remote_zip.output_path(self.task_id)
-        with _client.stream("GET", path, headers=headers) as response:
-            if response.status_code != 206:
-                raise _Changed
-            first, last, total = _remote_zip.parse_content_range(
-                response.headers.get("Content-Range")
-            )
-            if (first, last, total) != (start + have, end - 1, self.size):
-                raise _Changed
+        with _client.stream("GET", path, headers=self.headers(seg)) as response:
+            self.check_answer(seg, response)
             for chunk in _wire.iter_body(response):
-                self._write(fd, seg, chunk, bar)
-        if seg[2] != end - start:
-            raise errors.ApiConnectionError(
-                f"A range of task {self.task_id}'s archive ended after {seg[2]} of "
-                f"{end - start} bytes."
-            )
+                self.write(seg, chunk, update)
+        self.check_complete(seg)
 
-    def _segment(self, fd: int, seg: list[int], bar: object) -> None:
-        settings = _client.resolve_settings()
-        attempts = settings.max_retries + 1
-        for attempt in range(1, attempts + 1):
-            if seg[2] >= seg[1] - seg[0]:
+    def _segment(self, seg: Segment, update: Callable[[int], object]) -> None:
+        for attempt in itertools.count(1):
+            if self.complete(seg):
                 return
             mark = _retry.budget_mark()
             try:
-                self._fetch(fd, seg, bar)
+                self._fetch(seg, update)
                 return
             except errors.ApiConnectionError as exc:
-                if attempt == attempts or _retry.note_failure(mark, str(exc)[:200]):
+                wait = self.retry_wait(attempt, mark, exc)
+                if wait is None:
                     raise
-                time.sleep(settings.retry_policy.delay(attempt))
+                time.sleep(wait)
 
     def run(self, first: Stream | None = None) -> bool:
         """Fetch every range; False when the archive changed (start over as one stream).
@@ -243,39 +205,25 @@ class ParallelFetch:
         the ranges received stay in ``part`` and the sidecar for the next call.
         """
         self._first = first
-        have = sum(s[2] for s in self.segments)
-        _limits.check_free_space(self.part.parent, self.size - have, "Downloading the archive")
-        self.part.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.part, os.O_RDWR | os.O_CREAT, 0o600)
+        failures: list[BaseException] = []
         try:
-            if os.fstat(fd).st_size != self.size:
-                os.ftruncate(fd, self.size)
-            self._save()
-            todo = [s for s in self.segments if s[2] < s[1] - s[0]]
+            self.open()
+            todo = self.todo()
             with (
-                byte_bar(self.size, desc="Downloading", initial=have) as bar,
+                byte_bar(self.size, desc="Downloading", initial=self.held) as bar,
                 ThreadPoolExecutor(max_workers=max(1, len(todo))) as pool,
             ):
                 # Each worker runs in a copy of this context: the active client follows.
                 futures = [
-                    pool.submit(contextvars.copy_context().run, self._segment, fd, seg, bar)
+                    pool.submit(contextvars.copy_context().run, self._segment, seg, bar.update)
                     for seg in todo
                 ]
-                failure: BaseException | None = None
                 for future in futures:
                     try:
                         future.result()
                     except BaseException as exc:  # the first failure wins; the rest finish
-                        failure = failure or exc
-                if isinstance(failure, _Changed):
-                    logger.info("Output archive of task %s changed; fetching it anew", self.task_id)
-                    return False
-                if failure is not None:
-                    raise failure
+                        failures.append(exc)
         finally:
             self._first = None
-            os.close(fd)
-            if self.part.exists():
-                self._save()
-        ranges_sidecar(self.part).unlink(missing_ok=True)
-        return True
+            self.close()
+        return self.outcome(failures)

@@ -256,3 +256,34 @@ def test_validation_items_of_another_shape_are_kept_as_text(
         _client.call(get_task_status.sync_detailed, task_id=TASK)
     assert [d.msg for d in info.value.detail] == ["bad thing", "{'msg': 'x'}"]
     assert "bad thing" in str(info.value)
+
+
+@pytest.mark.parametrize("bad", [0, -2, 1.5, "4", True])
+def test_client_download_connections_must_be_a_positive_integer(bad: object) -> None:
+    """Client/AsyncClient(download_connections=) outside integers >= 1 is a ConfigurationError."""
+    for make in (inductiva.Client, inductiva.AsyncClient):
+        with pytest.raises(errors.ConfigurationError, match=r"integer >= 1 \(1 = one stream"):
+            make(api_key="k", api_url="http://api", download_connections=bad)  # type: ignore[arg-type]
+
+
+def test_download_connections_resolve_argument_module_env_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """download_connections: the Client argument, then inductiva.<name>, then env, then 4."""
+    from inductiva._transfers import _parallel
+
+    monkeypatch.setattr(inductiva, "download_connections", None)
+    monkeypatch.delenv("INDUCTIVA_DOWNLOAD_CONNECTIONS", raising=False)
+    assert inductiva.Client(api_key="k", api_url="http://api").download_connections == 4
+    monkeypatch.setenv("INDUCTIVA_DOWNLOAD_CONNECTIONS", "3")
+    assert inductiva.Client(api_key="k", api_url="http://api").download_connections == 3
+    monkeypatch.setattr(inductiva, "download_connections", 2)
+    client = inductiva.AsyncClient(api_key="k", api_url="http://api", download_connections=6)
+    assert client.download_connections == 6
+    assert _parallel.connections() == 2  # the default client: the module setting
+    with _client.using(client._core):
+        assert _parallel.connections() == 6  # a task of that client: its own
+    monkeypatch.setenv("INDUCTIVA_DOWNLOAD_CONNECTIONS", "many")
+    monkeypatch.setattr(inductiva, "download_connections", None)
+    with pytest.raises(errors.ConfigurationError, match="INDUCTIVA_DOWNLOAD_CONNECTIONS"):
+        inductiva.Client(api_key="k", api_url="http://api")
