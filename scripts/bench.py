@@ -105,16 +105,18 @@ def run(cmd: Sequence[str], env: dict[str, str] | None = None, cwd: Path | None 
 def pairs(
     client: Callable[[], Run], baseline: Callable[[], Run], n: int = PAIRS
 ) -> tuple[list[Run], list[Run]]:
-    """``n`` alternating pairs (client first, then baseline first, ...)."""
+    """``n`` alternating pairs (client first, then baseline first, ...).
+
+    Dirty pages are flushed (``os.sync``) before every run, so no run pays for
+    the disk writeback of the one before it (1 GiB downloads leave that much).
+    """
     cs: list[Run] = []
     bs: list[Run] = []
     for i in range(n):
-        if i % 2 == 0:
-            cs.append(client())
-            bs.append(baseline())
-        else:
-            bs.append(baseline())
-            cs.append(client())
+        order = [(client, cs), (baseline, bs)]
+        for side, bucket in order if i % 2 == 0 else order[::-1]:
+            os.sync()
+            bucket.append(side())
     return cs, bs
 
 
