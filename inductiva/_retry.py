@@ -49,6 +49,7 @@ __all__ = [
     "budget_mark",
     "declared_idempotent",
     "note_failure",
+    "resume_delay",
     "retry_budget",
 ]
 
@@ -131,6 +132,20 @@ def note_failure(mark: int, why: str) -> bool:
     if budget.left == mark:
         budget.failed(why)
     return budget.spent
+
+
+def resume_delay(policy: RetryPolicy, attempt: int, mark: int, exc: BaseException) -> float | None:
+    """Seconds before resuming a transfer whose attempt ``attempt`` dropped, or None to give up.
+
+    The one decision every resumable transfer (whole archive, ranges, members,
+    subsets; blocking or async) makes after a dropped connection: give up once
+    ``policy.max_attempts`` attempts were made or the call's retry budget is
+    spent (the failure is recorded there, see :func:`note_failure`), else wait
+    the policy's backoff.
+    """
+    if attempt >= policy.max_attempts or note_failure(mark, str(exc)[:200]):
+        return None
+    return policy.delay(attempt)
 
 
 def _failed(why: str) -> bool:

@@ -152,9 +152,9 @@ class AsyncArchiveFetch(_resume.ArchiveFetch):
                     if attempt == attempts:
                         raise
                 except errors.ApiConnectionError as exc:
-                    if attempt == attempts or _retry.note_failure(mark, str(exc)[:200]):
+                    wait = _retry.resume_delay(settings.retry_policy, attempt, mark, exc)
+                    if wait is None:
                         raise
-                    wait = settings.retry_policy.delay(attempt)
                     logger.info(
                         "Download of task %s interrupted; resuming in %.2fs", self.task_id, wait
                     )
@@ -297,12 +297,12 @@ async def _afetch_members(
                         await _afetch_plan(archive, plan, stage, staged, done, bar.update)
                     break
                 except errors.ApiConnectionError as exc:
-                    if attempt == attempts or _retry.note_failure(mark, str(exc)[:200]):
+                    wait = _retry.resume_delay(settings.retry_policy, attempt, mark, exc)
+                    if wait is None:
                         raise
                     remaining = [e for e in selection.files if e.name not in done]
                     plans = _remote_zip.plan_ranges(archive, remaining)
                     bar.total = bar.n + _remote_zip.total_bytes(plans)
-                    wait = settings.retry_policy.delay(attempt)
                     logger.info("Partial download interrupted; resuming in %.2fs", wait)
                     await asyncio.sleep(wait)
         await in_thread(_extract.move_into_place, stage.resolve(), output_dir, selection.targets)
@@ -342,9 +342,9 @@ async def _afetch_subset_retrying(task_id: str, names: Sequence[str], dest: Path
             await _afetch_subset(task_id, names, dest)
             return
         except errors.ApiConnectionError as exc:
-            if attempt == attempts or _retry.note_failure(mark, str(exc)[:200]):
+            wait = _retry.resume_delay(settings.retry_policy, attempt, mark, exc)
+            if wait is None:
                 raise
-            wait = settings.retry_policy.delay(attempt)
             logger.info("Subset download of task %s interrupted; again in %.2fs", task_id, wait)
             await asyncio.sleep(wait)
 

@@ -158,12 +158,12 @@ def fetch_members(
                         _fetch_plan(archive, plan, staged, done, bar.update)
                     break
                 except errors.ApiConnectionError as exc:
-                    if attempt == attempts or _retry.note_failure(mark, str(exc)[:200]):
+                    wait = _retry.resume_delay(settings.retry_policy, attempt, mark, exc)
+                    if wait is None:
                         raise
                     remaining = [e for e in files if e.name not in done]
                     plans = _remote_zip.plan_ranges(archive, remaining)
                     bar.total = bar.n + _remote_zip.total_bytes(plans)
-                    wait = settings.retry_policy.delay(attempt)
                     logger.info("Partial download interrupted; resuming in %.2fs", wait)
                     time.sleep(wait)
         _extract.move_into_place(stage.resolve(), output_dir, targets)

@@ -194,10 +194,7 @@ class RangePlan:
     @staticmethod
     def retry_wait(attempt: int, mark: int, exc: errors.ApiConnectionError) -> float | None:
         """Seconds before a range's next attempt, or None when out of retries (re-raise)."""
-        settings = _client.resolve_settings()
-        if attempt > settings.max_retries or _retry.note_failure(mark, str(exc)[:200]):
-            return None
-        return settings.retry_policy.delay(attempt)
+        return _retry.resume_delay(_client.resolve_settings().retry_policy, attempt, mark, exc)
 
     def outcome(self, failures: list[BaseException]) -> bool:
         """After every range ended: True when complete, False when the archive changed.

@@ -280,9 +280,9 @@ class ArchiveFetch:
                     if attempt == attempts:
                         raise
                 except errors.ApiConnectionError as exc:
-                    if attempt == attempts or _retry.note_failure(mark, str(exc)[:200]):
+                    wait = _retry.resume_delay(settings.retry_policy, attempt, mark, exc)
+                    if wait is None:
                         raise
-                    wait = settings.retry_policy.delay(attempt)
                     logger.info(
                         "Download of task %s interrupted; resuming in %.2fs", self.task_id, wait
                     )

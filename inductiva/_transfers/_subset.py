@@ -77,9 +77,9 @@ def _fetch_retrying(task_id: str, names: Sequence[str], dest: Path) -> None:
             _fetch(task_id, names, dest)
             return
         except errors.ApiConnectionError as exc:
-            if attempt == attempts or _retry.note_failure(mark, str(exc)[:200]):
+            wait = _retry.resume_delay(settings.retry_policy, attempt, mark, exc)
+            if wait is None:
                 raise
-            wait = settings.retry_policy.delay(attempt)
             logger.info("Subset download of task %s interrupted; again in %.2fs", task_id, wait)
             time.sleep(wait)
 

@@ -18,7 +18,10 @@ from inductiva._retry import (
     AsyncRetryTransport,
     RetryPolicy,
     RetryTransport,
+    budget_mark,
     declared_idempotent,
+    resume_delay,
+    retry_budget,
 )
 
 
@@ -246,3 +249,25 @@ def test_declaration_ends_with_its_block() -> None:
         pass
     response = client.post("/tasks/submit", json={}, headers={"Idempotency-Key": "k"})
     assert response.status_code == 503 and len(script.requests) == 1
+
+
+def test_resume_delay_waits_the_backoff_until_attempts_run_out() -> None:
+    """A dropped transfer resumes after the policy's delay, and gives up at max_attempts."""
+    policy = RetryPolicy(max_attempts=3, backoff_base=0.5, backoff_max=20.0)
+    exc = httpx.ReadError("dropped")
+    first = resume_delay(policy, 1, budget_mark(), exc)
+    second = resume_delay(policy, 2, budget_mark(), exc)
+    assert first is not None and 0 <= first <= 0.5  # full jitter under the attempt's cap
+    assert second is not None and 0 <= second <= 1.0
+    assert resume_delay(policy, 3, budget_mark(), exc) is None
+
+
+def test_resume_delay_gives_up_when_the_calls_budget_is_spent() -> None:
+    """Within a retry budget, each dropped attempt counts once; a spent budget ends resuming."""
+    policy = RetryPolicy(max_attempts=10)
+    exc = httpx.ReadError("dropped")
+    with retry_budget(max_retries=1) as budget:
+        assert resume_delay(policy, 1, budget_mark(), exc) is not None
+        assert budget.left == 1
+        assert resume_delay(policy, 2, budget_mark(), exc) is None
+        assert budget.spent and "dropped" in budget.last
