@@ -62,16 +62,24 @@ def register(method: str, params: Mapping[str, Any], resource_pool: str | None) 
                 submit_task.sync_detailed, body=body, idempotency_key=str(uuid.uuid4())
             )
     except (ApiConnectionError, ServerError) as exc:
-        if not safe and not RetryPolicy.never_sent(exc.__cause__):
-            logger.warning(
-                "Submitting %s failed (%s). It was not re-sent: this server does not declare "
-                "idempotency-key, so a re-send could register a second task. A task may have "
-                "been registered; see inductiva.tasks.list().",
-                method,
-                type(exc).__name__,
-            )
+        _warn_if_maybe_registered(method, safe, exc)
         raise
-    task_id = submitted.id
+    return _registered(method, submitted.id)
+
+
+def _warn_if_maybe_registered(method: str, safe: bool, exc: BaseException) -> None:
+    """Warn when a failed submission may have registered a task that was not re-sent."""
+    if not safe and not RetryPolicy.never_sent(exc.__cause__):
+        logger.warning(
+            "Submitting %s failed (%s). It was not re-sent: this server does not declare "
+            "idempotency-key, so a re-send could register a second task. A task may have "
+            "been registered; see inductiva.tasks.list().",
+            method,
+            type(exc).__name__,
+        )
+
+
+def _registered(method: str, task_id: object) -> str:
     logger.debug("Task %s registered (%s).", task_id, method)
     return str(task_id)
 
@@ -92,15 +100,6 @@ async def register_async(method: str, params: Mapping[str, Any], resource_pool: 
                 submit_task.asyncio_detailed, body=body, idempotency_key=str(uuid.uuid4())
             )
     except (ApiConnectionError, ServerError) as exc:
-        if not safe and not RetryPolicy.never_sent(exc.__cause__):
-            logger.warning(
-                "Submitting %s failed (%s). It was not re-sent: this server does not declare "
-                "idempotency-key, so a re-send could register a second task. A task may have "
-                "been registered; see inductiva.tasks.list().",
-                method,
-                type(exc).__name__,
-            )
+        _warn_if_maybe_registered(method, safe, exc)
         raise
-    task_id = submitted.id
-    logger.debug("Task %s registered (%s).", task_id, method)
-    return str(task_id)
+    return _registered(method, submitted.id)
