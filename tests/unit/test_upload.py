@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -205,10 +206,19 @@ def test_conflict_is_not_retried(server: ArchiveServer, input_dir: Path) -> None
 def test_upload_writes_no_temporary_file(
     server: ArchiveServer, input_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """The upload streams the zip as it is built: nothing is written to the temp dir."""
+    """The upload streams the zip as it is built: no temporary file, not even a removed one."""
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     monkeypatch.setenv("TMPDIR", str(tmp))
     monkeypatch.setattr("tempfile.tempdir", None)
+
+    def forbidden(*args: object, **kwargs: object) -> object:
+        raise AssertionError("the upload made a temporary file")
+
+    for name in ("mkstemp", "mkdtemp", "NamedTemporaryFile", "TemporaryFile", "TemporaryDirectory"):
+        monkeypatch.setattr(tempfile, name, forbidden)
+    monkeypatch.setattr(_upload, "build_input_zip", forbidden)
     upload_input(TASK_ID, input_dir, PARAMS)
     assert list(tmp.iterdir()) == []
+    with zipfile.ZipFile(io.BytesIO(server.uploads[-1])) as zf:
+        assert zf.testzip() is None
