@@ -18,6 +18,8 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from inductiva_api.contract import FINAL_STATUSES  # the spec's x-final-statuses, through codegen
+
 from .archive import (
     ARTIFACTS,
     OUTPUT_JSON,
@@ -44,16 +46,6 @@ METHOD_RUNNERS: dict[str, str] = {
 INPUT_JSON = "input.json"
 GIB = 1024**3
 STATUS_WRITE_ATTEMPTS = 6
-FINAL_STATUSES = frozenset(
-    {
-        "success",
-        "failed",
-        "killed",
-        "spot-instance-preempted",
-        "executer-terminated",
-        "executer-failed",
-    }
-)
 
 
 def runner_of(method: str) -> str:
