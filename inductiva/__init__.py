@@ -24,7 +24,7 @@ from __future__ import annotations
 from inductiva_api.contract import __version__
 
 from . import api, errors, molecules, simulators, tasks
-from ._clients import AsyncClient, Client
+from .client import AsyncClient, Client
 from ._types import TaskStatus
 from .errors import InductivaError
 from .output_info import OutputFile, OutputInfo

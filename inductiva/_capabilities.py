@@ -1,13 +1,14 @@
-"""Which optional extensions of the API the server offers, asked once per client.
+"""Which optional extensions of the API the server offers, asked once per connection pool.
 
 The contract marks our improvements as extensions (``long-poll``,
-``byte-ranges``, ``idempotency-key``, ``version``, ``error-codes``); a server
-that offers them lists their names in ``GET /version``. A server without that
-endpoint answers 404, and then no extension is assumed. The answer is fetched
-through the shared client at most once per built client: it is forgotten when
-the client is rebuilt (settings changed, :func:`inductiva._client.reset`).
+``byte-ranges``, ``idempotency-key``, ``batch-status``...); a server that offers
+them lists their names in ``GET /version``. A server without that endpoint
+answers 404, and then no extension is assumed. The answer is fetched at most
+once per pool (concurrent flows wait for the one request in flight) and kept
+in the pool's state: it is forgotten when the pool is rebuilt (settings
+changed, ``Client.close()``).
 
-A definite answer (the version, or a 4xx such as 404) is cached; a transient
+A definite answer (the version, or a 4xx such as 404) is kept; a transient
 failure (no connection, 5xx) counts as "no extensions" for this call only, so
 the next call asks again. Either way nothing is raised: the caller falls back
 to what the real API guarantees.
@@ -22,23 +23,20 @@ API) is silent.
 from __future__ import annotations
 
 import logging
-import threading
-import weakref
 
-import httpx
-from inductiva_api import AuthenticatedClient
 from inductiva_api.contract import __version__
 from inductiva_api.models import Version
 
-from . import _client
+from ._http._flow import Flow, call, park, session
 from .errors import ApiConnectionError, ApiError, InductivaError, RateLimitError, ServerError
 
-__all__ = ["aextensions", "aextensions_of", "aoffers", "extensions", "extensions_of", "offers"]
+__all__ = ["check_api_version", "compatibility_key", "extensions", "offers"]
 
 logger = logging.getLogger("inductiva")
 
-_lock = threading.Lock()
 _warned_versions: set[str] = set()
+_KNOWN = "capabilities.extensions"
+_ASKING = "capabilities.asking"
 
 
 def compatibility_key(version: str) -> tuple[int, ...] | None:
@@ -66,12 +64,8 @@ def check_api_version(api_version: str) -> None:
     )
 
 
-_cache: weakref.WeakKeyDictionary[httpx.Client | httpx.AsyncClient, frozenset[str]]
-_cache = weakref.WeakKeyDictionary()
-
-
 def _from_answer(answer: Version | Exception) -> tuple[frozenset[str], bool]:
-    """The extensions an answer of ``GET /version`` declares, and whether to cache them."""
+    """The extensions an answer of ``GET /version`` declares, and whether to keep them."""
     if isinstance(answer, Version):
         names = frozenset(n for n in answer.extensions if isinstance(n, str))
         logger.debug("API %s declares extensions: %s", answer.api_version, sorted(names))
@@ -83,65 +77,34 @@ def _from_answer(answer: Version | Exception) -> tuple[frozenset[str], bool]:
     return frozenset(), definite
 
 
-def _remember(
-    client: httpx.Client | httpx.AsyncClient, answer: Version | Exception
-) -> frozenset[str]:
-    names, keep = _from_answer(answer)
-    if keep:
-        with _lock:
-            _cache[client] = names
+def extensions() -> Flow[frozenset[str]]:
+    """The extension names the server declares (empty if it declares none or cannot say)."""
+    from inductiva_api.api.meta import get_version
+
+    state = (yield from session()).state
+    known: frozenset[str] | None = state.get(_KNOWN)
+    if known is not None:
+        return known
+    signal = (yield from session()).new_signal()
+    asking = state.setdefault(_ASKING, signal)
+    if asking is not signal:  # another flow is asking: wait for its answer
+        yield from park(asking, None)
+        return frozenset(state.get(_KNOWN, frozenset()))
+    answer: Version | Exception
+    try:
+        try:
+            answer = yield from call(get_version.sync_detailed)
+        except (InductivaError, KeyError, TypeError, ValueError) as exc:  # parse errors too
+            answer = exc
+        names, keep = _from_answer(answer)
+        if keep:
+            state[_KNOWN] = names
+    finally:
+        state.pop(_ASKING, None)
+        signal.set()
     return names
 
 
-def extensions() -> frozenset[str]:
-    """The extension names the server declares (empty if it declares none or cannot say)."""
-    return extensions_of(_client.get_client())
-
-
-def extensions_of(api: AuthenticatedClient) -> frozenset[str]:
-    """:func:`extensions` of the server behind ``api`` (cached per HTTP client)."""
-    client = api.get_httpx_client()
-    with _lock:
-        cached = _cache.get(client)
-    if cached is not None:
-        return cached
-    from inductiva_api.api.meta import get_version
-
-    answer: Version | Exception
-    try:
-        answer = _client.call_with(api, get_version.sync_detailed)
-    except (InductivaError, KeyError, TypeError, ValueError) as exc:  # parse errors included
-        answer = exc
-    return _remember(client, answer)
-
-
-async def aextensions() -> frozenset[str]:
-    """The asyncio twin of :func:`extensions` (cached per event loop's client)."""
-    return await aextensions_of(_client.get_async_client())
-
-
-async def aextensions_of(api: AuthenticatedClient) -> frozenset[str]:
-    """The asyncio twin of :func:`extensions_of`."""
-    client = api.get_async_httpx_client()
-    with _lock:
-        cached = _cache.get(client)
-    if cached is not None:
-        return cached
-    from inductiva_api.api.meta import get_version
-
-    answer: Version | Exception
-    try:
-        answer = await _client.acall_with(api, get_version.asyncio_detailed)
-    except (InductivaError, KeyError, TypeError, ValueError) as exc:
-        answer = exc
-    return _remember(client, answer)
-
-
-def offers(extension: str) -> bool:
+def offers(extension: str) -> Flow[bool]:
     """Whether the server declares ``extension`` (e.g. ``"idempotency-key"``) in GET /version."""
-    return extension in extensions()
-
-
-async def aoffers(extension: str) -> bool:
-    """The asyncio twin of :func:`offers`."""
-    return extension in await aextensions()
+    return extension in (yield from extensions())

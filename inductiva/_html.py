@@ -28,7 +28,7 @@ def table_html(headers: Sequence[str], rows: Iterable[Sequence[str]], caption: s
 
 def task_info_html(info: TaskInfo) -> str:
     """A two-column table: the rows ``inductiva tasks info`` prints."""
-    from .cli._render import task_info_rows
+    from ._render import task_info_rows
 
     return table_html(("Field", "Value"), task_info_rows(info), caption=f"Task {info.id}")
 

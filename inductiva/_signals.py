@@ -5,8 +5,15 @@ with SIGTERM. By default Python then dies at once, skipping every ``finally``:
 a half-written staging directory stays behind and a blocking run does not kill
 its remote task. Inside :func:`sigterm_as_interrupt` SIGTERM raises
 :class:`Terminated`, a :class:`KeyboardInterrupt`, so the same cleanup as for
-Ctrl-C runs. Only the main thread can install signal handlers, and a handler
-the application installed itself is left alone.
+Ctrl-C runs.
+
+An exception raised from a signal handler can be swallowed by code it happens
+to interrupt (a callback inside ``except Exception`` or ``except BaseException``
+of a library). So the handler also records the signal, and the flow drivers
+call :func:`raise_if_terminated` before every effect: a swallowed SIGTERM is
+raised again at the next step, and an acknowledged one (:func:`acknowledge`,
+once the flow has seen it) is not raised twice. Only the main thread can install
+signal handlers, and a handler the application installed itself is left alone.
 """
 
 from __future__ import annotations
@@ -17,15 +24,32 @@ import threading
 from collections.abc import Iterator
 from types import FrameType
 
-__all__ = ["Terminated", "sigterm_as_interrupt"]
+__all__ = ["Terminated", "acknowledge", "raise_if_terminated", "sigterm_as_interrupt"]
 
 
 class Terminated(KeyboardInterrupt):
     """The process received SIGTERM (raised like Ctrl-C's KeyboardInterrupt)."""
 
 
-def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+_pending = threading.Event()
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    _pending.set()
     raise Terminated("terminated (SIGTERM)")
+
+
+def raise_if_terminated() -> None:
+    """Raise :class:`Terminated` if a SIGTERM arrived that no flow has seen yet."""
+    if _pending.is_set():
+        _pending.clear()
+        raise Terminated("terminated (SIGTERM)")
+
+
+def acknowledge(exc: BaseException) -> None:
+    """Record that a flow has seen ``exc`` (a :class:`Terminated` is then not raised again)."""
+    if isinstance(exc, Terminated):
+        _pending.clear()
 
 
 @contextlib.contextmanager
@@ -42,8 +66,9 @@ def sigterm_as_interrupt() -> Iterator[None]:
     if previous not in (signal.SIG_DFL, None):
         yield  # the application (or an outer block) handles SIGTERM
         return
-    signal.signal(signal.SIGTERM, _raise_terminated)
+    signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        _pending.clear()

@@ -1,12 +1,13 @@
 """Submitting a simulation: register the task, upload its input, optionally wait.
 
 Every scenario and simulator ends in :func:`submit`: the registration goes
-through :func:`inductiva._submit.register` (which decides when re-sending it is
-safe), then the input zip is uploaded in the era's layout (``sim_dir/...``
-plus ``input.json``; see :mod:`inductiva._transfers._upload`). The upload (and, for
-blocking runs, the wait) happens inside
-``task.sync_context()``: Ctrl-C or an error kills the remote task and is
-re-raised, so no task is left behind half-submitted.
+through :func:`inductiva._submit.register_flow` (which decides when re-sending it
+is safe), then the input zip is uploaded in the era's layout (``sim_dir/...``
+plus ``input.json``; see :mod:`inductiva._transfers._upload`). It is one flow,
+run by :func:`submit` and :func:`submit_async` alike: if the upload (or, for
+blocking runs, the wait) is interrupted (Ctrl-C, SIGTERM, an asyncio cancel) or
+fails, the remote task is killed and the interruption re-raised, so no task is
+left behind half-submitted.
 """
 
 from __future__ import annotations
@@ -14,16 +15,16 @@ from __future__ import annotations
 import logging
 import pathlib
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import _client, _retry, _submit
+from . import _submit
+from ._http import core_of
+from ._http._flow import Flow, budgeted
 from ._transfers import _upload
 from ._validate import check_flag
+from ._waits import wait_flow
 from .errors import InvalidArgumentError
-from .task import OutputT, Task
-
-if TYPE_CHECKING:
-    from ._clients import AsyncClient, Client
+from .task import DEFAULT_KILL_TIMEOUT, OutputT, Task, kill_after_flow
 
 __all__ = [
     "check_positive",
@@ -107,6 +108,33 @@ def commands_param(commands: object, example: str) -> list[dict[str, Any]]:
     return [n for n in normalized if n is not None]
 
 
+def _submit_flow(
+    method: str,
+    params: Mapping[str, Any],
+    input_dir: pathlib.Path,
+    run_async: bool,
+    resource_pool: str | None,
+    output: type[OutputT] | None,
+    client: object,
+) -> Flow[Task[OutputT]]:
+    sim_dir = _upload.SIM_DIR
+    full_params = {sim_dir: sim_dir, **{k: v for k, v in params.items() if k != sim_dir}}
+    task_id = yield from budgeted(_submit.register_flow(method, full_params, resource_pool))
+    task: Task[OutputT] = Task(task_id, client=client, output=output)
+    logger.info("Task %s submitted (%s).", task_id, method)
+    try:
+        yield from budgeted(_upload.upload_flow(task_id, input_dir, full_params))
+        if not run_async:
+            status = yield from wait_flow(task_id, None)
+            log = logger.info if status == "success" else logger.warning
+            log("Task %s finished: %s.", task_id, status)
+    except BaseException as exc:  # Ctrl-C, SIGTERM, cancellation, an error: no task left behind
+        if not isinstance(exc, GeneratorExit):
+            yield from kill_after_flow(task_id, exc, DEFAULT_KILL_TIMEOUT)
+        raise
+    return task
+
+
 def submit(
     method: str,
     params: Mapping[str, Any],
@@ -115,34 +143,22 @@ def submit(
     run_async: bool = False,
     resource_pool: str | None = None,
     output: type[OutputT] | None = None,
-    client: Client | AsyncClient | None = None,
+    client: object = None,
 ) -> Task[OutputT]:
     """Submit ``method`` with ``params`` and the files of ``input_dir``; return the Task.
 
     ``params`` get ``"sim_dir": "sim_dir"``, the input directory's folder in
     the input zip. With ``run_async=False`` this blocks until the task
-    finishes, killing it if interrupted; with ``run_async=True`` it returns
-    once the input is uploaded. Requests go through ``client`` (else the active
-    client, else the default one), which the returned task keeps using;
-    ``output`` is the class its ``get_output()`` returns.
+    finishes, killing it if interrupted (Ctrl-C, SIGTERM) or if anything fails;
+    with ``run_async=True`` it returns once the input is uploaded (a failed
+    upload kills the half-submitted task). Requests go through ``client`` (else
+    the default client), which the returned task keeps using; ``output`` is the
+    class its ``get_output()`` returns.
     """
     run_async = check_flag("run_async", run_async)
-    sim_dir = _upload.SIM_DIR
-    full_params = {sim_dir: sim_dir, **{k: v for k, v in params.items() if k != sim_dir}}
-    core = None if client is None else client._core
-    with _client.using(core):
-        settings = _client.resolve_settings()  # every setting checked before the task is created
-        with _retry.retry_budget(settings.max_retries):
-            task = Task(_submit.register(method, full_params, resource_pool), output=output)
-        logger.info("Task %s submitted (%s).", task.id, method)
-        with task.sync_context():
-            with _retry.retry_budget(settings.max_retries):
-                _upload.upload_input(task.id, input_dir, full_params)
-            if not run_async:
-                status = task.wait()
-                log = logger.info if status == "success" else logger.warning
-                log("Task %s finished: %s.", task.id, status)
-    return task
+    core = core_of(client)
+    flow = _submit_flow(method, params, input_dir, run_async, resource_pool, output, core)
+    return core.run(flow, interruptible=True)
 
 
 async def submit_async(
@@ -153,36 +169,10 @@ async def submit_async(
     run_async: bool = False,
     resource_pool: str | None = None,
     output: type[OutputT] | None = None,
-    client: Client | AsyncClient | None = None,
+    client: object = None,
 ) -> Task[OutputT]:
-    """The asyncio twin of :func:`submit`, on the active client's async pool.
-
-    The same input zip (built in a worker thread) and re-send rules. With
-    ``run_async=False`` it awaits the end of the task, killing it if the
-    awaiting asyncio task is cancelled or fails; with ``run_async=True`` it
-    returns once the input is uploaded.
-    """
-    from ._transfers import _aupload
-
+    """The asyncio twin of :func:`submit`: cancelling it kills the task, as Ctrl-C does."""
     run_async = check_flag("run_async", run_async)
-    sim_dir = _upload.SIM_DIR
-    full_params = {sim_dir: sim_dir, **{k: v for k, v in params.items() if k != sim_dir}}
-    core = None if client is None else client._core
-    with _client.using(core):
-        settings = _client.resolve_settings()  # every setting checked before the task is created
-        with _retry.retry_budget(settings.max_retries):
-            task_id = await _submit.register_async(method, full_params, resource_pool)
-        task = Task(task_id, output=output)
-        logger.info("Task %s submitted (%s).", task.id, method)
-        try:
-            with _retry.retry_budget(settings.max_retries):
-                await _aupload.upload_input_async(task.id, input_dir, full_params)
-            if not run_async:
-                status = await task.wait_async()
-                log = logger.info if status == "success" else logger.warning
-                log("Task %s finished: %s.", task.id, status)
-        except BaseException as exc:
-            if not isinstance(exc, GeneratorExit):
-                await task.kill_after_async(exc)
-            raise
-    return task
+    core = core_of(client)
+    flow = _submit_flow(method, params, input_dir, run_async, resource_pool, output, core)
+    return await core.run_async(flow)

@@ -26,11 +26,12 @@ from typing import Any
 from inductiva_api.models import TaskRequest, TaskRequestParams
 from inductiva_api.types import UNSET
 
-from . import _capabilities, _client
-from ._retry import RetryPolicy, declared_idempotent
+from ._capabilities import offers
+from ._http._flow import Flow, call, call_idempotent
+from ._http._retry import RetryPolicy
 from .errors import ApiConnectionError, ServerError
 
-__all__ = ["IDEMPOTENCY_EXTENSION", "register", "register_async"]
+__all__ = ["IDEMPOTENCY_EXTENSION", "register_flow"]
 
 logger = logging.getLogger("inductiva")
 
@@ -46,8 +47,8 @@ def _body(method: str, params: Mapping[str, Any], resource_pool: str | None) -> 
     )
 
 
-def register(method: str, params: Mapping[str, Any], resource_pool: str | None) -> str:
-    """Register a task running ``method`` with ``params``; return its id (status pending-input).
+def register_flow(method: str, params: Mapping[str, Any], resource_pool: str | None) -> Flow[str]:
+    """Register a task running ``method`` with ``params``; its id (status pending-input).
 
     Raises the :mod:`inductiva.errors` exception of the last attempt when it
     cannot be registered (see the module docstring for what is re-sent).
@@ -55,51 +56,21 @@ def register(method: str, params: Mapping[str, Any], resource_pool: str | None) 
     from inductiva_api.api.tasks import submit_task
 
     body = _body(method, params, resource_pool)
-    safe = _capabilities.offers(IDEMPOTENCY_EXTENSION)
+    safe = yield from offers(IDEMPOTENCY_EXTENSION)
+    endpoint = submit_task.sync_detailed
     try:
-        with declared_idempotent(safe):
-            submitted = _client.call(
-                submit_task.sync_detailed, body=body, idempotency_key=str(uuid.uuid4())
-            )
-    except (ApiConnectionError, ServerError) as exc:
-        _warn_if_maybe_registered(method, safe, exc)
-        raise
-    return _registered(method, submitted.id)
-
-
-def _warn_if_maybe_registered(method: str, safe: bool, exc: BaseException) -> None:
-    """Warn when a failed submission may have registered a task that was not re-sent."""
-    if not safe and not RetryPolicy.never_sent(exc.__cause__):
-        logger.warning(
-            "Submitting %s failed (%s). It was not re-sent: this server does not declare "
-            "idempotency-key, so a re-send could register a second task. A task may have "
-            "been registered; see inductiva.tasks.list().",
-            method,
-            type(exc).__name__,
+        submitted = yield from (call_idempotent if safe else call)(
+            endpoint, body=body, idempotency_key=str(uuid.uuid4())
         )
-
-
-def _registered(method: str, task_id: object) -> str:
-    logger.debug("Task %s registered (%s).", task_id, method)
-    return str(task_id)
-
-
-async def register_async(method: str, params: Mapping[str, Any], resource_pool: str | None) -> str:
-    """The asyncio twin of :func:`register` (the same re-send rules).
-
-    Raises the :mod:`inductiva.errors` exception of the last attempt when it
-    cannot be registered (see the module docstring for what is re-sent).
-    """
-    from inductiva_api.api.tasks import submit_task
-
-    body = _body(method, params, resource_pool)
-    safe = await _capabilities.aoffers(IDEMPOTENCY_EXTENSION)
-    try:
-        with declared_idempotent(safe):
-            submitted = await _client.acall(
-                submit_task.asyncio_detailed, body=body, idempotency_key=str(uuid.uuid4())
-            )
     except (ApiConnectionError, ServerError) as exc:
-        _warn_if_maybe_registered(method, safe, exc)
+        if not safe and not RetryPolicy.never_sent(exc.__cause__):
+            logger.warning(
+                "Submitting %s failed (%s). It was not re-sent: this server does not declare "
+                "idempotency-key, so a re-send could register a second task. A task may have "
+                "been registered; see inductiva.tasks.list().",
+                method,
+                type(exc).__name__,
+            )
         raise
-    return _registered(method, submitted.id)
+    logger.debug("Task %s registered (%s).", submitted.id, method)
+    return str(submitted.id)

@@ -1,14 +1,15 @@
 """Waiting on many tasks at once through one client: multiplexed, budgeted, keyed by client.
 
-A wait on its own behaves as it always did: a chain of long-polls of
-``GET /tasks/{id}/status`` (extension ``long-poll``), or, against a server that
-answers at once (the real API), polling with jittered backoff up to one request
-every 5 s (see ``inductiva.task._Waiting``).
+The wait is one flow (:func:`wait_flow`, see :mod:`inductiva._http._flow`), run
+by ``Task.wait()`` and ``Task.wait_async()`` alike. A wait on its own is a chain
+of long-polls of ``GET /tasks/{id}/status`` (extension ``long-poll``), or,
+against a server that answers at once (the real API), polling with jittered
+backoff up to one request every 5 s (see :class:`Waiting`).
 
-Concurrent waits on the same HTTP client (``httpx.Client`` for threads,
-``httpx.AsyncClient`` for a loop) share a :class:`_Hub`, kept in a weak
-dictionary keyed by that client object (never by module state), so any number
-of clients can coexist and a hub goes away with its client:
+Concurrent waits on the same connection pool (the ``httpx.Client`` of a client
+for threads, its ``httpx.AsyncClient`` for a loop) share a :class:`_Hub`, kept
+in that pool's state (never in module state), so any number of clients can
+coexist and a hub goes away with its pool:
 
 * **Multiplexing** (extension ``batch-status``, when ``GET /version`` lists it):
   the waits' tasks travel together in ``POST /tasks/status`` requests of up to
@@ -27,48 +28,55 @@ of clients can coexist and a hub goes away with its client:
   spaces out like a server without long-poll (at most 12 requests a minute after
   the first 30 s). Long-polls therefore never starve other requests of connections.
 
-The pool itself (``inductiva._client``) keeps every one of its
+The pool itself (``inductiva._http._core``) keeps every one of its
 :data:`POOL_CONNECTIONS` connections alive between requests, so nothing is
 reopened per request.
 """
 
 from __future__ import annotations
 
-import asyncio
+import logging
+import random
 import threading
 import time
-import weakref
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable
+from typing import Any, TypedDict
 
-import httpx
-from inductiva_api import AuthenticatedClient
-from inductiva_api.models import KnownTaskStatus, TaskStatusesRequest
-from inductiva_api.types import UNSET
+from inductiva_api.models import KnownTaskStatus, TaskStatusCode, TaskStatusesRequest
+from inductiva_api.types import UNSET, Unset
 
-from . import _capabilities, _client
-from ._retry import declared_idempotent
-from ._task_info import is_terminal, known_status, status_text
+from ._capabilities import offers
+from ._http._core import POOL_CONNECTIONS
+from ._http._flow import Flow, Signal, call, call_idempotent, park, session, sleep
+from ._task_info import is_terminal, known_status, status_text, validate_timeout
+from ._validate import check_seconds
 from .errors import TaskTimeoutError
 
-if TYPE_CHECKING:
-    from .task import StatusQuery
-
 __all__ = [
+    "BACKOFF_CAP",
+    "BACKOFF_START",
     "BATCH_EXTENSION",
     "BATCH_MAX",
     "BLOCKED_RECHECK",
+    "DEFAULT_POLL",
     "LONG_POLL_SHARE",
     "MAX_BATCHES",
     "POOL_CONNECTIONS",
+    "Waiting",
     "hub_for",
-    "wait",
-    "wait_async",
+    "status_query",
+    "wait_flow",
 ]
 
+logger = logging.getLogger("inductiva")
+
+DEFAULT_POLL = 30.0
+"""Longest single long-poll request while waiting, in seconds."""
+BACKOFF_START = 0.5
+"""First interval between status requests once the server is seen not to hold long-polls."""
+BACKOFF_CAP = 5.0
+"""Longest interval between status requests without long-poll (at most 12 a minute)."""
 BATCH_EXTENSION = "batch-status"
-POOL_CONNECTIONS = _client.POOL_CONNECTIONS
-"""Connections per client, all kept alive (``httpx.Limits``)."""
 BATCH_MAX = 1000
 """Most task ids in one ``POST /tasks/status`` (the contract's ``maxItems``)."""
 MAX_BATCHES = 8
@@ -78,25 +86,149 @@ LONG_POLL_SHARE = 0.5
 BLOCKED_RECHECK = 0.5
 """Seconds a waiter whose task no request carries waits for a free slot before a short request."""
 
-HttpClient = httpx.Client | httpx.AsyncClient
+
+class StatusQuery(TypedDict):
+    """The arguments of one ``get_task_status`` request (checked against the endpoint by mypy)."""
+
+    task_id: str
+    wait_seconds: float
+    last_status: TaskStatusCode | Unset
 
 
-class Waiting(Protocol):
-    """What the wait loop needs of ``inductiva.task._Waiting``."""
+def status_query(task_id: str, seconds: float, last: str | None) -> StatusQuery:
+    member = known_status(last) if last is not None else None
+    return {"task_id": task_id, "wait_seconds": seconds, "last_status": member or UNSET}
+
+
+class Waiting:
+    """The decisions of a wait, of one task; no I/O here.
+
+    ``hold_cap`` is the longest a request may be held (under the client's
+    timeout). The caller asks :meth:`next_request` for the keyword arguments of the next
+    status request (None once the status is final), sends it, and passes the
+    status it got to :meth:`answer`, which says how long to pause before asking again.
+
+    Every request after the first is a long-poll (``wait_seconds``,
+    ``last_status``: extension ``long-poll``). A server that holds it answers
+    when the status changes (or the time is up), and the next request follows at
+    once. A long-poll answered early with the status unchanged shows a server
+    that does not hold it (the real API ignores the parameters): requests are
+    then spaced by a jittered, growing interval (from :data:`BACKOFF_START`,
+    doubling) up to exactly :data:`BACKOFF_CAP`, measured start to start, so a
+    long wait costs at most 12 requests a minute once the cap is reached
+    (within the first 30 s). A long-poll that is held again switches back.
+    ``clock`` and ``rand`` are injectable for tests.
+    """
+
+    def __init__(
+        self,
+        task_id: str,
+        timeout: float | None,
+        poll: float,
+        *,
+        hold_cap: float = 45.0,
+        clock: Callable[[], float] = time.monotonic,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        self._task_id = task_id
+        self._clock = clock
+        self._rand = rand
+        timeout = validate_timeout("timeout", timeout)
+        self._deadline = None if timeout is None else clock() + timeout
+        self._poll = float(check_seconds("poll", poll) or 0.0)
+        self._hold_cap = hold_cap
+        self._status: str | None = None
+        self._sent = 0.0  # when the pending request was asked for
+        self._wait_seconds = 0.0  # how long it may be held
+        self._backoff: float | None = None  # interval while the server does not hold
 
     @property
-    def task_id(self) -> str: ...
+    def status(self) -> str:
+        """The last status received."""
+        if self._status is None:
+            raise RuntimeError("no status received yet")
+        return self._status
 
     @property
-    def status(self) -> str: ...
+    def holds(self) -> bool:
+        """Whether the server is believed to hold long-polls (until seen otherwise)."""
+        return self._backoff is None
 
-    def next_request(self) -> StatusQuery | None: ...
+    def _seconds(self, status: str) -> float:
+        """How long the next long-poll may hold; TaskTimeoutError once the deadline passed."""
+        seconds = min(self._poll, 60.0, self._hold_cap)
+        if self._deadline is None:
+            return seconds
+        remaining = self._deadline - self._clock()
+        if remaining <= 0:
+            raise TaskTimeoutError(
+                f"Task {self._task_id} is still {status!r} after the wait timeout; call wait() "
+                "again with a longer timeout, or kill() it.",
+                task_id=self._task_id,
+                status=status,
+            )
+        return min(seconds, remaining)
 
-    def answer(self, status: str) -> float: ...
+    @property
+    def task_id(self) -> str:
+        """The task waited on."""
+        return self._task_id
 
-    def hold_seconds(self, status: str) -> float: ...
+    def remaining(self) -> float | None:
+        """Seconds left before the wait's timeout (None: no limit)."""
+        return None if self._deadline is None else self._deadline - self._clock()
 
-    def remaining(self) -> float | None: ...
+    def hold_seconds(self, status: str) -> float:
+        """How long the next request may be held; TaskTimeoutError once the deadline passed."""
+        return self._seconds(status)
+
+    def next_request(self) -> StatusQuery | None:
+        """Arguments of the next status request (a long-poll after the first), or None."""
+        self._sent = self._clock()
+        if self._status is None:
+            self._wait_seconds = 0.0
+            return status_query(self._task_id, 0.0, None)
+        if is_terminal(self._status):
+            return None
+        self._wait_seconds = self._seconds(self._status)
+        return status_query(self._task_id, self._wait_seconds, self._status)
+
+    def _next_interval(self) -> float:
+        """The next interval without long-poll: jittered doubling up to exactly the cap."""
+        nominal = BACKOFF_START if self._backoff is None else self._backoff * 2.0
+        if nominal >= BACKOFF_CAP:
+            self._backoff = BACKOFF_CAP
+            return BACKOFF_CAP
+        self._backoff = nominal
+        return nominal * (0.5 + 0.5 * self._rand())
+
+    def answer(self, status: str) -> float:
+        """Record the status received; return the seconds to pause before the next request."""
+        previous, self._status = self._status, status
+        if status != previous and previous is not None:
+            logger.info("Task %s: %s -> %s", self._task_id, previous, status)
+        if previous is None or is_terminal(status):
+            return 0.0
+        elapsed = self._clock() - self._sent
+        held = elapsed >= self._wait_seconds / 2
+        if status == previous and held:
+            if self._backoff is not None:
+                logger.debug("Task %s: the server holds long-polls again.", self._task_id)
+            self._backoff = None
+            return 0.0
+        if status != previous and self._backoff is None:
+            return 0.0  # consistent with a held long-poll: ask again at once
+        if self._backoff is None:
+            logger.debug(
+                "Task %s: long-poll answered at once; backing off up to %.0fs.",
+                self._task_id,
+                BACKOFF_CAP,
+            )
+        pause = max(0.0, self._next_interval() - elapsed)
+        if self._deadline is not None:
+            pause = min(pause, max(0.0, self._deadline - self._clock()))
+        return pause
+
 
 
 class _Watch:
@@ -109,22 +241,7 @@ class _Watch:
         self.refs = 0
         self.in_flight = False
         self.missing = False
-        self.waiters: set[_Signal] = set()
-
-
-class _Signal:
-    """Wakes one waiter (a threading.Event or, on a loop, an asyncio.Event)."""
-
-    __slots__ = ("event",)
-
-    def __init__(self, event: threading.Event | asyncio.Event) -> None:
-        self.event = event
-
-    def set(self) -> None:
-        self.event.set()
-
-    def clear(self) -> None:
-        self.event.clear()
+        self.waiters: set[Signal] = set()
 
 
 class _Hub:
@@ -134,41 +251,21 @@ class _Hub:
         self._lock = threading.Lock()
         self._watch: dict[str, _Watch] = {}
         self._batches = 0
-        self._blocked: set[_Signal] = set()
+        self._blocked: set[Signal] = set()
         self._long_polls = 0
         self.long_poll_budget = max(1, int(POOL_CONNECTIONS * LONG_POLL_SHARE))
         self.peak_waits = 0
         self.batches_sent = 0
-        self._batching: bool | None = None  # whether the server offers batch-status
-        self._probe_lock = threading.Lock()
-        self._aprobe_lock: asyncio.Lock | None = None
-
-    def batching(self, api: AuthenticatedClient) -> bool:
-        """Whether the server lists ``batch-status`` (asked once, by one thread)."""
-        with self._probe_lock:
-            if self._batching is None:
-                self._batching = BATCH_EXTENSION in _capabilities.extensions_of(api)
-            return self._batching
-
-    async def abatching(self, api: AuthenticatedClient) -> bool:
-        """The asyncio twin of :meth:`batching` (one request however many waits ask)."""
-        if self._batching is None:
-            if self._aprobe_lock is None:
-                self._aprobe_lock = asyncio.Lock()
-            async with self._aprobe_lock:
-                if self._batching is None:
-                    self._batching = BATCH_EXTENSION in await _capabilities.aextensions_of(api)
-        return self._batching
 
     # -- registration --------------------------------------------------------
-    def register(self, task_id: str, signal: _Signal) -> None:
+    def register(self, task_id: str, signal: Signal) -> None:
         with self._lock:
             watch = self._watch.setdefault(task_id, _Watch())
             watch.refs += 1
             watch.waiters.add(signal)
             self.peak_waits = max(self.peak_waits, self.waits())
 
-    def unregister(self, task_id: str, signal: _Signal) -> None:
+    def unregister(self, task_id: str, signal: Signal) -> None:
         with self._lock:
             self._blocked.discard(signal)
             watch = self._watch.get(task_id)
@@ -202,7 +299,7 @@ class _Hub:
             return watch.status, watch.missing
 
     def claim(
-        self, task_id: str, signal: _Signal, *, force: bool
+        self, task_id: str, signal: Signal, *, force: bool
     ) -> tuple[list[KnownTaskStatus] | None, bool]:
         """The next batch to send (with ``task_id``), or None if one in flight carries it.
 
@@ -241,7 +338,7 @@ class _Hub:
 
     def deliver(self, batch: list[KnownTaskStatus], statuses: dict[str, str] | None) -> None:
         """Record a batch's answer (None: it failed) and wake whoever it concerns."""
-        wake: set[_Signal] = set()
+        wake: set[Signal] = set()
         with self._lock:
             self._batches -= 1
             wake |= self._blocked
@@ -275,16 +372,16 @@ class _Hub:
             self._long_polls -= 1
 
 
-_hubs: weakref.WeakKeyDictionary[HttpClient, _Hub] = weakref.WeakKeyDictionary()
+_HUB = "waits.hub"
 _hubs_lock = threading.Lock()
 
 
-def hub_for(client: HttpClient) -> _Hub:
-    """The hub of an HTTP client (created on first use, gone with the client)."""
+def hub_for(state: dict[str, Any]) -> _Hub:
+    """The hub of a connection pool (kept in its state: gone with the pool)."""
     with _hubs_lock:
-        hub = _hubs.get(client)
+        hub: _Hub | None = state.get(_HUB)
         if hub is None:
-            hub = _hubs[client] = _Hub()
+            hub = state[_HUB] = _Hub()
         return hub
 
 
@@ -316,23 +413,6 @@ def _follow_limit(waiting: Waiting, blocked: bool) -> float | None:
     return max(0.0, left if limit is None else min(limit, left))
 
 
-# -- threads -------------------------------------------------------------------
-def _alone(
-    api: AuthenticatedClient, hub: _Hub, waiting: Waiting, sleep: Callable[[float], None]
-) -> str:
-    from inductiva_api.api.tasks import get_task_status
-
-    while (kwargs := waiting.next_request()) is not None:
-        sent, held = _budgeted(kwargs, hub)
-        try:
-            status = _client.call_with(api, get_task_status.sync_detailed, **sent).status
-        finally:
-            if held:
-                hub.give_long_poll()
-        sleep(waiting.answer(status_text(status)))
-    return waiting.status
-
-
 def _timed_out(waiting: Waiting, status: str | None) -> None:
     if status is not None:
         waiting.hold_seconds(status)  # raises TaskTimeoutError past the deadline
@@ -344,124 +424,69 @@ def _timed_out(waiting: Waiting, status: str | None) -> None:
         )
 
 
-def wait(
-    api: AuthenticatedClient, waiting: Waiting, sleep: Callable[[float], None] = time.sleep
-) -> str:
-    """Block until the task of ``waiting`` finishes; its final status."""
-    from inductiva_api.api.tasks import get_task_statuses
-
-    hub = hub_for(api.get_httpx_client())
-    threading_event = threading.Event()
-    signal = _Signal(threading_event)
-    task_id = waiting.task_id
-    hub.register(task_id, signal)
-    try:
-        if (known := hub.final(task_id)) is not None:
-            waiting.answer(known)
-            return known
-        if not hub.crowded() or not hub.batching(api):
-            return _alone(api, hub, waiting, sleep)
-        while True:
-            status, missing = hub.state(task_id)
-            if missing:
-                return _alone(api, hub, waiting, sleep)
-            if status is not None and is_terminal(status):
-                waiting.answer(status)
-                return status
-            _timed_out(waiting, status)
-            hold = 0.0 if status is None else waiting.hold_seconds(status)
-            batch, blocked = hub.claim(task_id, signal, force=False)
-            if batch is None:
-                woken = threading_event.wait(_follow_limit(waiting, blocked))
-                if woken or not blocked:
-                    continue
-                batch, _ = hub.claim(task_id, signal, force=True)
-                hold = 0.0
-                if batch is None:
-                    continue
-            answer = None
-            try:
-                with declared_idempotent():  # reading statuses is safe to repeat
-                    answer = _statuses(
-                        _client.call_with(
-                            api, get_task_statuses.sync_detailed, body=_request(batch, hold)
-                        )
-                    )
-            finally:
-                hub.deliver(batch, answer)
-    finally:
-        hub.unregister(task_id, signal)
-
-
-# -- asyncio -------------------------------------------------------------------
-async def _alone_async(
-    api: AuthenticatedClient,
-    hub: _Hub,
-    waiting: Waiting,
-    sleep: Callable[[float], Awaitable[None]],
-) -> str:
+def _alone(hub: _Hub, waiting: Waiting) -> Flow[str]:
+    """Wait with per-task status requests (long-polls within the pool's budget)."""
     from inductiva_api.api.tasks import get_task_status
 
     while (kwargs := waiting.next_request()) is not None:
         sent, held = _budgeted(kwargs, hub)
         try:
-            info = await _client.acall_with(api, get_task_status.asyncio_detailed, **sent)
+            answer = yield from call(get_task_status.sync_detailed, **sent)
         finally:
             if held:
                 hub.give_long_poll()
-        await sleep(waiting.answer(status_text(info.status)))
+        yield from sleep(waiting.answer(status_text(answer.status)))
     return waiting.status
 
 
-async def wait_async(
-    api: AuthenticatedClient,
-    waiting: Waiting,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-) -> str:
-    """The asyncio twin of :func:`wait` (``api`` is the loop's client)."""
+def _multiplexed(hub: _Hub, waiting: Waiting, signal: Signal) -> Flow[str]:
+    """Wait with the other waits of the pool, in shared ``POST /tasks/status`` requests."""
     from inductiva_api.api.tasks import get_task_statuses
 
-    hub = hub_for(api.get_async_httpx_client())
-    event = asyncio.Event()
-    signal = _Signal(event)
     task_id = waiting.task_id
+    while True:
+        status, missing = hub.state(task_id)
+        if missing:
+            return (yield from _alone(hub, waiting))
+        if status is not None and is_terminal(status):
+            waiting.answer(status)
+            return status
+        _timed_out(waiting, status)
+        hold = 0.0 if status is None else waiting.hold_seconds(status)
+        batch, blocked = hub.claim(task_id, signal, force=False)
+        if batch is None:
+            woken = yield from park(signal, _follow_limit(waiting, blocked))
+            if woken or not blocked:
+                continue
+            batch, _ = hub.claim(task_id, signal, force=True)
+            hold = 0.0
+            if batch is None:
+                continue
+        answer = None
+        try:
+            # reading statuses is safe to repeat
+            model = yield from call_idempotent(
+                get_task_statuses.sync_detailed, body=_request(batch, hold)
+            )
+            answer = _statuses(model)
+        finally:
+            hub.deliver(batch, answer)
+
+
+def wait_flow(task_id: str, timeout: float | None, poll: float = DEFAULT_POLL) -> Flow[str]:
+    """Wait until the task finishes; its final status (TaskTimeoutError after ``timeout``)."""
+    current = yield from session()
+    waiting = Waiting(task_id, timeout, poll, hold_cap=current.settings.timeout * 0.75)
+    hub = hub_for(current.state)
+    signal = current.new_signal()
     hub.register(task_id, signal)
     try:
-        await asyncio.sleep(0)  # let waits started together register before choosing
+        yield from sleep(0)  # let waits started together register before choosing
         if (known := hub.final(task_id)) is not None:
             waiting.answer(known)
             return known
-        if not hub.crowded() or not await hub.abatching(api):
-            return await _alone_async(api, hub, waiting, sleep)
-        while True:
-            status, missing = hub.state(task_id)
-            if missing:
-                return await _alone_async(api, hub, waiting, sleep)
-            if status is not None and is_terminal(status):
-                waiting.answer(status)
-                return status
-            _timed_out(waiting, status)
-            hold = 0.0 if status is None else waiting.hold_seconds(status)
-            batch, blocked = hub.claim(task_id, signal, force=False)
-            if batch is None:
-                try:
-                    await asyncio.wait_for(event.wait(), _follow_limit(waiting, blocked))
-                    continue
-                except TimeoutError:
-                    if not blocked:
-                        continue
-                batch, _ = hub.claim(task_id, signal, force=True)
-                hold = 0.0
-                if batch is None:
-                    continue
-            answer = None
-            try:
-                with declared_idempotent():
-                    model = await _client.acall_with(
-                        api, get_task_statuses.asyncio_detailed, body=_request(batch, hold)
-                    )
-                answer = _statuses(model)
-            finally:
-                hub.deliver(batch, answer)
+        if not hub.crowded() or not (yield from offers(BATCH_EXTENSION)):
+            return (yield from _alone(hub, waiting))
+        return (yield from _multiplexed(hub, waiting, signal))
     finally:
         hub.unregister(task_id, signal)

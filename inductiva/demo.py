@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 import inductiva
-from inductiva import _client
+from inductiva import _http
 from inductiva._format import format_bytes
 from inductiva._transfers._progress import progress_enabled
 from inductiva.molecules import ProteinSolvationOutput
@@ -130,7 +130,7 @@ def _legacy_tour(work: pathlib.Path, launcher: Any) -> None:
         data_dir=work / "legacy-data", api_keys=("demo-key",), legacy=True
     ) as server:
         inductiva.api_url = server.url
-        _client.reset()
+        _http.reset()
         task = inductiva.simulators.Synthetic().run(
             duration=1,
             files=[("important_file1.txt", 3_984_589), ("bulk.bin", 32_000_000)],
@@ -167,13 +167,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Mock server at {server.url} (state in {work / 'mock-data'})")
         inductiva.api_url, inductiva.api_key = server.url, "demo-key"
         previous, bars = inductiva.progress, progress_enabled()  # honours INDUCTIVA_PROGRESS
-        _client.reset()
+        _http.reset()
         try:
             _tour(work, bars)
             _legacy_tour(work, launcher)
         finally:
             inductiva.progress = previous
-            _client.reset()
+            _http.reset()
     print(f"\nDemo finished in {time.monotonic() - started:.1f} s.")
     return 0
 

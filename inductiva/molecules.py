@@ -22,17 +22,16 @@ import shutil
 import string
 import tempfile
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import attrs
 
+from ._http import ClientLike
 from ._outputs import TaskOutput
 from ._simulation import check_positive, existing_file, submit, submit_async
 from .errors import InvalidArgumentError
 from .task import Task
 
-if TYPE_CHECKING:
-    from ._clients import AsyncClient, Client
 
 __all__ = ["ProteinSolvation", "ProteinSolvationOutput", "parse_energies"]
 
@@ -169,7 +168,7 @@ class ProteinSolvation:
         protein_pdb: str | pathlib.Path,
         temperature: float = 300.0,
         *,
-        client: Client | AsyncClient | None = None,
+        client: ClientLike | None = None,
     ) -> None:
         self.client = client
         """The client the simulation is submitted through (None: the default client)."""

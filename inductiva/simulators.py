@@ -19,17 +19,16 @@ from __future__ import annotations
 import pathlib
 import tempfile
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import attrs
 
+from ._http import ClientLike
 from ._outputs import TaskOutput
 from ._simulation import check_positive, commands_param, existing_dir, submit
 from .errors import InvalidArgumentError
 from .task import Task
 
-if TYPE_CHECKING:
-    from ._clients import AsyncClient, Client
 
 __all__ = ["GROMACS", "ForceCoefficients", "OpenFOAM", "OpenFOAMOutput", "Synthetic"]
 
@@ -80,7 +79,7 @@ class OpenFOAM:
 
     method_name = "fvm.openfoam.run_simulation"
 
-    def __init__(self, *, client: Client | AsyncClient | None = None) -> None:
+    def __init__(self, *, client: ClientLike | None = None) -> None:
         self.client = client
         """The client tasks are submitted through (None: the default client)."""
 
@@ -131,7 +130,7 @@ class GROMACS:
 
     method_name = "md.gromacs.run_simulation"
 
-    def __init__(self, *, client: Client | AsyncClient | None = None) -> None:
+    def __init__(self, *, client: ClientLike | None = None) -> None:
         self.client = client
         """The client tasks are submitted through (None: the default client)."""
 
@@ -168,7 +167,7 @@ class Synthetic:
 
     method_name = "test.synthetic.run_simulation"
 
-    def __init__(self, *, client: Client | AsyncClient | None = None) -> None:
+    def __init__(self, *, client: ClientLike | None = None) -> None:
         self.client = client
         """The client tasks are submitted through (None: the default client)."""
 

@@ -16,13 +16,14 @@ from inductiva_api.models import Task as TaskModel
 from inductiva_api.models import TaskStatusCode
 from inductiva_api.types import UNSET, Unset
 
-from . import _client
+from ._http import core_of
+from ._http._flow import Flow, call
 from ._format import render_task_table
 from ._task_info import TaskInfo, validate_last_n, validate_status
 from ._types import TaskStatus
 from .task import Task
 
-__all__ = ["MAX_PER_PAGE", "TaskList", "get", "get_async", "list", "render"]
+__all__ = ["MAX_PER_PAGE", "TaskList", "get", "get_async", "list", "list_async", "render"]
 
 MAX_PER_PAGE = 1000
 
@@ -55,8 +56,9 @@ class _Paging:
     arrived meanwhile) are kept once.
     """
 
-    def __init__(self, last_n: int, status: str | None) -> None:
+    def __init__(self, last_n: int, status: str | None, client: object) -> None:
         member = validate_status(status)
+        self._client = client
         self._last_n = validate_last_n(last_n)
         self._per_page = min(self._last_n, MAX_PER_PAGE)
         self._status: TaskStatusCode | Unset = member or UNSET
@@ -76,7 +78,7 @@ class _Paging:
         for model in page:
             if len(self._found) < self._last_n:
                 info = TaskInfo.from_model(model)
-                self._found.setdefault(info.id, Task.from_info(info))
+                self._found.setdefault(info.id, Task.from_info(info, client=self._client))
         exhausted = len(page) < self._per_page
         self._more = len(self._found) < self._last_n and not exhausted
 
@@ -86,27 +88,31 @@ class _Paging:
         return TaskList(self._found.values())
 
 
-def get(last_n: int, status: TaskStatus | None = None) -> TaskList:
+def _get_flow(paging: _Paging) -> Flow[TaskList]:
+    from inductiva_api.api.tasks import list_tasks
+
+    while (kwargs := paging.next_request()) is not None:
+        paging.add((yield from call(list_tasks.sync_detailed, **kwargs)))
+    return paging.tasks
+
+
+def get(last_n: int, status: TaskStatus | None = None, *, client: object = None) -> TaskList:
     """The ``last_n`` most recent tasks (newest first), optionally only those in ``status``.
 
     ``status`` is one of the API's task statuses, e.g. ``"success"`` or ``"submitted"``.
+    The requests (and those of the returned tasks) go through ``client`` (an
+    :class:`inductiva.Client`; by default the module's default client).
     """
-    from inductiva_api.api.tasks import list_tasks
-
-    paging = _Paging(last_n, status)
-    while (kwargs := paging.next_request()) is not None:
-        paging.add(_client.call(list_tasks.sync_detailed, **kwargs))
-    return paging.tasks
+    core = core_of(client)
+    return core.run(_get_flow(_Paging(last_n, status, core)))
 
 
-async def get_async(last_n: int, status: TaskStatus | None = None) -> TaskList:
+async def get_async(
+    last_n: int, status: TaskStatus | None = None, *, client: object = None
+) -> TaskList:
     """The asyncio twin of :func:`get`."""
-    from inductiva_api.api.tasks import list_tasks
-
-    paging = _Paging(last_n, status)
-    while (kwargs := paging.next_request()) is not None:
-        paging.add(await _client.acall(list_tasks.asyncio_detailed, **kwargs))
-    return paging.tasks
+    core = core_of(client)
+    return await core.run_async(_get_flow(_Paging(last_n, status, core)))
 
 
 def render(tasks: builtins.list[Task]) -> str:
@@ -114,6 +120,13 @@ def render(tasks: builtins.list[Task]) -> str:
     return render_task_table(t.info if t.info is not None else t.get_info() for t in tasks)
 
 
-def list(last_n: int, status: TaskStatus | None = None) -> None:
+def list(last_n: int, status: TaskStatus | None = None, *, client: object = None) -> None:
     """Print a table of the ``last_n`` most recent tasks (same arguments as :func:`get`)."""
-    print(render(get(last_n, status=status)))
+    print(render(get(last_n, status=status, client=client)))
+
+
+async def list_async(
+    last_n: int, status: TaskStatus | None = None, *, client: object = None
+) -> None:
+    """The asyncio twin of :func:`list`."""
+    print(render(await get_async(last_n, status=status, client=client)))

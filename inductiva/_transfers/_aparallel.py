@@ -19,8 +19,9 @@ from pathlib import Path
 
 import httpx
 
+from .._http import _wire
 from .. import _client, _retry, errors
-from . import _parallel, _ranges, _remote_zip, _wire
+from . import _parallel, _ranges, _remote_zip
 from ._progress import byte_bar
 
 __all__ = ["AStream", "AsyncParallelFetch", "atake_over"]

@@ -18,8 +18,9 @@ from pathlib import Path
 import attrs
 import httpx
 
+from .._http import _wire
 from .. import _client, _retry, errors
-from . import _extract, _limits, _remote_zip, _wire, _zipstream
+from . import _extract, _limits, _remote_zip, _zipstream
 from ._progress import byte_bar
 
 __all__ = [

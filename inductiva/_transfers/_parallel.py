@@ -40,8 +40,9 @@ from pathlib import Path
 
 import httpx
 
+from .._http import _wire
 from .. import _client, _retry, errors
-from . import _remote_zip, _wire
+from . import _remote_zip
 from ._progress import byte_bar
 from ._ranges import RangePlan, Segment, changed_error, connections, ranges_sidecar
 

@@ -4,9 +4,9 @@ Bars count bytes in binary units (``unit="iB"`` scaled by 1024, so rates read
 "273MiB/s" as in the seed). By default they are drawn only when stderr is a
 terminal: piped into a CI log or a file, tqdm's carriage-return redraws would
 pile up as messy partial lines. ``inductiva.progress = True`` or
-``INDUCTIVA_PROGRESS=1`` forces them on, ``False``/``0`` off (read when a bar
-is made, never at import); ``inductiva.Client(progress=...)`` beats both for its
-own transfers. Bars come from ``tqdm.auto``: in a Jupyter notebook they are
+``INDUCTIVA_PROGRESS=1`` forces them on, ``False``/``0`` off, and
+``inductiva.Client(progress=...)`` beats both for its own transfers (resolved
+with the client's other settings, see :mod:`inductiva._http._settings`). Bars come from ``tqdm.auto``: in a Jupyter notebook they are
 drawn as widgets (and on by default there), elsewhere as text.
 """
 
@@ -19,12 +19,9 @@ from typing import IO, Any
 
 from tqdm.auto import tqdm
 
-from ..errors import ConfigurationError
 
 __all__ = ["ProgressReader", "byte_bar", "progress_enabled"]
 
-_FALSE = frozenset({"0", "false", "no", "off"})
-_TRUE = frozenset({"1", "true", "yes", "on"})
 
 
 def _stderr_is_terminal() -> bool:
@@ -40,38 +37,23 @@ def _in_notebook() -> bool:
     return type(shell).__name__ == "ZMQInteractiveShell"
 
 
-def progress_enabled() -> bool:
-    """Whether transfer progress bars should be drawn.
-
-    ``inductiva.progress``, else ``INDUCTIVA_PROGRESS``, else: only if stderr is a terminal.
-    """
-    from .. import _client
-
-    setting = _client.active().progress  # an inductiva.Client(progress=...) in use
-    if setting is None:
-        setting = getattr(sys.modules.get("inductiva"), "progress", None)
-    if isinstance(setting, bool):
-        return setting
+def progress_enabled(setting: bool | None = None) -> bool:
+    """Whether transfer progress bars are drawn: ``setting`` (a client's resolved
+    ``progress``: argument, ``inductiva.progress`` or ``INDUCTIVA_PROGRESS``), else
+    only on a terminal or in a notebook."""
     if setting is not None:
-        raise ConfigurationError(
-            f"inductiva.progress={setting!r} is not valid: expected True (show progress bars), "
-            "False (hide them) or None (use INDUCTIVA_PROGRESS, else a terminal only)"
-        )
-    raw = os.environ.get("INDUCTIVA_PROGRESS", "").strip().lower()
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    if raw:
-        raise ConfigurationError(
-            f"INDUCTIVA_PROGRESS={raw!r} is not valid: expected 1/true/yes/on to show "
-            "progress bars or 0/false/no/off to hide them (unset: shown on a terminal only)"
-        )
+        return setting
     return _stderr_is_terminal() or _in_notebook()
 
 
-def byte_bar(total: int | None, desc: str | None = None, initial: int = 0) -> tqdm[Any]:
-    """A byte-counting progress bar on stderr (disabled per :func:`progress_enabled`)."""
+def byte_bar(
+    total: int | None,
+    desc: str | None = None,
+    initial: int = 0,
+    *,
+    progress: bool | None = None,
+) -> tqdm[Any]:
+    """A byte-counting progress bar on stderr (``progress``: see :func:`progress_enabled`)."""
     return tqdm(
         total=total,
         initial=initial,
@@ -80,7 +62,7 @@ def byte_bar(total: int | None, desc: str | None = None, initial: int = 0) -> tq
         unit_scale=True,
         unit_divisor=1024,
         file=sys.stderr,
-        disable=not progress_enabled(),
+        disable=not progress_enabled(progress),
         dynamic_ncols=True,
     )
 

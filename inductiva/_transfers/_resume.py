@@ -25,8 +25,9 @@ from typing import IO
 import attrs
 import httpx
 
+from .._http import _wire
 from .. import _client, _retry, errors
-from . import _limits, _remote_zip, _wire, _zipstream
+from . import _limits, _remote_zip, _zipstream
 from ._progress import byte_bar
 
 __all__ = ["ArchiveFetch", "discard", "read_directory"]

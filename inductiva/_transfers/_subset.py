@@ -19,8 +19,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import urlencode
 
+from .._http import _wire
 from .. import _client, _retry, errors
-from . import _extract, _remote_zip, _wire
+from . import _extract, _remote_zip
 from ._progress import byte_bar
 
 __all__ = ["MAX_QUERY", "download_subset", "list_outputs", "subset_batches"]

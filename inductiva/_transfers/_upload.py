@@ -24,7 +24,6 @@ import json
 import logging
 import os
 import shutil
-import time
 import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -33,9 +32,11 @@ from typing import IO, Any, BinaryIO, cast
 from inductiva_api.models import BodyUploadTaskInput
 from inductiva_api.types import File
 
-from .. import _client, errors
-from .._retry import RetryPolicy
+from .. import errors
+from .._http._flow import Flow, call, offload, session, sleep
+from .._http._retry import RetryPolicy
 from . import _zipwrite
+from ._ahead import AheadReader
 from ._progress import ProgressReader, byte_bar
 
 __all__ = [
@@ -46,7 +47,7 @@ __all__ = [
     "log_plan",
     "multipart_body",
     "resend_wait",
-    "upload_input",
+    "upload_flow",
     "zip_directory",
 ]
 
@@ -169,12 +170,14 @@ def log_plan(task_id: str, input_dir: Path, stream: _zipwrite.InputZip) -> None:
 
 
 @contextlib.contextmanager
-def multipart_body(stream: IO[bytes], size: int) -> Iterator[BodyUploadTaskInput]:
+def multipart_body(
+    stream: IO[bytes], size: int, progress: bool | None = None
+) -> Iterator[BodyUploadTaskInput]:
     """The upload's body: ``stream`` as the part ``file`` (input.zip), read through a bar.
 
     The bar (``size`` bytes) is closed on exit.
     """
-    with byte_bar(size, desc="Uploading input") as bar:
+    with byte_bar(size, desc="Uploading input", progress=progress) as bar:
         reader = ProgressReader(stream, bar)
         file = File(
             payload=cast(BinaryIO, reader), file_name="input.zip", mime_type="application/zip"
@@ -182,23 +185,32 @@ def multipart_body(stream: IO[bytes], size: int) -> Iterator[BodyUploadTaskInput
         yield BodyUploadTaskInput(file=file)
 
 
-def upload_input(task_id: str, input_dir: Path, params: Mapping[str, Any]) -> None:
-    """Zip ``input_dir`` with ``params`` (the era's layout) while uploading it for ``task_id``."""
-    with input_zip(input_dir, params) as stream:
-        policy = _client.resolve_settings().retry_policy
+def upload_flow(task_id: str, input_dir: Path, params: Mapping[str, Any]) -> Flow[None]:
+    """Zip ``input_dir`` with ``params`` (the era's layout) while uploading it for ``task_id``.
+
+    Under asyncio the zip's bytes are made ahead in a thread (:class:`AheadReader`),
+    so deflating never blocks the event loop; the bytes sent are the same.
+    """
+    from inductiva_api.api.tasks import upload_task_input
+
+    current = yield from session()
+    stream = yield from offload(lambda: input_zip(input_dir, params))
+    body: IO[bytes] = (
+        cast(IO[bytes], AheadReader(cast(IO[bytes], stream), stream.size))
+        if current.is_async
+        else cast(IO[bytes], stream)
+    )
+    try:
+        policy = current.settings.retry_policy
         log_plan(task_id, input_dir, stream)
         for attempt in range(1, policy.max_attempts + 1):
             try:
-                _send(task_id, stream)
+                body.seek(0)
+                with multipart_body(body, stream.size, current.settings.progress) as part:
+                    yield from call(upload_task_input.sync_detailed, task_id=task_id, body=part)
                 return
             except (errors.ApiError, errors.ApiConnectionError) as exc:
-                time.sleep(resend_wait(task_id, exc, attempt, policy))
-
-
-def _send(task_id: str, stream: _zipwrite.InputZip) -> None:
-    """POST the zip as the multipart part ``file``, produced in chunks as httpx reads it."""
-    from inductiva_api.api.tasks import upload_task_input
-
-    stream.seek(0)
-    with multipart_body(cast(IO[bytes], stream), stream.size) as body:
-        _client.call(upload_task_input.sync_detailed, task_id=task_id, body=body)
+                yield from sleep(resend_wait(task_id, exc, attempt, policy))
+    finally:
+        yield from offload(body.close)  # an AheadReader joins its thread (off the loop)
+        stream.close()

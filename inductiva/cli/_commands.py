@@ -16,7 +16,7 @@ from inductiva._validate import printable
 from inductiva.cli._exit import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from inductiva.cli._json import dumps, output_info_json, task_json
 from inductiva.cli._messages import cli_message
-from inductiva.cli._render import render_task_info
+from inductiva._render import render_task_info
 from inductiva.task import Task
 
 __all__ = ["COMMANDS", "ask_confirmation", "run"]

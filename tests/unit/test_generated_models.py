@@ -8,7 +8,7 @@ from inductiva_api.models import FileInfo, OutputArchiveInfo
 from inductiva_api.models import Task as TaskModel
 
 from inductiva import OutputFile, OutputInfo, TaskInfo
-from inductiva.cli._render import render_task_info
+from inductiva._render import render_task_info
 
 WIRE = {
     "task_id": "1691150776862178362",

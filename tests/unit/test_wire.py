@@ -10,7 +10,7 @@ import httpcore
 import httpx
 import pytest
 
-from inductiva._transfers import _wire
+from inductiva._http import _wire
 
 BIG = _wire.DIRECT_MIN + 3 * _wire.READ_BYTES + 123
 URL = "http://api.test/tasks/1/output"

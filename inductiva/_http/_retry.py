@@ -10,9 +10,9 @@ where that is provably safe:
   retried for every request;
 * ``502``/``503``/``504`` and failures after the request may have reached the
   server (read/write errors and timeouts) are retried only for idempotent
-  requests: GET/HEAD/PUT/DELETE/OPTIONS, kills (killing twice is killing once),
-  and requests sent inside :func:`declared_idempotent` (the caller vouches that
-  a re-send is safe). An ``Idempotency-Key`` header alone does not count: a
+  requests: GET/HEAD/PUT/DELETE/OPTIONS, and requests sent inside
+  :func:`declared_idempotent` (the caller vouches that a re-send is safe: a
+  kill, since killing twice is killing once, or a read sent as a POST). An ``Idempotency-Key`` header alone does not count: a
   server may ignore it (the real API does) and register a second task.
   :mod:`inductiva._submit` declares a submission idempotent only when the
   server lists ``idempotency-key`` in ``GET /version``;
@@ -34,7 +34,6 @@ import contextvars
 import email.utils
 import logging
 import random
-import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
 
@@ -182,7 +181,6 @@ class RetryPolicy:
     backoff_max: float = 20.0
     max_retry_after: float = 60.0
     retry_statuses: frozenset[int] = frozenset({429, 502, 503, 504})
-    idempotent_post_paths: tuple[str, ...] = (r"/tasks/[^/]+/kill$",)
 
     def is_idempotent(self, request: httpx.Request) -> bool:
         """Whether sending ``request`` twice has the same effect as once.
@@ -190,9 +188,7 @@ class RetryPolicy:
         An ``Idempotency-Key`` header alone does not make a POST idempotent: the
         server may ignore it. The sender must declare it (:func:`declared_idempotent`).
         """
-        if request.method in _IDEMPOTENT_METHODS or _declared.get():
-            return True
-        return any(re.search(p, request.url.path) for p in self.idempotent_post_paths)
+        return request.method in _IDEMPOTENT_METHODS or _declared.get()
 
     @staticmethod
     def is_replayable(request: httpx.Request) -> bool:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from .._format import NOT_AVAILABLE, format_bytes, format_duration
-from .._task_info import TaskInfo
+from ._format import NOT_AVAILABLE, format_bytes, format_duration
+from ._task_info import TaskInfo
 
 __all__ = ["format_timestamp", "render_task_info", "task_info_rows"]
 

@@ -1,0 +1,109 @@
+"""Turning HTTP failures into :mod:`inductiva.errors` exceptions.
+
+Error bodies are read in FastAPI's two shapes: ``{"detail": "..."}`` (any
+error) and, for 422, ``{"detail": [{"loc", "msg", "type"}, ...]}``, whose items
+are kept on the exception (:attr:`inductiva.errors.ApiError.detail`); a body of
+neither shape is quoted. Transport failures (no connection, timeouts) become
+:class:`~inductiva.errors.ApiConnectionError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import httpx
+from inductiva_api.models import HTTPError
+from inductiva_api.models import ValidationError as FieldErrorModel
+
+from .. import errors
+from .._validate import printable
+
+__all__ = ["connection_error", "error_from", "raise_for_status", "raise_for_status_async"]
+
+_VALIDATION_MESSAGE = "The API rejected the request"
+
+
+def _field_error(item: object) -> errors.FieldError:
+    """One item of a 422 ``detail`` list; an item of another shape is kept as its text."""
+    try:
+        if not isinstance(item, dict):
+            raise TypeError
+        model = FieldErrorModel.from_dict(item)
+        loc = tuple(p for p in model.loc if isinstance(p, str | int))
+        return errors.FieldError(loc=loc, msg=str(model.msg), type=str(model.type_))
+    except (KeyError, TypeError, ValueError):
+        return errors.FieldError(loc=(), msg=str(item))
+
+
+def _error_body(response: httpx.Response) -> tuple[str, list[errors.FieldError]]:
+    """The message and 422 field errors of an error body, read as tolerantly as possible."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, str):
+        return HTTPError.from_dict(body).detail, []
+    if isinstance(detail, list):
+        return _VALIDATION_MESSAGE, [_field_error(item) for item in detail]
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return body["message"], []  # an older body shape: {"code", "message"}
+    return response.text[:200].strip(), []
+
+
+def _redirect_message(response: httpx.Response) -> str:
+    location = printable(response.headers.get("Location", "")[:300]) or "no Location given"
+    hint = "Set INDUCTIVA_API_URL (or --api-url) to the API's own address"
+    if response.request.url.scheme == "http":
+        hint += ", probably with https:// instead of http://"
+    return (
+        f"The API answered HTTP {response.status_code}, a redirect to {location}; the client "
+        f"does not follow redirects (they could leak your API key). {hint}."
+    )
+
+
+def error_from(response: httpx.Response) -> errors.ApiError:
+    """The exception for a non-2xx ``response`` whose body has been read."""
+    if response.is_redirect or 300 <= response.status_code < 400:
+        message, detail = _redirect_message(response), list[errors.FieldError]()
+    else:
+        message, detail = _error_body(response)
+    request = response.request
+    return errors.error_for_status(
+        response.status_code,
+        message,
+        method=request.method,
+        url=str(request.url),
+        retry_after=response.headers.get("Retry-After"),
+        detail=detail,
+    )
+
+
+def raise_for_status(response: httpx.Response) -> None:
+    """Response hook: raise the :mod:`inductiva.errors` exception of a non-2xx answer."""
+    if not response.is_success:
+        response.read()
+        raise error_from(response)
+
+
+async def raise_for_status_async(response: httpx.Response) -> None:
+    """The asyncio twin of :func:`raise_for_status`."""
+    if not response.is_success:
+        await response.aread()
+        raise error_from(response)
+
+
+def connection_error(exc: httpx.TransportError) -> errors.ApiConnectionError:
+    """The :class:`~inductiva.errors.ApiConnectionError` for a transport failure."""
+    url = ""
+    with contextlib.suppress(RuntimeError):
+        url = str(exc.request.url)
+    if isinstance(exc, httpx.TimeoutException):
+        return errors.ApiTimeoutError(
+            f"Request to {url} timed out ({type(exc).__name__}); raise INDUCTIVA_TIMEOUT "
+            "or check your network."
+        )
+    return errors.ApiConnectionError(
+        f"Could not reach the Inductiva API at {url}: {exc or type(exc).__name__}. "
+        "Check INDUCTIVA_API_URL and your network."
+    )

@@ -1,0 +1,235 @@
+"""Client objects: ``inductiva.Client`` (blocking) and ``inductiva.AsyncClient`` (asyncio).
+
+Each holds its own settings and connection pools (an :class:`~inductiva._http.HttpCore`)
+and offers the whole API, bound to it, like ``httpx.Client`` or
+``anthropic.Anthropic``::
+
+    with inductiva.Client(api_key="...", api_url="https://api.inductiva.ai") as client:
+        tasks = client.tasks.get(last_n=5)          # Tasks that keep using this client
+        task = client.task("1691150776862178362")
+        scenario = client.molecules.ProteinSolvation(protein_pdb="my_protein.pdb")
+        openfoam = client.simulators.OpenFOAM()
+        model = client.api.call(get_task.sync_detailed, task_id=task.id)
+
+Everything made from a client holds it explicitly (``Task(..., client=client)``):
+nothing is routed through ambient state. The settings are resolved once, when
+the client is built: an argument beats ``inductiva.<name>``, which beats
+``INDUCTIVA_<NAME>``, which beats the default. The module-level API
+(``inductiva.tasks``, ``inductiva.Task``...) uses a default client that reads the
+module settings at every call instead.
+
+The async naming rule, everywhere in the library: a coroutine's name ends in
+``_async``, and the blocking function of the same name without it does the same
+thing (``task.wait()``/``await task.wait_async()``, ``client.tasks.get()``/
+``await client.tasks.get_async()``). An :class:`AsyncClient` differs from a
+:class:`Client` only in how it is closed (``async with``/``aclose()``).
+"""
+
+from __future__ import annotations
+
+import builtins
+import pathlib
+import types
+
+import httpx
+
+from . import tasks as _tasks
+from ._http import HttpCore
+from ._http._settings import Settings, resolve_settings
+from ._outputs import TaskOutput
+from ._types import TaskStatus
+from .api import Api
+from .molecules import ProteinSolvation
+from .simulators import GROMACS, OpenFOAM, Synthetic
+from .task import Task
+from .tasks import TaskList
+
+__all__ = ["AsyncClient", "Client"]
+
+
+class _Molecules:
+    """``client.molecules``: the molecular-dynamics scenarios, bound to the client."""
+
+    def __init__(self, owner: _BaseClient) -> None:
+        self._owner = owner
+
+    def ProteinSolvation(
+        self, protein_pdb: str | pathlib.Path, temperature: float = 300.0
+    ) -> ProteinSolvation:
+        """:class:`inductiva.molecules.ProteinSolvation` submitting through this client."""
+        return ProteinSolvation(protein_pdb, temperature, client=self._owner)
+
+
+class _Simulators:
+    """``client.simulators``: the simulators, bound to the client."""
+
+    def __init__(self, owner: _BaseClient) -> None:
+        self._owner = owner
+
+    def OpenFOAM(self) -> OpenFOAM:
+        """:class:`inductiva.simulators.OpenFOAM` submitting through this client."""
+        return OpenFOAM(client=self._owner)
+
+    def GROMACS(self) -> GROMACS:
+        """:class:`inductiva.simulators.GROMACS` submitting through this client."""
+        return GROMACS(client=self._owner)
+
+    def Synthetic(self) -> Synthetic:
+        """:class:`inductiva.simulators.Synthetic` submitting through this client."""
+        return Synthetic(client=self._owner)
+
+
+class _Tasks:
+    """``client.tasks``: tasks from previous sessions, bound to the client."""
+
+    def __init__(self, core: HttpCore) -> None:
+        self._core = core
+
+    def get(self, last_n: int, status: TaskStatus | None = None) -> TaskList:
+        """As :func:`inductiva.tasks.get`; the tasks keep using this client."""
+        return _tasks.get(last_n, status=status, client=self._core)
+
+    async def get_async(self, last_n: int, status: TaskStatus | None = None) -> TaskList:
+        """As :func:`inductiva.tasks.get_async`; the tasks keep using this client."""
+        return await _tasks.get_async(last_n, status=status, client=self._core)
+
+    def list(self, last_n: int, status: TaskStatus | None = None) -> None:
+        """As :func:`inductiva.tasks.list`: print the table of the most recent tasks."""
+        _tasks.list(last_n, status=status, client=self._core)
+
+    async def list_async(self, last_n: int, status: TaskStatus | None = None) -> None:
+        """As :func:`inductiva.tasks.list_async`."""
+        await _tasks.list_async(last_n, status=status, client=self._core)
+
+    def render(self, tasks: builtins.list[Task]) -> str:
+        """As :func:`inductiva.tasks.render`."""
+        return _tasks.render(tasks)
+
+
+class _BaseClient:
+    """Settings, pools and the bound API shared by :class:`Client` and :class:`AsyncClient`."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        api_url: str | None = None,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        progress: bool | None = None,
+        download_connections: int | None = None,
+        transport: httpx.BaseTransport | None = None,
+        async_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        settings = resolve_settings(
+            api_key, api_url, timeout, max_retries, download_connections, progress
+        )
+        self._core = HttpCore(settings, transport=transport, async_transport=async_transport)
+        self.api = Api(self._core)
+        """The escape hatch to every generated endpoint, through this client."""
+        self.tasks = _Tasks(self._core)
+        """``get``/``get_async``, ``list``/``list_async``, ``render`` through this client."""
+        self.molecules = _Molecules(self)
+        """The scenarios of :mod:`inductiva.molecules`, bound to this client."""
+        self.simulators = _Simulators(self)
+        """The simulators of :mod:`inductiva.simulators`, bound to this client."""
+
+    @property
+    def settings(self) -> Settings:
+        """The resolved settings (key, URL, timeout, retries, download connections, progress)."""
+        assert self._core.settings is not None
+        return self._core.settings
+
+    @property
+    def api_key(self) -> str | None:
+        """The API key this client sends."""
+        return self.settings.api_key
+
+    @property
+    def api_url(self) -> str:
+        """The API base URL."""
+        return self.settings.api_url
+
+    @property
+    def timeout(self) -> float:
+        """Seconds per request."""
+        return self.settings.timeout
+
+    @property
+    def max_retries(self) -> int:
+        """Retries of a failed request."""
+        return self.settings.max_retries
+
+    @property
+    def download_connections(self) -> int:
+        """Concurrent range requests per large download of this client's tasks."""
+        return self.settings.download_connections
+
+    @property
+    def progress(self) -> bool | None:
+        """Progress bars: True, False, or None (a terminal or notebook decides)."""
+        return self.settings.progress
+
+    def task(self, task_id: str) -> Task[TaskOutput]:
+        """The task ``task_id``, sending its requests through this client."""
+        return Task(task_id, client=self._core)
+
+    Task = task
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(api_url={self.api_url!r})"
+
+
+class Client(_BaseClient):
+    """A blocking client: its own settings and connection pool, and the whole API bound to it.
+
+    ``Client(api_key=None, api_url=None, *, timeout=None, max_retries=None,
+    progress=None, download_connections=None, transport=None, async_transport=None)``;
+    a setting left out comes from ``inductiva.<name>``, then ``INDUCTIVA_<NAME>``,
+    then the default, resolved here. ``transport`` replaces the network (an
+    ``httpx.MockTransport`` in tests, an ``httpx.HTTPTransport(proxy=..., verify=...)``);
+    retries wrap it. Use it as a context manager (or call :meth:`close`) to close
+    its connections.
+    """
+
+    def close(self) -> None:
+        """Close the connection pool (a later request opens a new one)."""
+        self._core.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: types.TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncClient(_BaseClient):
+    """An asyncio client: the same as :class:`Client`, closed with ``async with``/``close_async()``.
+
+    Its tasks and namespaces have the ``*_async`` coroutines (``client.tasks.get_async``,
+    ``task.wait_async``...); otherwise its connections close when the event loop
+    shuts down.
+    """
+
+    async def close_async(self) -> None:
+        """Close the running loop's connection pool (a later request opens a new one)."""
+        await self._core.aclose()
+
+    aclose = close_async
+    """The standard name of :meth:`close_async` (``contextlib.aclosing``, httpx)."""
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: types.TracebackType | None,
+    ) -> None:
+        await self.close_async()
