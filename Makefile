@@ -33,6 +33,7 @@ check-contract: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check inductiva mock_server tests scripts
 	$(BIN)/ruff format --check inductiva mock_server tests scripts
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
