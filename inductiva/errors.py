@@ -7,7 +7,10 @@
     ├── InvalidArgumentError         a bad argument, naming what is allowed (also ValueError)
     │   └── UnknownFilesError        download_outputs(filenames=...) names files not in the archive
     ├── ApiConnectionError           the API could not be reached (after retries)
-    │   └── ApiTimeoutError          a request took too long
+    │   └── ApiTimeoutError          a request took too long (a read, or the whole call)
+    ├── InvalidResponseError         the API answered 2xx with something unusable (not JSON,
+    │   │                            HTML from a proxy, wrong types, too deeply nested)
+    │   └── ResponseTooLargeError    an answer longer than max_response_bytes
     ├── ApiError                     the API answered with an error status; ``message`` is
     │   │                            its ``{"detail": "..."}`` text (or the body's start)
     │   ├── AuthenticationError      401: missing or invalid API key
@@ -42,6 +45,8 @@ from collections.abc import Sequence
 
 import attrs
 
+from ._redact import redact
+
 __all__ = [
     "ApiConnectionError",
     "ApiError",
@@ -56,6 +61,7 @@ __all__ = [
     "InsufficientSpaceError",
     "IntegrityError",
     "InvalidArgumentError",
+    "InvalidResponseError",
     "KillTimeoutError",
     "LocalFileError",
     "NotFoundError",
@@ -63,6 +69,7 @@ __all__ = [
     "PermissionDeniedError",
     "RangeNotSatisfiableError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ServerError",
     "TaskError",
     "TaskFailedError",
@@ -102,6 +109,19 @@ class ApiConnectionError(InductivaError):
 
 class ApiTimeoutError(ApiConnectionError):
     """A request to the API took longer than the configured timeout."""
+
+
+class InvalidResponseError(InductivaError):
+    """The API answered with something this client cannot use (not what the contract says).
+
+    A proxy's or captive portal's HTML page, garbage, values of the wrong type,
+    JSON nested too deeply: the request may have been processed; the answer is
+    not shown whole (only its start, with secrets masked).
+    """
+
+
+class ResponseTooLargeError(InvalidResponseError):
+    """An answer was longer than ``max_response_bytes`` (it was not read further)."""
 
 
 @attrs.frozen
@@ -270,15 +290,17 @@ def error_for_status(
     """The ApiError subclass for an HTTP error status, with a message saying what to do.
 
     The field errors of ``detail`` (a 422's list) are appended to ``message``.
+    Secrets (API keys, URL passwords) are masked in the message and the URL.
     """
     cls = _BY_STATUS.get(status_code) or (ServerError if status_code >= 500 else ApiError)
     problems = "; ".join(str(d) for d in detail)
     text = message or f"HTTP {status_code}"
     if problems:
         text = f"{text}: {problems}" if message else problems
+    url = redact(url)
     where = f" ({method} {url})" if method else ""
     return cls(
-        f"{text}{where}{_HINTS.get(cls, '')}",
+        redact(f"{text}{where}{_HINTS.get(cls, '')}"),
         status_code=status_code,
         method=method,
         url=url,

@@ -28,7 +28,9 @@ from inductiva_api import AuthenticatedClient
 from inductiva_api.contract import __version__
 
 from .. import errors
+from .._redact import install_log_filter, register
 from . import _drive
+from ._bounds import AsyncBoundedTransport, BoundedTransport
 from ._errors import raise_for_status, raise_for_status_async
 from ._flow import Flow
 from ._retry import AsyncRetryTransport, RetryTransport
@@ -68,6 +70,12 @@ def _httpx_kwargs(settings: Settings) -> dict[str, Any]:
         # failure: hundreds of concurrent long-polls share the pool without timing out.
         "timeout": httpx.Timeout(settings.timeout, connect=settings.connect_timeout, pool=None),
     }
+
+
+def _remember_secrets(settings: Settings) -> None:
+    """Mask this client's key and URL password in every message and log from now on."""
+    register(settings.api_key, httpx.URL(settings.api_url).password)
+    install_log_filter()
 
 
 def _wrap(client: httpx.Client | httpx.AsyncClient) -> AuthenticatedClient:
@@ -146,9 +154,10 @@ class HttpCore:
                 return self._sync
             if self._sync is not None:
                 self._sync.api.get_httpx_client().close()
-            transport = RetryTransport(
-                self.transport or httpx.HTTPTransport(limits=LIMITS), settings.retry_policy
-            )
+            _remember_secrets(settings)
+            base = self.transport or httpx.HTTPTransport(limits=LIMITS)
+            bounded = BoundedTransport(base, settings.max_response_bytes, settings.timeout)
+            transport = RetryTransport(bounded, settings.retry_policy)
             client = httpx.Client(
                 transport=transport,
                 event_hooks={"response": [raise_for_status]},
@@ -164,10 +173,10 @@ class HttpCore:
         if cached is not None and cached.settings == settings:
             cached.settings = settings
             return cached
-        transport = AsyncRetryTransport(
-            self.async_transport or httpx.AsyncHTTPTransport(limits=LIMITS),
-            settings.retry_policy,
-        )
+        _remember_secrets(settings)
+        base = self.async_transport or httpx.AsyncHTTPTransport(limits=LIMITS)
+        bounded = AsyncBoundedTransport(base, settings.max_response_bytes, settings.timeout)
+        transport = AsyncRetryTransport(bounded, settings.retry_policy)
         client = httpx.AsyncClient(
             transport=transport,
             event_hooks={"response": [raise_for_status_async]},

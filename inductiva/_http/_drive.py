@@ -48,6 +48,8 @@ from inductiva_api.models import HTTPError, HTTPValidationError
 from inductiva_api.types import Response
 
 from .. import _signals, errors
+from .._redact import redact
+from .._validate import printable
 from . import _wire
 from ._errors import connection_error
 from ._flow import (
@@ -90,6 +92,21 @@ class Session:
     def new_signal(self) -> Signal:
         """A flag flows of this pool can set and park on."""
         return asyncio.Event() if self.is_async else threading.Event()
+
+
+_UNREADABLE = (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
+"""What the generated parsers raise on an answer that is not what the contract says."""
+
+
+def _unreadable(effect: Call, exc: BaseException) -> errors.InvalidResponseError:
+    operation = effect.endpoint.__module__.rsplit(".", 1)[-1]
+    return errors.InvalidResponseError(
+        redact(
+            f"The API's answer to {operation} is not what the contract describes "
+            f"({type(exc).__name__}: {printable(str(exc)[:200])}). Is INDUCTIVA_API_URL the "
+            "API's address (not a proxy or a web page), and is this client up to date?"
+        )
+    )
 
 
 def _parsed(response: Response[Any]) -> Any:
@@ -210,8 +227,14 @@ class _Runner:
             assert isinstance(effect.stream, _SyncStream)
             return effect.stream.read()
         if isinstance(effect, Call):
-            with declared_idempotent(effect.idempotent):
-                return _parsed(effect.endpoint(self.session.api, *effect.args, **effect.kwargs))
+            try:
+                with declared_idempotent(effect.idempotent):
+                    answer = effect.endpoint(self.session.api, *effect.args, **effect.kwargs)
+            except errors.InductivaError:
+                raise
+            except _UNREADABLE as exc:
+                raise _unreadable(effect, exc) from None
+            return _parsed(answer)
         if isinstance(effect, Open):
             stream = _SyncStream(self.http, effect)
             self.streams.append(stream)
@@ -403,8 +426,14 @@ class _AsyncRunner:
             return await effect.stream.read()
         if isinstance(effect, Call):
             twin = async_twin(effect.endpoint)
-            with declared_idempotent(effect.idempotent):
-                return _parsed(await twin(self.session.api, *effect.args, **effect.kwargs))
+            try:
+                with declared_idempotent(effect.idempotent):
+                    answer = await twin(self.session.api, *effect.args, **effect.kwargs)
+            except errors.InductivaError:
+                raise
+            except _UNREADABLE as exc:
+                raise _unreadable(effect, exc) from None
+            return _parsed(answer)
         if isinstance(effect, Open):
             stream = await _AsyncStream.open(self.http, effect)
             self.streams.append(stream)

@@ -16,7 +16,9 @@ from inductiva_api.models import HTTPError
 from inductiva_api.models import ValidationError as FieldErrorModel
 
 from .. import errors
+from .._redact import redact
 from .._validate import printable
+from ._retry import RetriesExhausted
 
 __all__ = ["connection_error", "error_from", "raise_for_status", "raise_for_status_async"]
 
@@ -69,6 +71,7 @@ def error_from(response: httpx.Response) -> errors.ApiError:
     else:
         message, detail = _error_body(response)
     request = response.request
+    message = redact(message, request.headers.get("X-API-Key"))
     return errors.error_for_status(
         response.status_code,
         message,
@@ -98,12 +101,20 @@ def connection_error(exc: httpx.TransportError) -> errors.ApiConnectionError:
     url = ""
     with contextlib.suppress(RuntimeError):
         url = str(exc.request.url)
+    url = redact(url)
+    if isinstance(exc, RetriesExhausted):
+        return errors.ApiConnectionError(
+            redact(f"{exc} ({exc.request.method} {url}). The API may be overloaded or down; "
+                   "retry later, or raise max_retries.")
+        )
     if isinstance(exc, httpx.TimeoutException):
         return errors.ApiTimeoutError(
             f"Request to {url} timed out ({type(exc).__name__}); raise INDUCTIVA_TIMEOUT "
             "or check your network."
         )
     return errors.ApiConnectionError(
-        f"Could not reach the Inductiva API at {url}: {exc or type(exc).__name__}. "
-        "Check INDUCTIVA_API_URL and your network."
+        redact(
+            f"Could not reach the Inductiva API at {url}: {exc or type(exc).__name__}. "
+            "Check INDUCTIVA_API_URL and your network."
+        )
     )

@@ -43,6 +43,7 @@ import httpx
 __all__ = [
     "AsyncRetryTransport",
     "Budget",
+    "RetriesExhausted",
     "RetryPolicy",
     "RetryTransport",
     "budget_mark",
@@ -83,11 +84,15 @@ class Budget:
     def check(self, request: httpx.Request) -> None:
         """Refuse to send ``request`` once the budget is spent (the call gives up)."""
         if self.spent:
-            raise httpx.ConnectError(
-                f"gave up after {self.total} failed attempts in this call "
-                f"(max_retries={self.total - 1}); last: {self.last}",
+            raise RetriesExhausted(
+                f"Gave up after {self.total} failed attempts in this call "
+                f"(max_retries={self.total - 1}); the last failure: {self.last}",
                 request=request,
             )
+
+
+class RetriesExhausted(httpx.ConnectError):
+    """The call's retry budget is spent: nothing more is sent (not a failure to connect)."""
 
 
 _budget: contextvars.ContextVar[Budget | None] = contextvars.ContextVar(

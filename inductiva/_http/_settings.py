@@ -21,6 +21,7 @@ import attrs
 import httpx
 
 from .. import errors
+from .._redact import redact_url
 from .._validate import check_seconds, printable
 from ._retry import RetryPolicy
 
@@ -40,6 +41,8 @@ logger = logging.getLogger("inductiva")
 DEFAULT_API_URL = "https://api.inductiva.ai"
 DEFAULT_DOWNLOAD_CONNECTIONS = 4
 """Concurrent range requests per large download (``download_connections``)."""
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+"""Longest answer to an API call (archives aside) read before giving up (64 MiB)."""
 MAX_RETRIES_LIMIT = 100
 SETTING_NAMES = (
     "api_key",
@@ -48,6 +51,7 @@ SETTING_NAMES = (
     "max_retries",
     "download_connections",
     "progress",
+    "max_response_bytes",
 )
 """The settings a client holds (argument > ``inductiva.<name>`` > ``INDUCTIVA_<NAME>``)."""
 
@@ -65,6 +69,8 @@ class Settings:
     timeout: float = 60.0
     connect_timeout: float = 10.0
     max_retries: int = 4
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    """Longest answer to an API call (not an archive) that is read; see ``_bounds``."""
     download_connections: int = attrs.field(default=DEFAULT_DOWNLOAD_CONNECTIONS, eq=False)
     progress: bool | None = attrs.field(default=None, eq=False)
     """Progress bars: True, False, or None (a terminal or notebook decides)."""
@@ -149,7 +155,8 @@ def _check_api_url(raw: object) -> str:
     bad_chars = any(ch.isspace() or not ch.isprintable() for ch in text)
     if problem or bad_chars or url.scheme not in ("http", "https") or not url.hostname:
         raise errors.ConfigurationError(
-            f"api_url {printable(repr(text)[:200])} is not an http(s) URL{problem}; set "
+            f"api_url {printable(repr(redact_url(text))[:200])} is not an http(s) URL"
+            f"{redact_url(problem)}; set "
             f"INDUCTIVA_API_URL (or --api-url) to e.g. {DEFAULT_API_URL!r}."
         )
     if url.scheme == "http" and url.hostname not in _LOOPBACK and text not in _warned_plain_http:
@@ -157,7 +164,7 @@ def _check_api_url(raw: object) -> str:
         logger.warning(
             "api_url %r uses plain http:// to a non-local host: your API key and data travel "
             "unencrypted. Use https:// unless you trust every network on the way.",
-            text,
+            redact_url(text),
         )
     return text
 
@@ -205,6 +212,7 @@ def resolve_settings(
     max_retries: int | None = None,
     download_connections: int | None = None,
     progress: bool | None = None,
+    max_response_bytes: int | None = None,
 ) -> Settings:
     """Per setting: argument, then ``inductiva.<name>``, then ``INDUCTIVA_<NAME>``, then default.
 
@@ -228,11 +236,18 @@ def resolve_settings(
             "download_connections must be an integer >= 1 (1 = one stream, default "
             f"{DEFAULT_DOWNLOAD_CONNECTIONS}), got {printable(repr(connections)[:60])}"
         )
+    limit = _setting("max_response_bytes", max_response_bytes, DEFAULT_MAX_RESPONSE_BYTES, int)
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1024:
+        raise errors.ConfigurationError(
+            "max_response_bytes must be a whole number of bytes >= 1024 (default "
+            f"{DEFAULT_MAX_RESPONSE_BYTES}), got {printable(repr(limit)[:60])}"
+        )
     return Settings(
         api_key=clean_api_key(_setting("api_key", api_key, None, str)),
         api_url=_check_api_url(_setting("api_url", api_url, DEFAULT_API_URL, str)),
         timeout=float(seconds),
         max_retries=retries,
+        max_response_bytes=limit,
         download_connections=connections,
         progress=_progress(progress),
     )

@@ -73,7 +73,11 @@ def _read(name: str, default: float, parse: type[int] | type[float]) -> float:
     ok = not isinstance(value, bool) and isinstance(value, int | float)
     if ok and parse is int and not isinstance(value, int):
         ok = False
-    if not ok or not (0 < float(value) < float("inf")):
+    try:
+        ok = ok and 0 < float(value) < float("inf")
+    except OverflowError:  # an int too large for a float: far beyond any real limit
+        ok = False
+    if not ok:
         raise errors.ConfigurationError(
             f"{where}={printable(repr(value)[:60])} is not valid: expected a "
             f"{'whole number of bytes' if parse is int else 'finite number'} > 0"
