@@ -37,6 +37,7 @@ from . import tasks as _tasks
 from ._http import HttpCore
 from ._http._settings import Settings, resolve_settings
 from ._outputs import TaskOutput
+from ._redact import redact_url
 from ._types import TaskStatus
 from .api import Api
 from .molecules import ProteinSolvation
@@ -118,11 +119,18 @@ class _BaseClient:
         max_retries: int | None = None,
         progress: bool | None = None,
         download_connections: int | None = None,
+        max_response_bytes: int | None = None,
         transport: httpx.BaseTransport | None = None,
         async_transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         settings = resolve_settings(
-            api_key, api_url, timeout, max_retries, download_connections, progress
+            api_key,
+            api_url,
+            timeout,
+            max_retries,
+            download_connections,
+            progress,
+            max_response_bytes,
         )
         self._core = HttpCore(settings, transport=transport, async_transport=async_transport)
         self.api = Api(self._core)
@@ -177,14 +185,15 @@ class _BaseClient:
     Task = task
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(api_url={self.api_url!r})"
+        return f"{type(self).__name__}(api_url={redact_url(self.api_url)!r})"
 
 
 class Client(_BaseClient):
     """A blocking client: its own settings and connection pool, and the whole API bound to it.
 
     ``Client(api_key=None, api_url=None, *, timeout=None, max_retries=None,
-    progress=None, download_connections=None, transport=None, async_transport=None)``;
+    progress=None, download_connections=None, max_response_bytes=None, transport=None,
+    async_transport=None)``;
     a setting left out comes from ``inductiva.<name>``, then ``INDUCTIVA_<NAME>``,
     then the default, resolved here. ``transport`` replaces the network (an
     ``httpx.MockTransport`` in tests, an ``httpx.HTTPTransport(proxy=..., verify=...)``);

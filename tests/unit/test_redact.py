@@ -1,0 +1,82 @@
+"""Secrets (the API key, a password in api_url) never reach a message, a log record or a repr."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+
+import inductiva
+from inductiva import errors
+from inductiva._redact import MASK, RedactingFilter, redact, redact_url, register
+
+CANARY = "canary-4f9d2c7e1b"
+URL = "http://alice:pw-canary-77@127.0.0.1:9"
+
+
+def echo_key(request: httpx.Request) -> httpx.Response:
+    """A server that quotes the key back in its error body."""
+    key = request.headers["X-API-Key"]
+    return httpx.Response(401, json={"detail": f"key {key} is not valid"})
+
+
+def test_redact_masks_registered_secrets_and_url_passwords() -> None:
+    """redact() masks every registered secret and the password of any URL."""
+    register(CANARY)
+    text = redact(f"sent {CANARY} to https://bob:hunter2hunter@host/x")
+    assert CANARY not in text and "hunter2hunter" not in text
+    assert text.count(MASK) == 2
+    assert redact_url("https://host/path?q=1") == "https://host/path?q=1"
+
+
+def test_short_values_are_not_treated_as_secrets() -> None:
+    """A value too short to be a key is not masked (ordinary text stays readable)."""
+    register("k")
+    assert redact("kill the task") == "kill the task"
+
+
+def test_echoed_key_is_masked_in_the_exception(caplog: pytest.LogCaptureFixture) -> None:
+    """A key the server echoes back in an error body is masked in the exception and the logs."""
+    transport = httpx.MockTransport(echo_key)
+    client = inductiva.Client(api_key=CANARY, api_url=URL, transport=transport, max_retries=0)
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(errors.AuthenticationError) as info:
+        client.task("1").get_status()
+    shown = str(info.value) + repr(info.value) + info.value.url + caplog.text + repr(client)
+    assert CANARY not in shown
+    assert "pw-canary-77" not in shown
+    assert MASK in str(info.value)
+
+
+def test_key_is_masked_through_retried_answers(caplog: pytest.LogCaptureFixture) -> None:
+    """429/503 answers retried with DEBUG logging on never show the key or the URL password."""
+    answers = iter([429, 503, 503])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        status = next(answers, 503)
+        key = request.headers["X-API-Key"]
+        return httpx.Response(status, headers={"Retry-After": "0"}, json={"detail": f"busy {key}"})
+
+    transport = httpx.MockTransport(handler)
+    client = inductiva.Client(api_key=CANARY, api_url=URL, transport=transport, max_retries=2)
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(errors.ServerError) as info:
+        client.task("1").get_status()
+    assert CANARY not in str(info.value) + caplog.text
+    assert "pw-canary-77" not in str(info.value) + caplog.text
+
+
+def test_filter_masks_secrets_logged_by_anyone() -> None:
+    """The logging filter masks a registered secret in a record's formatted message."""
+    register(CANARY)
+    record = logging.LogRecord("inductiva", logging.INFO, __file__, 1, "key=%s", (CANARY,), None)
+    assert RedactingFilter().filter(record)
+    assert CANARY not in record.getMessage()
+
+
+def test_bad_api_url_message_hides_its_password() -> None:
+    """A ConfigurationError about api_url does not repeat the password in it."""
+    with pytest.raises(errors.ConfigurationError) as info:
+        inductiva.Client(api_key=CANARY, api_url="ftp://carol:pw-canary-88@host")
+    assert "pw-canary-88" not in str(info.value)
