@@ -10,7 +10,7 @@ breaks clients depends on who writes the value: see ``check_contract.py``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 __all__ = ["Moved", "moved_constraints"]
 
@@ -39,7 +39,7 @@ class _Bound(NamedTuple):
     upper: bool  # an upper bound: a smaller key admits fewer values
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 

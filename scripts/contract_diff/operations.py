@@ -185,7 +185,7 @@ def _operations(spec: Spec) -> dict[str, Op]:
     return found
 
 
-def _requirements(security: list[dict[str, list[str]]]) -> set[frozenset[str]]:
+def _requirements(security: Any) -> set[frozenset[str]]:
     return {
         frozenset(f"{name}{sorted(scopes) or ''}" for name, scopes in r.items()) for r in security
     }
