@@ -2,25 +2,68 @@
 
 ``python scripts/check_contract.py`` (``make check-contract``) loads the newest
 ``spec/released/openapi-<version>.yaml`` and lists the breaking changes of
-``openapi.yaml`` against it:
+``openapi.yaml`` against it (the package ``contract_diff`` beside this file
+finds them); ``--spec``, ``--released`` and ``--changelog`` check other files.
 
-* an operation removed, or renamed (path, method or ``operationId``);
-* a parameter removed or renamed, made required, or added as required;
-* a property removed or renamed (request or response schema);
-* a property made required (or added as required) in a request schema;
-* a property no longer required in a response schema;
-* an enum value removed;
-* a type changed (``type``, ``format``, ``$ref``, ``items``, ``anyOf`` members).
+Who writes a value decides which way a change breaks. Clients write requests
+(parameters and request bodies): a change breaks them when a request they
+could send before is refused. Clients read responses: a change breaks them
+when a response may now hold something they were not written for. Breaking:
+
+* operations: one removed, renamed (``operationId``) or moved (method or
+  path); a way of authenticating it no longer accepted; a security scheme
+  removed or changed (type, header ``name``, ``in``, ...);
+* parameters: one removed, renamed, moved (``in``), made required or added
+  as required; its serialization (``style``/``explode``) changed;
+* request bodies: a media type no longer accepted (``multipart/form-data``
+  replaced by ``application/octet-stream``); the body made required;
+* success (2xx) responses: one removed (a status code changed, e.g. 200 to
+  201); a media type no longer returned; a header removed;
+* schemas (of parameters, bodies and response headers): a type changed
+  (``type``, ``format``, ``$ref``, i.e. a renamed model, ``items``, union
+  members); a component schema removed or renamed (each is a generated
+  model); a property removed or renamed, or made ``readOnly`` in a request or
+  ``writeOnly`` in a response; a property made required (or added as required)
+  in a request; a response property no longer required; an enum value removed
+  (the generated enum loses a member, whichever the side);
+* request constraints *tightened* (a value accepted before is refused):
+  ``maximum``/``exclusiveMaximum`` lowered or set, ``minimum``/
+  ``exclusiveMinimum`` raised or set, ``maxLength``/``maxItems``/
+  ``maxProperties`` lowered or set, ``minLength``/``minItems``/
+  ``minProperties`` raised or set, ``pattern`` set or changed, ``multipleOf``
+  set or changed (but to a divisor), ``uniqueItems`` or
+  ``additionalProperties: false`` set, ``nullable`` removed, an ``enum`` set;
+* response constraints *loosened*, the mirror image (a value ruled out before
+  may come back): a bound raised, lowered or removed, ``pattern`` changed or
+  removed, ``nullable`` added, an ``enum`` dropped, an enum value added. An
+  enum read tolerantly is the exception: a member of a union that also admits
+  its plain type, as ``AnyTaskStatus: anyOf: [TaskStatusCode, {type: string}]``
+  reads statuses, so a new status is additive.
+
+Not breaking: what is added and optional in requests or extra in responses
+(operations, optional parameters, properties, required response properties,
+new success codes), constraints loosened in requests or tightened in
+responses, error responses declared or dropped (any status maps to an error;
+error bodies that stay are compared like any response), descriptions,
+examples, defaults, deprecations, ``x-`` keys. Extra properties in a response
+never break: clients ignore unknown fields (generated models keep them in
+``additional_properties``), so ``additionalProperties`` is judged in requests
+only.
 
 Rules (semantic versioning, with the 0.x convention that the *minor* number
 plays the part of the major one): any change of the contract needs a higher
 ``info.version`` and a ``## <version>`` section in ``CHANGELOG.md``; a breaking
 change needs a major bump (0.x: minor bump) and the section must name each
-breaking change's subject in backticks: the ``operationId``, the parameter
-name, ``Schema.property``, or ``Schema.value`` for an enum value (the message
-says which).
-No maintained tool that runs here catches all of these (see README), so the
-checks are ours; ``tests/test_check_contract.py`` covers each kind.
+breaking change's subject in backticks, as the message says: the
+``operationId`` (operation, body, response, security), the parameter name,
+``Schema.property``, ``Schema.value`` for an enum value, or the schema or
+security scheme name.
+
+Why our own checker: the maintained OpenAPI diff tools (``oasdiff``,
+``@pb33f/openapi-changes``) are Go binaries, not installable from PyPI or npm
+without downloading a prebuilt binary, and Optic crashes on start (see
+README). ``tests/test_check_contract.py`` covers each kind above, and
+``tests/test_maintainer_drill.py`` replays the real API's own changes.
 """
 
 from __future__ import annotations
@@ -31,9 +74,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from contract_diff import breaking_changes
 
 ROOT = Path(__file__).resolve().parent.parent
-METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
 Spec = dict[str, Any]
 
@@ -60,137 +103,10 @@ def latest_released(folder: Path) -> Path:
     return found[-1]
 
 
-class Diff:
-    """Walks two specs and collects the breaking changes as (subject, message)."""
-
-    def __init__(self, old: Spec, new: Spec) -> None:
-        self.old, self.new = old, new
-        self.changes: list[tuple[str, str]] = []
-
-    def add(self, subject: str, message: str) -> None:
-        if (subject, message) not in self.changes:
-            self.changes.append((subject, message))
-
-    def _resolve(self, spec: Spec, node: Any) -> Any:
-        seen = 0
-        while isinstance(node, dict) and "$ref" in node and seen < 50:
-            *_, section, name = node["$ref"].split("/")
-            node = spec["components"][section][name]
-            seen += 1
-        return node
-
-    @staticmethod
-    def _shape(schema: Any) -> Any:
-        """What a client's types depend on: type, format, $ref, items and anyOf/oneOf members."""
-        if not isinstance(schema, dict):
-            return None
-        shape: dict[str, Any] = {}
-        for key in ("$ref", "type", "format"):
-            if key in schema:
-                shape[key] = schema[key]
-        if "items" in schema:
-            shape["items"] = Diff._shape(schema["items"])
-        for key in ("anyOf", "oneOf", "allOf"):
-            if key in schema:
-                shape[key] = sorted(repr(Diff._shape(s)) for s in schema[key])
-        return shape
-
-    def schema(self, where: str, old: Any, new: Any, role: str, depth: int = 0) -> None:
-        """Compare two schemas used in ``role`` ("request" or "response")."""
-        if depth > 20 or not isinstance(old, dict) or not isinstance(new, dict):
-            return
-        if self._shape(old) != self._shape(new):
-            self.add(where, f"{where}: type changed from {self._shape(old)} to {self._shape(new)}")
-            return
-        removed = [v for v in old.get("enum", []) if v not in new.get("enum", [v])]
-        for value in removed:
-            self.add(f"{where}.{value}", f"{where}: enum value {value!r} removed")
-        old_r, new_r = self._resolve(self.old, old), self._resolve(self.new, new)
-        if "$ref" in old:
-            where = old["$ref"].split("/")[-1]
-            if (where, role) in self._visited:
-                return
-            self._visited.add((where, role))
-            if old_r is not old:
-                self.schema(where, old_r, new_r, role, depth + 1)
-            return
-        old_props, new_props = old.get("properties", {}), new.get("properties", {})
-        old_req, new_req = set(old.get("required", [])), set(new.get("required", []))
-        for name, prop in old_props.items():
-            if name not in new_props:
-                self.add(f"{where}.{name}", f"{where}.{name}: property removed (or renamed)")
-                continue
-            self.schema(f"{where}.{name}", prop, new_props[name], role, depth + 1)
-        if role == "request":
-            for name in sorted(new_req - old_req):
-                self.add(f"{where}.{name}", f"{where}.{name}: property made required in a request")
-        else:
-            for name in sorted(old_req - new_req):
-                if name in new_props:
-                    self.add(f"{where}.{name}", f"{where}.{name}: response property made optional")
-        if "items" in old and "items" in new:
-            self.schema(f"{where}[]", old["items"], new["items"], role, depth + 1)
-        for key in ("anyOf", "oneOf", "allOf"):
-            for a, b in zip(old.get(key, []), new.get(key, []), strict=False):
-                self.schema(where, a, b, role, depth + 1)
-
-    def _operations(self, spec: Spec) -> dict[str, dict[str, Any]]:
-        return {
-            f"{method.upper()} {path}": op
-            for path, item in spec.get("paths", {}).items()
-            for method, op in item.items()
-            if method in METHODS
-        }
-
-    def _params(self, spec: Spec, op: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
-        params = [self._resolve(spec, p) for p in op.get("parameters", [])]
-        return {(p["in"], p["name"]): p for p in params}
-
-    def run(self) -> list[tuple[str, str]]:
-        self._visited: set[tuple[str, str]] = set()
-        old_ops, new_ops = self._operations(self.old), self._operations(self.new)
-        for where, old in old_ops.items():
-            new = new_ops.get(where)
-            op_id = str(old.get("operationId", where))
-            if new is None:
-                self.add(op_id, f"{where} ({op_id}): operation removed (or renamed)")
-                continue
-            if new.get("operationId") != old.get("operationId"):
-                self.add(op_id, f"{where}: operationId {op_id} renamed to {new.get('operationId')}")
-            self._operation(where, old, new)
-        return self.changes
-
-    def _operation(self, where: str, old: dict[str, Any], new: dict[str, Any]) -> None:
-        old_p, new_p = self._params(self.old, old), self._params(self.new, new)
-        for key, param in old_p.items():
-            name = key[1]
-            if key not in new_p:
-                self.add(name, f"{where}: {key[0]} parameter {name!r} removed (or renamed)")
-                continue
-            if new_p[key].get("required") and not param.get("required"):
-                self.add(name, f"{where}: parameter {name!r} made required")
-            self.schema(f"{where} {name}", param.get("schema"), new_p[key].get("schema"), "request")
-        for key, param in new_p.items():
-            if key not in old_p and param.get("required"):
-                self.add(key[1], f"{where}: required parameter {key[1]!r} added")
-        old_body = old.get("requestBody", {}).get("content", {})
-        new_body = new.get("requestBody", {}).get("content", {})
-        for media, content in old_body.items():
-            if media not in new_body:
-                self.add(media, f"{where}: request body {media} removed")
-                continue
-            self.schema(where, content.get("schema"), new_body[media].get("schema"), "request")
-        for code, resp in old.get("responses", {}).items():
-            if code not in new.get("responses", {}):
-                if str(code).startswith("2"):
-                    self.add(str(code), f"{where}: success response {code} removed")
-                continue
-            old_c = self._resolve(self.old, resp).get("content", {})
-            new_c = self._resolve(self.new, new["responses"][code]).get("content", {})
-            for media, content in old_c.items():
-                if media in new_c:
-                    new_schema = new_c[media].get("schema")
-                    self.schema(where, content.get("schema"), new_schema, "response")
+def _load(path: Path) -> Spec:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, when built with it
+    document: Spec = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    return document
 
 
 def changelog_section(changelog: Path, version: str) -> str | None:
@@ -205,10 +121,9 @@ def changelog_section(changelog: Path, version: str) -> str | None:
 def check(spec_path: Path, released_dir: Path, changelog: Path) -> list[str]:
     """The problems that make the check fail (empty when the contract change is announced)."""
     released_path = latest_released(released_dir)
-    old = yaml.safe_load(released_path.read_text(encoding="utf-8"))
-    new = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    old, new = _load(released_path), _load(spec_path)
     old_v, new_v = str(old["info"]["version"]), str(new["info"]["version"])
-    breaking = Diff(old, new).run()
+    breaking = breaking_changes(old, new)
     changed = {**old, "info": None} != {**new, "info": None}
     problems: list[str] = []
     if not changed and not breaking:

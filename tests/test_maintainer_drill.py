@@ -5,6 +5,15 @@ with ``scripts/generate.py --spec ... --target ...`` and checks the outcome the
 README's "Regenerating after a backend change" promises. One variant carries
 the runtime changes (a new Task field, a new final status, a removed endpoint);
 a second one renames a query parameter.
+
+The second half replays the real API's own history (``drill/real_changes.py``:
+what the vendor changed between client v0.3.5 and v0.8.0): each change must be
+refused by ``scripts/check_contract.py`` until it is versioned and announced as
+its class requires, and the additive and breaking groups must regenerate
+cleanly. ``real_variant(name)`` (and ``additive_variant``/``breaking_variant``)
+give a regenerated variant, built once per module, for further assertions:
+``variant.target`` holds its ``inductiva_api``, ``variant.env()`` puts it first on
+``PYTHONPATH``, ``variant.spec_path`` is its spec (e.g. for a mock server).
 """
 
 from __future__ import annotations
@@ -14,10 +23,23 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from drill.real_changes import BREAKING, CHANGES, RealChange, changelog_section
+from drill.variants import (
+    VARIANTS,
+    Variant,
+    apply,
+    build_variant,
+    bumped,
+    current_spec,
+    describe,
+    run_check,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATE = [sys.executable, str(ROOT / "scripts" / "generate.py")]
@@ -202,3 +224,126 @@ def test_call_helper_type_checks_endpoint_arguments(tmp_path: Path) -> None:
     assert proc.returncode == 1 and errors, proc.stdout
     assert all(line.startswith(str(tmp_path / "bad.py")) for line in errors), proc.stdout
     assert 'Unexpected keyword argument "wait_secs"' in proc.stdout
+
+
+# --- the real API's history (client v0.3.5 -> v0.8.0) ------------------------------------
+
+ADDITIVE = tuple(c for c in CHANGES if not c.breaking)
+CURRENT = str(current_spec()["info"]["version"])
+PATCH, BREAKING_VERSION = bumped(CURRENT, breaking=False), bumped(CURRENT, breaking=True)
+
+
+def _name(change: RealChange) -> str:
+    return change.name
+
+
+@pytest.fixture(scope="module")
+def real_variant(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Variant]:
+    """``real_variant("additive" | "breaking")``: the variant regenerated, once per module."""
+    built: dict[str, Variant] = {}
+
+    def get(name: str) -> Variant:
+        if name not in built:
+            built[name] = build_variant(name, tmp_path_factory.mktemp(f"real-{name}"))
+        return built[name]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def additive_variant(real_variant: Callable[[str], Variant]) -> Variant:
+    """Every real additive change, regenerated (version: a patch bump)."""
+    return real_variant("additive")
+
+
+@pytest.fixture(scope="module")
+def breaking_variant(real_variant: Callable[[str], Variant]) -> Variant:
+    """Every real breaking change, regenerated (version: the breaking bump)."""
+    return real_variant("breaking")
+
+
+@pytest.mark.parametrize("change", BREAKING, ids=_name)
+def test_real_breaking_change_is_refused_until_announced(
+    tmp_path: Path, change: RealChange
+) -> None:
+    """A real breaking change fails check-contract, naming it, until a minor bump names it."""
+    announced = changelog_section(PATCH, [change])
+    proc = run_check(apply([change], PATCH), tmp_path, announced)
+    assert proc.returncode == 1, proc.stdout
+    assert f"breaking changes need a major version (0.x: minor), {BREAKING_VERSION}" in proc.stdout
+    spec = apply([change], BREAKING_VERSION)
+    proc = run_check(spec, tmp_path, f"## {BREAKING_VERSION}\n\n- changes\n")
+    assert proc.returncode == 1, proc.stdout
+    for subject in change.subjects:
+        assert f"name `{subject}` in CHANGELOG.md" in proc.stdout, proc.stdout
+    proc = run_check(spec, tmp_path, changelog_section(BREAKING_VERSION, [change]))
+    assert proc.returncode == 0, proc.stdout
+
+
+@pytest.mark.parametrize("change", ADDITIVE, ids=_name)
+def test_real_additive_change_passes_once_versioned(tmp_path: Path, change: RealChange) -> None:
+    """A real additive change needs a version bump and a CHANGELOG section, and nothing else."""
+    section = changelog_section(PATCH, [change])
+    proc = run_check(apply([change], CURRENT), tmp_path, section)
+    assert proc.returncode == 1 and f"info.version is {CURRENT}" in proc.stdout, proc.stdout
+    proc = run_check(apply([change], PATCH), tmp_path, "# Changelog\n")
+    assert proc.returncode == 1 and f"no '## {PATCH}' section" in proc.stdout, proc.stdout
+    proc = run_check(apply([change], PATCH), tmp_path, section)
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_real_changes_cover_both_classes() -> None:
+    """The catalogue holds the issue's changes: each named one, additive and breaking alike."""
+    names = {c.name: c.kind for c in CHANGES}
+    assert names["new_endpoint"] == names["new_required_task_field"] == "additive"
+    assert names["new_filter_param"] == "additive"
+    for name in ("schema_rename", "tightened_bound", "removed_param", "media_type_change"):
+        assert names[name] == "breaking", name
+    assert all(c.subjects for c in BREAKING) and not any(c.subjects for c in ADDITIVE)
+    assert set(VARIANTS["additive"]) | set(VARIANTS["breaking"]) == set(CHANGES)
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_real_change_variant_passes_the_check_when_announced(
+    real_variant: Callable[[str], Variant], tmp_path: Path, name: str
+) -> None:
+    """All the variant's changes released together pass check-contract with its CHANGELOG."""
+    variant = real_variant(name)
+    spec = yaml.safe_load(variant.spec_path.read_text(encoding="utf-8"))
+    proc = run_check(spec, tmp_path, variant.changelog)
+    assert proc.returncode == 0, proc.stdout
+
+
+def _facts(variant: Variant) -> dict[str, Any]:
+    facts = describe(variant)
+    assert facts["file"].startswith(str(variant.target)), facts["file"]
+    assert facts["version"] == variant.version
+    return facts
+
+
+def test_regenerated_additive_variant_offers_the_new_api(additive_variant: Variant) -> None:
+    """Additive variant: regenerates, imports, and has the new endpoints, fields and statuses."""
+    facts = _facts(additive_variant)
+    endpoints, models = facts["endpoints"], facts["models"]
+    new = {"get_task_position_in_queue", "delete_task", "get_input_upload_url"}
+    assert new | {"notify_input_uploaded", "get_output_download_url"} <= set(endpoints)
+    assert "project" in endpoints["list_tasks"]["parameters"]
+    assert {"project", "storage_path", "cost", "computation_start_time"} <= set(models["Task"])
+    assert {"project", "time_to_live_seconds"} <= set(models["TaskRequest"])
+    assert "n_mpi_hosts" in models["GCloudExecuter"]
+    assert "position_in_queue" in models["TaskStatus"]
+    assert {"zombie", "ttl-exceeded", "computation-started"} <= set(models["TaskStatusCode"])
+    assert {"zombie", "ttl-exceeded"} <= set(facts["final_statuses"])
+    assert "computation-started" not in facts["final_statuses"]
+
+
+def test_regenerated_breaking_variant_has_the_new_shapes(breaking_variant: Variant) -> None:
+    """Breaking variant: regenerates, imports, and has Executer, a File upload, no filename."""
+    facts = _facts(breaking_variant)
+    endpoints, models = facts["endpoints"], facts["models"]
+    assert "Executer" in models and "GCloudExecuter" not in models
+    assert "BodyUploadTaskInput" not in models
+    assert "File" in endpoints["upload_task_input"]["parameters"]["body"]
+    assert "filename" not in endpoints["download_task_output"]["parameters"]
+    assert "params" not in models["TaskRequest"]
+    assert "TaskSubmittedInfo" in endpoints["submit_task"]["returns"]
