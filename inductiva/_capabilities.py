@@ -28,7 +28,14 @@ from inductiva_api.contract import __version__
 from inductiva_api.models import Version
 
 from ._http._flow import Flow, call, park, session
-from .errors import ApiConnectionError, ApiError, InductivaError, RateLimitError, ServerError
+from .errors import (
+    ApiConnectionError,
+    ApiError,
+    InductivaError,
+    InvalidResponseError,
+    RateLimitError,
+    ServerError,
+)
 
 __all__ = ["check_api_version", "compatibility_key", "extensions", "offers"]
 
@@ -72,7 +79,9 @@ def _from_answer(answer: Version | Exception) -> tuple[frozenset[str], bool]:
         check_api_version(str(answer.api_version))
         return names, True
     transient = isinstance(answer, ApiConnectionError | ServerError | RateLimitError)
-    definite = isinstance(answer, ApiError) and not transient
+    # A 4xx (404: no such endpoint), or a /version of another shape (the real API's own
+    # `GET /version` answers just {"version": ...} since v0.3.10): no extensions, for good.
+    definite = isinstance(answer, ApiError | InvalidResponseError) and not transient
     logger.debug("GET /version failed (%s); assuming no API extensions.", answer)
     return frozenset(), definite
 
