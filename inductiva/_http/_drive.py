@@ -168,6 +168,7 @@ class _Runner:
         self.cancel = cancel
         self.told = False
         self.streams: list[_SyncStream] = []
+        self.reading: _SyncStream | None = None  # may be a stream another runner opened
 
     def drive(self, flow: Flow[T]) -> T:
         value: Any = None
@@ -208,7 +209,11 @@ class _Runner:
     def _handle(self, effect: Effect) -> Any:
         if isinstance(effect, Read):
             assert isinstance(effect.stream, _SyncStream)
-            return effect.stream.read()
+            self.reading = effect.stream
+            try:
+                return effect.stream.read()
+            finally:
+                self.reading = None
         if isinstance(effect, Call):
             with declared_idempotent(effect.idempotent):
                 return _parsed(effect.endpoint(self.session.api, *effect.args, **effect.kwargs))
@@ -286,7 +291,8 @@ class _Runner:
     def _stop(cancel: threading.Event, runners: list[_Runner]) -> None:
         cancel.set()
         for runner in runners:
-            for stream in list(runner.streams):
+            reading = runner.reading  # a stream handed down by the parent is woken too
+            for stream in [*runner.streams, *([reading] if reading is not None else [])]:
                 stream.abort()
 
 
