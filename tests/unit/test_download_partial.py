@@ -1,9 +1,9 @@
-"""download_outputs(filenames=...): only the wanted files travel, by Range or ?filename= subset."""
+"""download(filenames=...): only the wanted files travel, by Range or ?filename= subset."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
@@ -11,17 +11,18 @@ import pytest
 from transfer_fakes import (
     TASK_ID,
     ArchiveServer,
+    Download,
     corrupt_member,
     listing,
     make_output,
     make_zip,
     serve,
     unserve,
+    use_handler,
 )
 
-from inductiva import _client, errors
+from inductiva import errors
 from inductiva._transfers import _subset
-from inductiva._transfers._download import download_outputs
 
 BIG = os.urandom(3_000_000)
 MEMBERS = {
@@ -45,10 +46,12 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ArchiveServer]:
     unserve()
 
 
-def test_fetches_only_the_named_members(server: ArchiveServer, tmp_path: Path) -> None:
+def test_fetches_only_the_named_members(
+    download: Download, server: ArchiveServer, tmp_path: Path
+) -> None:
     """Two adjacent members cost one tail request plus one coalesced range request."""
     names = ["important_file1.txt", "important_file2.txt"]
-    out = download_outputs(TASK_ID, filenames=names, output_dir=tmp_path)
+    out = download(TASK_ID, filenames=names, output_dir=tmp_path)
     assert listing(out) == names
     for name in names:
         assert (out / name).read_bytes() == MEMBERS[name]
@@ -58,35 +61,43 @@ def test_fetches_only_the_named_members(server: ArchiveServer, tmp_path: Path) -
     assert server.bytes_sent < len(server.archive) / 5
 
 
-def test_far_apart_members_use_separate_ranges(server: ArchiveServer, tmp_path: Path) -> None:
+def test_far_apart_members_use_separate_ranges(
+    download: Download, server: ArchiveServer, tmp_path: Path
+) -> None:
     """Members separated by more than 64 KiB are not merged (the 3 MB file is skipped).
 
     tail.txt lies in the tail read with the directory, so it costs no request of its own:
     the directory's and stdout.txt's ranges only.
     """
-    out = download_outputs(TASK_ID, filenames=["stdout.txt", "tail.txt"], output_dir=tmp_path)
+    out = download(TASK_ID, filenames=["stdout.txt", "tail.txt"], output_dir=tmp_path)
     assert (out / "tail.txt").read_bytes() == MEMBERS["tail.txt"]
     assert len(server.ranges()) == 2
     assert server.bytes_sent < 70_000 + 2 * 1024
 
 
-def test_directory_name_selects_its_members(server: ArchiveServer, tmp_path: Path) -> None:
+def test_directory_name_selects_its_members(
+    download: Download, server: ArchiveServer, tmp_path: Path
+) -> None:
     """filenames=["bulk/frames"] downloads every file under that directory."""
-    out = download_outputs(TASK_ID, filenames=["bulk/frames"], output_dir=tmp_path)
+    out = download(TASK_ID, filenames=["bulk/frames"], output_dir=tmp_path)
     assert listing(out) == ["bulk", "bulk/frames", "bulk/frames/0.dat", "bulk/frames/1.dat"]
 
 
-def test_single_string_is_one_filename(server: ArchiveServer, tmp_path: Path) -> None:
+def test_single_string_is_one_filename(
+    download: Download, server: ArchiveServer, tmp_path: Path
+) -> None:
     """A lone str is taken as one name, not as a sequence of characters."""
-    out = download_outputs(TASK_ID, filenames="tail.txt", output_dir=tmp_path)  # type: ignore[arg-type]
+    out = download(TASK_ID, filenames="tail.txt", output_dir=tmp_path)  # type: ignore[arg-type]
     assert listing(out) == ["tail.txt"]
 
 
-def test_unknown_files_error_lists_close_matches(server: ArchiveServer, tmp_path: Path) -> None:
+def test_unknown_files_error_lists_close_matches(
+    download: Download, server: ArchiveServer, tmp_path: Path
+) -> None:
     """Unknown names raise UnknownFilesError with suggestions; nothing is fetched or created."""
     target = tmp_path / "out"
     with pytest.raises(errors.UnknownFilesError) as info:
-        download_outputs(
+        download(
             TASK_ID, filenames=["important_file1.txt", "importnt_file2.txt"], output_dir=target
         )
     assert info.value.missing == ["importnt_file2.txt"]
@@ -97,26 +108,30 @@ def test_unknown_files_error_lists_close_matches(server: ArchiveServer, tmp_path
     assert server.ranges() == ["bytes=-65536"]
 
 
-def test_filenames_with_uncompress_false_is_rejected(server: ArchiveServer, tmp_path: Path) -> None:
+def test_filenames_with_uncompress_false_is_rejected(
+    download: Download, server: ArchiveServer, tmp_path: Path
+) -> None:
     """The combination is an InvalidArgumentError explaining why; no request is made."""
     with pytest.raises(errors.InvalidArgumentError, match="uncompress=False"):
-        download_outputs(TASK_ID, filenames=["tail.txt"], uncompress=False, output_dir=tmp_path)
+        download(TASK_ID, filenames=["tail.txt"], uncompress=False, output_dir=tmp_path)
     assert server.requests == []
 
 
-def test_empty_filenames_is_rejected(server: ArchiveServer, tmp_path: Path) -> None:
+def test_empty_filenames_is_rejected(
+    download: Download, server: ArchiveServer, tmp_path: Path
+) -> None:
     """filenames=[] is an InvalidArgumentError, not a silent no-op."""
     with pytest.raises(errors.InvalidArgumentError, match="non-empty"):
-        download_outputs(TASK_ID, filenames=[], output_dir=tmp_path)
+        download(TASK_ID, filenames=[], output_dir=tmp_path)
 
 
 def test_dropped_range_resumes_with_remaining_members(
-    server: ArchiveServer, tmp_path: Path
+    download: Download, server: ArchiveServer, tmp_path: Path
 ) -> None:
     """After a drop, finished members are kept and only the rest are requested again."""
     server.drop_after, server.drop_times = 250_000, 1
     names = ["important_file1.txt", "important_file2.txt"]
-    out = download_outputs(TASK_ID, filenames=names, output_dir=tmp_path)
+    out = download(TASK_ID, filenames=names, output_dir=tmp_path)
     for name in names:
         assert (out / name).read_bytes() == MEMBERS[name]
     first, second = server.ranges()[1:]
@@ -125,14 +140,14 @@ def test_dropped_range_resumes_with_remaining_members(
 
 
 def test_corrupt_member_raises_integrity_error(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    download: Download, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """A CRC mismatch in a fetched member raises IntegrityError and writes no file."""
     archive = corrupt_member(make_output(MEMBERS, stored=True), "artifacts/important_file2.txt")
     serve(monkeypatch, ArchiveServer(archive))
     try:
         with pytest.raises(errors.IntegrityError, match="important_file2"):
-            download_outputs(
+            download(
                 TASK_ID,
                 filenames=["important_file1.txt", "important_file2.txt"],
                 output_dir=tmp_path / "out",
@@ -142,37 +157,39 @@ def test_corrupt_member_raises_integrity_error(
         unserve()
 
 
-def test_stored_members_are_fetched_too(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_stored_members_are_fetched_too(
+    download: Download, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """Members stored without compression are copied and verified as well."""
     serve(monkeypatch, ArchiveServer(make_output(MEMBERS, stored=True)))
     try:
-        out = download_outputs(TASK_ID, filenames=["bulk/trajectory.bin"], output_dir=tmp_path)
+        out = download(TASK_ID, filenames=["bulk/trajectory.bin"], output_dir=tmp_path)
         assert (out / "bulk" / "trajectory.bin").read_bytes() == BIG
     finally:
         unserve()
 
 
 def test_small_archive_tail_covers_everything(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    download: Download, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """An archive smaller than the tail request still works (the 206 holds all of it)."""
     serve(monkeypatch, ArchiveServer(make_output({"a.txt": b"A", "b.txt": b"B"})))
     try:
-        out = download_outputs(TASK_ID, filenames=["b.txt"], output_dir=tmp_path)
+        out = download(TASK_ID, filenames=["b.txt"], output_dir=tmp_path)
         assert (out / "b.txt").read_bytes() == b"B"
     finally:
         unserve()
 
 
 def test_unsafe_member_name_is_refused_before_fetching(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    download: Download, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Asking for a member named ../x raises UnsafeArchiveError and writes nothing."""
     srv = ArchiveServer(make_zip({"../x.txt": b"x", "ok.txt": b"ok"}))
     serve(monkeypatch, srv)
     try:
         with pytest.raises(errors.UnsafeArchiveError):
-            download_outputs(TASK_ID, filenames=["../x.txt"], output_dir=tmp_path / "out")
+            download(TASK_ID, filenames=["../x.txt"], output_dir=tmp_path / "out")
         assert listing(tmp_path) == []
         assert srv.ranges() == ["bytes=-65536"]
     finally:
@@ -180,7 +197,7 @@ def test_unsafe_member_name_is_refused_before_fetching(
 
 
 def test_archive_replaced_mid_download_is_read_again(
-    server: ArchiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    download: Download, server: ArchiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """If the archive changes after its directory was read, the new one is used.
 
@@ -198,25 +215,29 @@ def test_archive_replaced_mid_download_is_read_again(
         return original(request)
 
     monkeypatch.setattr(server, "handle", swap_after_directory)
-    _client.set_transport(server.transport())
-    out = download_outputs(TASK_ID, filenames=["stdout.txt"], output_dir=tmp_path)
+    use_handler(server.handle)
+    out = download(TASK_ID, filenames=["stdout.txt"], output_dir=tmp_path)
     assert (out / "stdout.txt").read_bytes() == b"a newer stdout\n"
     assert len(server.ranges()) == 4  # tail, stale range (200), tail again, member range
 
 
-def test_members_in_the_tail_cost_no_further_request(server: ArchiveServer, tmp_path: Path) -> None:
+def test_members_in_the_tail_cost_no_further_request(
+    download: Download, server: ArchiveServer, tmp_path: Path
+) -> None:
     """A member inside the tail read with the directory comes from it: one round trip."""
-    out = download_outputs(TASK_ID, filenames=["tail.txt"], output_dir=tmp_path)
+    out = download(TASK_ID, filenames=["tail.txt"], output_dir=tmp_path)
     assert (out / "tail.txt").read_bytes() == MEMBERS["tail.txt"]
     assert len(server.ranges()) == 1
 
 
-def test_names_are_relative_to_artifacts(server: ArchiveServer, tmp_path: Path) -> None:
+def test_names_are_relative_to_artifacts(
+    download: Download, server: ArchiveServer, tmp_path: Path
+) -> None:
     """output/list names map to artifacts/<name> members; output.json is not a task file."""
-    out = download_outputs(TASK_ID, filenames=["bulk/frames/1.dat"], output_dir=tmp_path)
+    out = download(TASK_ID, filenames=["bulk/frames/1.dat"], output_dir=tmp_path)
     assert listing(out) == ["bulk", "bulk/frames", "bulk/frames/1.dat"]
     with pytest.raises(errors.UnknownFilesError):
-        download_outputs(TASK_ID, filenames=["output.json"], output_dir=tmp_path)
+        download(TASK_ID, filenames=["output.json"], output_dir=tmp_path)
 
 
 @pytest.fixture
@@ -229,14 +250,14 @@ def legacy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ArchiveServer]:
 
 
 def test_range_answered_200_is_closed_unread_and_the_subset_is_fetched(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    download: Download, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """A server declaring byte-ranges but answering 200: closed unread, ?filename= used."""
     srv = ArchiveServer(make_output(MEMBERS), ranges=False, claims_ranges=True)
     serve(monkeypatch, srv)
     names = ["important_file1.txt", "tail.txt"]
     try:
-        out = download_outputs(TASK_ID, filenames=names, output_dir=tmp_path)
+        out = download(TASK_ID, filenames=names, output_dir=tmp_path)
     finally:
         unserve()
     assert listing(out) == sorted(names)
@@ -251,10 +272,10 @@ def test_range_answered_200_is_closed_unread_and_the_subset_is_fetched(
 
 
 def test_server_without_byte_ranges_gets_no_range_request(
-    legacy: ArchiveServer, tmp_path: Path
+    download: Download, legacy: ArchiveServer, tmp_path: Path
 ) -> None:
     """No byte-ranges in GET /version (404 here): straight to output/list and the subset."""
-    out = download_outputs(TASK_ID, filenames=["tail.txt"], output_dir=tmp_path)
+    out = download(TASK_ID, filenames=["tail.txt"], output_dir=tmp_path)
     assert listing(out) == ["tail.txt"]
     assert legacy.ranges() == []
     assert [r.url.path.rsplit("/", 1)[-1] for r in legacy.requests] == ["version", "list", "output"]
@@ -263,12 +284,12 @@ def test_server_without_byte_ranges_gets_no_range_request(
 
 @pytest.mark.parametrize("ranges", [True, False], ids=["ranges", "legacy"])
 def test_both_paths_give_the_same_files_and_layout(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ranges: bool
+    download: Download, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ranges: bool
 ) -> None:
     """A directory name and a file name yield the same tree with or without byte ranges."""
     serve(monkeypatch, ArchiveServer(make_output(MEMBERS), ranges=ranges))
     try:
-        out = download_outputs(
+        out = download(
             TASK_ID, filenames=["bulk/frames/", "./stdout.txt"], output_dir=tmp_path / "o"
         )
     finally:
@@ -279,29 +300,29 @@ def test_both_paths_give_the_same_files_and_layout(
 
 
 def test_legacy_unknown_names_are_resolved_before_any_download(
-    legacy: ArchiveServer, tmp_path: Path
+    download: Download, legacy: ArchiveServer, tmp_path: Path
 ) -> None:
     """Unknown names raise UnknownFilesError with hints from output/list; no subset is fetched."""
     with pytest.raises(errors.UnknownFilesError, match=r"important_file2\.txt") as info:
-        download_outputs(TASK_ID, filenames=["importnt_file2.txt"], output_dir=tmp_path / "o")
+        download(TASK_ID, filenames=["importnt_file2.txt"], output_dir=tmp_path / "o")
     assert info.value.missing == ["importnt_file2.txt"]
     assert legacy.subset_requests() == []
     assert not (tmp_path / "o").exists()
 
 
 def test_legacy_subset_missing_a_file_is_an_integrity_error(
-    legacy: ArchiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    download: Download, legacy: ArchiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A subset archive lacking an asked-for file raises IntegrityError; nothing is left."""
     original = legacy._subset
     monkeypatch.setattr(legacy, "_subset", lambda names: original(names[:1]))
     with pytest.raises(errors.IntegrityError, match=r"tail\.txt"):
-        download_outputs(TASK_ID, filenames=["stdout.txt", "tail.txt"], output_dir=tmp_path / "o")
+        download(TASK_ID, filenames=["stdout.txt", "tail.txt"], output_dir=tmp_path / "o")
     assert listing(tmp_path) == []
 
 
 def test_legacy_dropped_subset_is_fetched_again(
-    legacy: ArchiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    download: Download, legacy: ArchiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A connection dropped while reading the subset fetches it again, then succeeds."""
     original = legacy._subset
@@ -314,25 +335,29 @@ def test_legacy_dropped_subset_is_fetched_again(
             response.stream = _Broken()
         return response
 
-    class _Broken(httpx.SyncByteStream):
+    class _Broken(httpx.SyncByteStream, httpx.AsyncByteStream):
         def __iter__(self) -> Iterator[bytes]:
             yield b"PK"
             raise httpx.ReadError("dropped")
 
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            for chunk in self:
+                yield chunk
+
     monkeypatch.setattr(legacy, "_subset", dropping)
-    out = download_outputs(TASK_ID, filenames=["stdout.txt"], output_dir=tmp_path)
+    out = download(TASK_ID, filenames=["stdout.txt"], output_dir=tmp_path)
     assert listing(out) == ["stdout.txt"]
     assert len(legacy.subset_requests()) == 2
 
 
 def test_long_name_lists_are_split_over_requests(
-    legacy: ArchiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    download: Download, legacy: ArchiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No subset URL grows past the query limit: the names go in several requests."""
     monkeypatch.setattr(_subset, "MAX_QUERY", 60)
     monkeypatch.setattr(_subset.subset_batches, "__defaults__", (60,))
     names = ["important_file1.txt", "important_file2.txt", "stdout.txt", "tail.txt"]
-    out = download_outputs(TASK_ID, filenames=names, output_dir=tmp_path)
+    out = download(TASK_ID, filenames=names, output_dir=tmp_path)
     assert listing(out) == sorted(names)
     batches = legacy.subset_requests()
     assert len(batches) > 1 and [n for batch in batches for n in batch] == names
