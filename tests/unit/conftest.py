@@ -36,7 +36,7 @@ def driver(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def download(driver: str) -> Callable[..., object]:
-    """``download(task_id, **kwargs)``: the download flow run with the ``driver`` fixture's driver."""
+    """``download(task_id, **kwargs)``: the download flow, run with the ``driver`` fixture."""
     from transfer_fakes import downloader
 
     return downloader(driver)

@@ -195,7 +195,7 @@ def _check_kept_ranges(root: Path) -> int:
     data = (root / ".inductiva/output.zip.part").read_bytes()
     assert len(data) == SIZE and isinstance(state["segments"], list)
     held = 0
-    for start, end, have in state["segments"]:
+    for start, _end, have in state["segments"]:
         assert data[start : start + have] == ARCHIVE[start : start + have]
         held += have
     assert not (root / ".inductiva/lock").exists()
