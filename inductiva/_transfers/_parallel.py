@@ -33,6 +33,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import attrs
+
 from .. import errors
 from .._http._flow import Cancelled, Flow, Stream, close, gather, open_stream, read, sleep
 from .._http._retry import RetryPolicy, budget_mark, resume_delay
@@ -109,6 +111,13 @@ class Probe:
         return not fast and self.got < self.left
 
 
+@attrs.frozen
+class _Dropped:
+    """A worker's range that stayed dropped: its failure, raised once every range ended."""
+
+    error: errors.ApiConnectionError
+
+
 def _fill(
     plan: RangePlan, seg: Segment, stream: Stream, update: Update, chunk: bytes
 ) -> Flow[None]:
@@ -171,22 +180,34 @@ def _worker(
     policy: RetryPolicy,
     update: Update,
     first: tuple[bytes, Stream, int] | None,
-) -> Flow[None]:
-    """Take ranges from ``plan`` until none is left (the first from ``first`` if given)."""
-    if first is not None:
-        prefix, stream, position = first
-        seg = plan.take(position)
-        if seg is None:  # pragma: no cover - the plan always starts a range there
-            yield from close(stream)
-        else:
-            yield from _range(plan, seg, policy, update, (prefix, stream))
-    while (seg := plan.take()) is not None:
-        yield from _range(plan, seg, policy, update)
+) -> Flow[_Dropped | None]:
+    """Take ranges from ``plan`` until none is left (the first from ``first`` if given).
+
+    A range that stays dropped (the retry budget is spent) ends this worker
+    only: the failure is returned (wrapped: a returned exception would count as
+    a failure to ``gather``), so the other ranges go on and keep what they
+    receive for the next call. Any other failure (the archive
+    changed, a body too long) is raised, which stops the other ranges at once.
+    """
+    try:
+        if first is not None:
+            prefix, stream, position = first
+            seg = plan.take(position)
+            if seg is None:  # pragma: no cover - the plan always starts a range there
+                yield from close(stream)
+            else:
+                yield from _range(plan, seg, policy, update, (prefix, stream))
+        while (seg := plan.take()) is not None:
+            yield from _range(plan, seg, policy, update)
+    except errors.ApiConnectionError as exc:
+        return _Dropped(exc)
+    return None
 
 
 def _outcome(task_id: str, outcomes: list[object]) -> bool:
     """True when every range completed, False when the archive changed; else raise."""
-    failures = [o for o in outcomes if isinstance(o, BaseException)]
+    found = [o.error if isinstance(o, _Dropped) else o for o in outcomes]
+    failures = [o for o in found if isinstance(o, BaseException)]
     real = [f for f in failures if not isinstance(f, Cancelled)] or failures
     if not real:
         return True
