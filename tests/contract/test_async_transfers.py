@@ -18,7 +18,7 @@ from inductiva_mock.launcher import MockServer
 
 import inductiva
 from inductiva import _http, _simulation
-from inductiva._transfers import _adownload, _progress, _resume, _upload, _zipwrite
+from inductiva._transfers import _progress, _resume, _upload, _zipwrite
 
 pytestmark = pytest.mark.contract
 
@@ -236,28 +236,6 @@ def test_200_concurrent_async_downloads_share_one_bounded_pool(
         assert not (out / ".inductiva").exists()
     assert len(pools) == 1
     assert 0 < peak[0] <= 100
-
-
-def test_in_thread_waits_for_the_thread_when_cancelled() -> None:
-    """A cancelled in_thread() returns only after its blocking work ended (the lock stays held)."""
-    import threading
-    import time
-
-    finished = threading.Event()
-
-    def slow() -> None:
-        time.sleep(0.2)
-        finished.set()
-
-    async def main() -> None:
-        job = asyncio.create_task(_adownload.in_thread(slow))
-        await asyncio.sleep(0.05)
-        job.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await job
-        assert finished.is_set()
-
-    asyncio.run(main())
 
 
 def test_scenario_simulate_async(
