@@ -108,7 +108,8 @@ def _task_count() -> int:
 
 
 def _submit_one() -> str:
-    return _submit.register(SYNTHETIC, {"sim_dir": "sim_dir", "duration": 0.1}, None)
+    flow = _submit.register_flow(SYNTHETIC, {"sim_dir": "sim_dir", "duration": 0.1}, None)
+    return str(_http.default_core().run(flow))
 
 
 def test_submit_after_503_is_retried_only_if_the_server_dedupes(
