@@ -82,7 +82,8 @@ class RangePlan:
         assert state.size is not None and state.etag
         self.task_id, self.part = task_id, part
         self.etag, self.size = state.etag, state.size
-        self.segments = _split(state.as_segments(), connections)
+        # well under the sidecar's plausible maximum, whatever download_connections says
+        self.segments = _split(state.as_segments(), min(connections, _part.MAX_SEGMENTS // 4))
         self._queue = [s for s in self.segments if not self.complete(s)]
         self.fd = -1
         self.closed = False
