@@ -185,6 +185,7 @@ class _Runner:
         self.cancel = cancel
         self.told = False
         self.streams: list[_SyncStream] = []
+        self.reading: _SyncStream | None = None  # may be a stream another runner opened
 
     def drive(self, flow: Flow[T]) -> T:
         value: Any = None
@@ -225,7 +226,11 @@ class _Runner:
     def _handle(self, effect: Effect) -> Any:
         if isinstance(effect, Read):
             assert isinstance(effect.stream, _SyncStream)
-            return effect.stream.read()
+            self.reading = effect.stream
+            try:
+                return effect.stream.read()
+            finally:
+                self.reading = None
         if isinstance(effect, Call):
             try:
                 with declared_idempotent(effect.idempotent):
@@ -309,7 +314,8 @@ class _Runner:
     def _stop(cancel: threading.Event, runners: list[_Runner]) -> None:
         cancel.set()
         for runner in runners:
-            for stream in list(runner.streams):
+            reading = runner.reading  # a stream handed down by the parent is woken too
+            for stream in [*runner.streams, *([reading] if reading is not None else [])]:
                 stream.abort()
 
 

@@ -1,39 +1,38 @@
 """The transfer engine: every byte that moves between the API and the disk.
 
-Like httpx's ``_transports/``, this package keeps the machinery that moves
-data apart from the task and CLI layers, which only call
-:func:`_download.download_outputs` and :func:`_upload.upload_input`::
+Each operation is written once, as a flow (see :mod:`inductiva._http._flow`),
+run by the blocking driver (``Task.download_outputs``: Ctrl-C and SIGTERM
+interrupt it) and by the asyncio one (``Task.download_outputs_async``). The
+task and CLI layers only run :func:`_download.download_flow` and
+:func:`_upload.upload_flow`::
 
-    Task.download_outputs()                          Task / simulate()
-            |                                               |
-            v                                               v
-      _download ----------------------------.          _upload  (zip input dir,
-      (lock, limits, output dir,            |          stream multipart, retry
-       .inductiva/ workspace)               |          429/503 from the start)
-       |            |               |       |               |
-   whole archive  filenames=,     filenames=, no ranges     |
-       |          byte ranges           |                   |
-       v            v                   v                   |
-    _resume      _remote_zip -------> _subset               |
-    (.part +     (tail, central       (?filename= zip,      |
-     sidecar,     directory, plan      staged, extracted)   |
-     Range/       of merged ranges)          |              |
-     If-Range)      |                        |              |
-       |            v                        |              |
-       |         _members                    |              |
-       |         (fetch ranges, write        |              |
-       |          staged members)            |              |
-       |            |                        |              |
-       v            v                        v              |
-    _zipstream: local headers, bounded inflate, CRC/size    |
-       |         (StreamVerifier while downloading)         |
-       v                                                    |
-    _extract: safe names, limits (size, ratio, free space), |
-              staged extraction, move into place            |
-                                                            |
-    _progress: tqdm bars on stderr <------------------------'
-                (every stage above draws through it)
+    download_flow (_download: checks, lock, one retry budget)  upload_flow (_upload)
+        |                 |                     |                 (zip input dir while
+    whole archive     filenames=,           filenames=,            sending it, multipart,
+        |             byte ranges           no ranges              re-sent if refused)
+        v                 |                     |                       |
+    _resume: one stream   v                     v                       |
+    (Range/If-Range,  _directory ------> _subset (?filename= zips,      |
+     bounded, verified (tail, central    staged, extracted;             |
+     by _pipe thread)   directory)       _listing: output/list)         |
+        |   \\             |                                            |
+        |  _parallel      v                                             |
+        |  (probe, gather _members (ranges bounded, parsed in a         |
+        |   of ranges;    _pipe thread into staged files)               |
+        |   _ranges:          |                                         |
+        |   plan, writes)     |                                         |
+        v                     v                                         |
+    _part: .part + sidecar,   _zipstream: local headers, bounded        |
+    ONE resume model          inflate, CRC/size (StreamVerifier)        |
+    (prefix or ranges)        _remote_zip: directory records, plans     |
+        |                                                               |
+        v                                                               |
+    _extract: safe names, limits (_limits), staged extraction           |
+    _keep: what a failure keeps; _workspace: .inductiva/, the lock      |
+                                                                        |
+    _progress: tqdm bars on stderr <------------------------------------'
 
-Everything goes through :mod:`inductiva._client` (one pool, one retry budget
-per call, errors mapped to :mod:`inductiva.errors`).
+Every request goes through the run's client (one pool, one retry budget per
+call, errors mapped to :mod:`inductiva.errors`); blocking disk work runs
+through ``offload`` (in a worker thread under asyncio).
 """

@@ -1,34 +1,36 @@
-"""Fetching selected members of a remote zip with few Range requests, verified.
+"""Fetching selected members of a remote zip with few Range requests, verified (a flow).
 
-Each planned range (see :func:`inductiva._transfers._remote_zip.plan_ranges`) is read as a
-stream: for every wanted member the local header is parsed, its data
-decompressed (stored or deflate) into a staging file while its CRC-32 and size
-are checked. Members finished before a dropped connection are kept; the rest
-are planned and fetched again (up to ``inductiva.max_retries`` times). All
-files move into place only when every member verified.
+Each planned range (see :func:`inductiva._transfers._remote_zip.plan_ranges`)
+is one request bounded to its bytes; its body goes through a
+:class:`~._pipe.ChunkPipe` to a worker thread where, for every wanted member,
+the local header is parsed and its data decompressed (stored or deflate) into
+a staging file while its CRC-32 and size are checked. A range that lies in the
+tail read with the directory costs no request. Members finished before a
+dropped connection are kept; the rest are planned and fetched again (within
+the call's retry budget). All files move into place only when every member
+verified; an interruption removes the staged files.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import attrs
-import httpx
 
-from .._http import _wire
-from .. import _client, _retry, errors
+from .. import errors
+from .._http._flow import Flow, close, offload, open_stream, read, session, sleep
+from .._http._retry import budget_mark, resume_delay
 from . import _extract, _limits, _remote_zip, _zipstream
+from ._directory import range_headers
+from ._pipe import ChunkPipe
 from ._progress import byte_bar
 
 __all__ = [
     "ArchiveChangedError",
     "Selection",
-    "check_plan_answer",
     "fetch_members",
-    "plan_headers",
     "read_plan",
     "select_members",
 ]
@@ -40,21 +42,16 @@ class ArchiveChangedError(errors.TransferError):
     """The archive's ETag no longer matches the central directory that was read."""
 
 
-def plan_headers(archive: _remote_zip.RemoteZip, plan: _remote_zip.RangePlan) -> dict[str, str]:
-    """The Range request of ``plan`` (pinned to the archive's ETag)."""
-    return _remote_zip.range_headers(plan.start, plan.end, archive.etag)
-
-
-def check_plan_answer(
-    archive: _remote_zip.RemoteZip, plan: _remote_zip.RangePlan, response: httpx.Response
+def _check_answer(
+    archive: _remote_zip.RemoteZip, plan: _remote_zip.RangePlan, status: int, content_range: str
 ) -> None:
-    """ArchiveChangedError or TransferError unless ``response`` is the 206 ``plan`` asked for."""
-    if response.status_code != 206:
+    """ArchiveChangedError or TransferError unless the answer is the 206 ``plan`` asked for."""
+    if status != 206:
         raise ArchiveChangedError(
             f"Output archive of task {archive.task_id} changed during the download "
-            f"(HTTP {response.status_code} to a range request); try again."
+            f"(HTTP {status} to a range request); try again."
         )
-    first, _last, total = _remote_zip.parse_content_range(response.headers.get("Content-Range"))
+    first, _last, total = _remote_zip.parse_content_range(content_range)
     if first != plan.start or total != archive.size:
         raise errors.TransferError("The server answered a different byte range than asked.")
 
@@ -80,23 +77,29 @@ def _fetch_plan(
     plan: _remote_zip.RangePlan,
     staged: dict[str, Path],
     done: set[str],
-    bar_update: Callable[[int], object],
-) -> None:
+    update: Callable[[int], object],
+) -> Flow[None]:
     held = _remote_zip.tail_slice(archive, plan.start, plan.end)
     if held is not None:  # already read with the directory: no request
-        bar_update(len(held))
-        read_plan(plan, iter([held]), staged, done)
+        update(len(held))
+        yield from offload(lambda: read_plan(plan, iter([held]), staged, done))
         return
     path = _remote_zip.output_path(archive.task_id)
-    with _client.stream("GET", path, headers=plan_headers(archive, plan)) as response:
-        check_plan_answer(archive, plan, response)
-
-        def counted() -> Iterator[bytes]:
-            for chunk in _wire.iter_body(response):
-                bar_update(len(chunk))
-                yield chunk
-
-        read_plan(plan, counted(), staged, done)
+    headers = range_headers(plan.start, plan.end, archive.etag)
+    stream = yield from open_stream("GET", path, headers=headers, max_bytes=plan.end - plan.start)
+    try:
+        _check_answer(archive, plan, stream.status_code, stream.headers.get("Content-Range", ""))
+        pipe = ChunkPipe(lambda chunks: read_plan(plan, chunks, staged, done), "inductiva-unzip")
+        try:
+            while chunk := (yield from read(stream)):
+                yield from pipe.put(chunk)
+                update(len(chunk))
+        except BaseException as exc:  # a drop keeps the members received whole
+            yield from pipe.close(keep=isinstance(exc, errors.ApiConnectionError))
+            raise
+        yield from pipe.finish()
+    finally:
+        yield from close(stream)
 
 
 @attrs.frozen
@@ -137,34 +140,37 @@ def select_members(
 
 def fetch_members(
     archive: _remote_zip.RemoteZip, names: Sequence[str] | Mapping[str, str], output_dir: Path
-) -> None:
+) -> Flow[None]:
     """Download, verify and write the members ``names`` of ``archive`` under ``output_dir``.
 
     ``names`` may map member names to the relative names to write them as
     (``artifacts/log.txt`` -> ``log.txt``).
     """
     selection = select_members(archive, names, output_dir)
-    files, targets = selection.files, selection.targets
-    settings = _client.resolve_settings()
-    attempts = settings.max_retries + 1
+    settings = (yield from session()).settings
+    policy = settings.retry_policy
     with _extract.staging_dir(output_dir) as stage:
         staged = selection.staged(stage, output_dir)
         done: set[str] = set()
-        plans = _remote_zip.plan_ranges(archive, files)
-        with byte_bar(_remote_zip.total_bytes(plans), desc="Downloading") as bar:
-            for attempt in range(1, attempts + 1):
-                mark = _retry.budget_mark()
+        plans = _remote_zip.plan_ranges(archive, selection.files)
+        total = _remote_zip.total_bytes(plans)
+        with byte_bar(total, desc="Downloading", progress=settings.progress) as bar:
+            attempt = 0
+            while True:
+                attempt += 1
+                mark = budget_mark()
                 try:
                     for plan in plans:
-                        _fetch_plan(archive, plan, staged, done, bar.update)
+                        yield from _fetch_plan(archive, plan, staged, done, bar.update)
                     break
                 except errors.ApiConnectionError as exc:
-                    wait = _retry.resume_delay(settings.retry_policy, attempt, mark, exc)
+                    wait = resume_delay(policy, attempt, mark, exc)
                     if wait is None:
                         raise
-                    remaining = [e for e in files if e.name not in done]
+                    remaining = [e for e in selection.files if e.name not in done]
                     plans = _remote_zip.plan_ranges(archive, remaining)
                     bar.total = bar.n + _remote_zip.total_bytes(plans)
                     logger.info("Partial download interrupted; resuming in %.2fs", wait)
-                    time.sleep(wait)
-        _extract.move_into_place(stage.resolve(), output_dir, targets)
+                    yield from sleep(wait)
+        root = stage.resolve()
+        yield from offload(lambda: _extract.move_into_place(root, output_dir, selection.targets))

@@ -1,50 +1,48 @@
-"""Full downloads split into concurrent byte-range requests (extension ``byte-ranges``).
+"""Whole-archive downloads split into concurrent byte-range requests (extension ``byte-ranges``).
 
 Cloud storage and long network paths cap what one TCP connection carries; a
-large archive is therefore fetched as :func:`connections` ranges at once, each
-on its own pooled connection, written in place (``os.pwrite``) into the same
-``<dest>.part`` a single-stream download uses. Only when the server offers byte
-ranges (its directory read gave an ETag) and the archive is at least
-:data:`MIN_PARALLEL_BYTES`; otherwise, or when ``connections()`` is 1, the
-single stream of :mod:`._resume` runs.
+large archive is therefore fetched as ``download_connections`` ranges at
+once, each on its own pooled connection, written in place into the same
+``.part`` a single stream uses (see :mod:`._ranges` and :mod:`._part`).
 
-Every range is sent with ``If-Range: <etag>``: an answer that is not the 206 of
-exactly that range (the archive changed) stops the parallel fetch and the
-download starts over as a single stream. Each range resumes by itself after a
-dropped connection (up to ``inductiva.max_retries`` times within the call), and
-the progress of every range is kept in a sidecar (``<dest>.part.ranges.json``) so
-a later call continues them. The archive is then verified as a whole (CRC-32 of
-every member, while extracting or in one pass), as for any download that could
-not be verified while streaming.
+A fresh (or resumed) single stream is probed first (:func:`maybe_split`): the
+first bytes of an answer that allows ranges (``ETag``, ``Accept-Ranges:
+bytes``, at least :data:`MIN_PARALLEL_BYTES` left, more than one connection)
+are timed, and a connection slower than :data:`SPLIT_BELOW` bytes a second has
+the rest split into ranges, that open answer serving the first of them. A
+``.part`` whose sidecar records ranges is continued as ranges whatever the
+mode of the call (:func:`fetch_ranges`).
 
-The decision to split (:func:`splittable`, :class:`Probe`) is here, the plan,
-sidecar, writes and checks in :class:`~inductiva._transfers._ranges.RangePlan`;
-both are shared by the blocking driver here (:class:`ParallelFetch`, one thread
-per range) and the asyncio one of :mod:`._aparallel` (one task per range): a
-download begun on either path is continued by the other.
+Each range is a sub-flow of one ``gather`` (threads when blocking, asyncio
+tasks otherwise) taking ranges from the plan until none is left; every request
+carries ``If-Range: <etag>`` and is bounded to the bytes it asked for. An
+answer other than the 206 of exactly that range means the archive changed: the
+ranges stop and the caller starts over as one stream. A dropped range resumes
+by itself within the call's retry budget. Ctrl-C, SIGTERM or an asyncio
+cancel stop every range at once (the blocking driver shuts their sockets
+down); the plan keeps what they wrote, for the next call.
 
 Setting: ``download_connections`` (``inductiva.Client(download_connections=...)``,
-``inductiva.download_connections``, ``INDUCTIVA_DOWNLOAD_CONNECTIONS``; integer
->= 1, default :data:`DEFAULT_CONNECTIONS`).
+``inductiva.download_connections``, ``INDUCTIVA_DOWNLOAD_CONNECTIONS``).
 """
 
 from __future__ import annotations
 
-import contextvars
-import itertools
 import logging
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
 
-import httpx
+import attrs
 
-from .._http import _wire
-from .. import _client, _retry, errors
+from .. import errors
+from .._http._flow import Cancelled, Flow, Stream, close, gather, open_stream, read, sleep
+from .._http._retry import RetryPolicy, budget_mark, resume_delay
+from .._http._settings import DEFAULT_DOWNLOAD_CONNECTIONS, Settings
 from . import _remote_zip
+from ._part import PartState, Segment
 from ._progress import byte_bar
-from ._ranges import RangePlan, Segment, changed_error, connections, ranges_sidecar
+from ._ranges import Changed, RangePlan
 
 __all__ = [
     "DEFAULT_CONNECTIONS",
@@ -52,62 +50,45 @@ __all__ = [
     "PROBE_BYTES",
     "PROBE_SECONDS",
     "SPLIT_BELOW",
-    "ParallelFetch",
     "Probe",
-    "Stream",
-    "connections",
-    "ranges_sidecar",
-    "should_split",
+    "fetch_ranges",
+    "maybe_split",
     "splittable",
-    "take_over",
 ]
 
 logger = logging.getLogger("inductiva")
 
-DEFAULT_CONNECTIONS = _client.DEFAULT_DOWNLOAD_CONNECTIONS
+DEFAULT_CONNECTIONS = DEFAULT_DOWNLOAD_CONNECTIONS
 """Concurrent range requests per large download."""
 MIN_PARALLEL_BYTES = 64 * 1024 * 1024
-"""Smaller archives travel as one stream (the split would cost more than it gains)."""
+"""Fewer bytes left travel as one stream (the split would cost more than it gains)."""
 PROBE_SECONDS = 0.25
 PROBE_BYTES = 4 * 1024 * 1024
 SPLIT_BELOW = 32 * 1024 * 1024
 """A first connection slower than this (bytes a second) gets the archive split into ranges."""
 
-Stream = tuple[bytes, Iterator[bytes]]
-"""Bytes already read from a response, and the iterator over the rest of its body."""
+Update = Callable[[int], object]
 
 
-def should_split(part: Path, remote: _remote_zip.RemoteZip | None) -> bool:
-    """Whether this download continues the parallel ranges a previous call began.
-
-    (A fresh download starts as one stream; :func:`take_over` splits it when slow.)
-    """
-    return ranges_sidecar(part).exists() and remote is not None and bool(remote.etag)
-
-
-def splittable(response: httpx.Response, total: int) -> str | None:
-    """The ETag of a plain GET worth probing for a split, else None.
-
-    It needs an ``ETag``, ``Accept-Ranges: bytes``, at least
-    :data:`MIN_PARALLEL_BYTES` bytes and more than one connection configured.
-    """
-    etag: str | None = response.headers.get("ETag")
-    ranges = response.headers.get("Accept-Ranges", "").strip().lower() == "bytes"
-    if etag and ranges and total >= MIN_PARALLEL_BYTES and connections() > 1:
+def splittable(stream: Stream, left: int, connections: int) -> str | None:
+    """The ETag of an answer worth probing for a split (``left`` bytes to come), else None."""
+    etag: str | None = stream.headers.get("ETag")
+    ranges = stream.headers.get("Accept-Ranges", "").strip().lower() == "bytes"
+    if etag and ranges and left >= MIN_PARALLEL_BYTES and connections > 1:
         return etag
     return None
 
 
 class Probe:
-    """Times the first bytes of a plain GET: is its connection slow enough to split?
+    """Times the first bytes of an answer: is its connection slow enough to split?
 
     Fed for up to :data:`PROBE_SECONDS` (at most :data:`PROBE_BYTES`); a
     connection that carries less than :data:`SPLIT_BELOW` bytes a second has the
     rest of the archive fetched as ranges.
     """
 
-    def __init__(self, total: int) -> None:
-        self.total = total
+    def __init__(self, left: int) -> None:
+        self.left = left
         self.began = time.monotonic()
         self.got = 0
         self._chunks: list[bytes] = []
@@ -124,107 +105,169 @@ class Probe:
         return b"".join(self._chunks)
 
     def split(self) -> bool:
-        """True if the connection was slow (and the archive not already read whole)."""
+        """True if the connection was slow (and the answer not already read whole)."""
         elapsed = max(time.monotonic() - self.began, 1e-6)
         fast = self.got >= PROBE_BYTES and self.got / elapsed >= SPLIT_BELOW
-        return not fast and self.got < self.total
+        return not fast and self.got < self.left
 
 
-def take_over(task_id: str, part: Path, response: httpx.Response, total: int) -> Stream | None:
-    """Maybe split a fresh plain GET of a large archive into ranges.
+@attrs.frozen
+class _Dropped:
+    """A worker's range that stayed dropped: its failure, raised once every range ended."""
 
-    The first bytes are timed (:class:`Probe`): a slow connection has the rest
-    of the archive fetched as :func:`connections` concurrent ranges (None: the
-    archive is in ``part``). Otherwise (a fast connection, a small archive, no
-    ``ETag`` or ``Accept-Ranges: bytes``, one connection configured) the bytes
-    read and the rest of the body are handed back to be written as one stream.
-    Raises ``ApiConnectionError`` if the archive changed meanwhile (the caller
-    starts over).
+    error: errors.ApiConnectionError
+
+
+def _fill(
+    plan: RangePlan, seg: Segment, stream: Stream, update: Update, chunk: bytes
+) -> Flow[None]:
+    """Write ``chunk`` and what ``stream`` sends next into ``seg`` until it is full."""
+    while True:
+        if chunk:
+            room = seg[1] - seg[0] - seg[2]
+            plan.write(seg, chunk[:room], update)
+            if len(chunk) >= room:
+                return  # full: the rest of a whole-archive answer is another range's
+        chunk = yield from read(stream)
+        if not chunk:
+            return
+
+
+def _request(plan: RangePlan, seg: Segment, update: Update) -> Flow[None]:
+    """One request for the rest of ``seg``."""
+    path = _remote_zip.output_path(plan.task_id)
+    left = seg[1] - seg[0] - seg[2]
+    stream = yield from open_stream("GET", path, headers=plan.headers(seg), max_bytes=left)
+    try:
+        plan.check_answer(seg, stream.status_code, stream.headers.get("Content-Range"))
+        yield from _fill(plan, seg, stream, update, b"")
+    finally:
+        yield from close(stream)
+
+
+def _range(
+    plan: RangePlan,
+    seg: Segment,
+    policy: RetryPolicy,
+    update: Update,
+    first: tuple[bytes, Stream] | None = None,
+) -> Flow[None]:
+    """Fetch ``seg`` (from ``first``, an open answer, if given), resuming after drops."""
+    attempt = 0
+    while not plan.complete(seg):
+        attempt += 1
+        mark = budget_mark()
+        try:
+            if first is not None:
+                prefix, stream = first
+                first = None
+                try:
+                    yield from _fill(plan, seg, stream, update, prefix)
+                finally:
+                    yield from close(stream)  # the rest of the archive is not read
+            else:
+                yield from _request(plan, seg, update)
+            plan.check_complete(seg)
+        except errors.ApiConnectionError as exc:
+            wait = resume_delay(policy, attempt, mark, exc)
+            if wait is None:
+                raise
+            yield from sleep(wait)
+
+
+def _worker(
+    plan: RangePlan,
+    policy: RetryPolicy,
+    update: Update,
+    first: tuple[bytes, Stream, int] | None,
+) -> Flow[_Dropped | None]:
+    """Take ranges from ``plan`` until none is left (the first from ``first`` if given).
+
+    A range that stays dropped (the retry budget is spent) ends this worker
+    only: the failure is returned (wrapped: a returned exception would count as
+    a failure to ``gather``), so the other ranges go on and keep what they
+    receive for the next call. Any other failure (the archive
+    changed, a body too long) is raised, which stops the other ranges at once.
     """
-    body = _wire.iter_body(response)
-    etag = splittable(response, total)
-    if etag is None:
-        return b"", body
-    probe = Probe(total)
-    for chunk in body:
-        if probe.feed(chunk):
-            break
-    if not probe.split():
-        return probe.prefix, body
-    if not ParallelFetch(task_id, part, total, etag).run(first=(probe.prefix, body)):
-        raise changed_error(task_id, part)
+    try:
+        if first is not None:
+            prefix, stream, position = first
+            seg = plan.take(position)
+            if seg is None:  # pragma: no cover - the plan always starts a range there
+                yield from close(stream)
+            else:
+                yield from _range(plan, seg, policy, update, (prefix, stream))
+        while (seg := plan.take()) is not None:
+            yield from _range(plan, seg, policy, update)
+    except errors.ApiConnectionError as exc:
+        return _Dropped(exc)
     return None
 
 
-class ParallelFetch(RangePlan):
-    """The ranges of one archive, fetched concurrently into ``part`` (one thread each)."""
+def _outcome(task_id: str, outcomes: list[object]) -> bool:
+    """True when every range completed, False when the archive changed; else raise."""
+    found = [o.error if isinstance(o, _Dropped) else o for o in outcomes]
+    failures = [o for o in found if isinstance(o, BaseException)]
+    real = [f for f in failures if not isinstance(f, Cancelled)] or failures
+    if not real:
+        return True
+    if isinstance(real[0], Changed):
+        logger.info("Output archive of task %s changed during the ranges", task_id)
+        return False
+    raise real[0]
 
-    _first: Stream | None = None
 
-    def _from_first(self, first: Stream, seg: Segment, update: Callable[[int], object]) -> None:
-        prefix, body = first
-        try:
-            for chunk in itertools.chain([prefix], body):
-                if self.write_first(seg, chunk, update):
-                    break
-        except httpx.TransportError as exc:  # read outside its stream(): translate here
-            raise _client._connection_error(exc) from exc
+def fetch_ranges(
+    task_id: str,
+    part: Path,
+    state: PartState,
+    settings: Settings,
+    first: tuple[bytes, Stream, int] | None = None,
+) -> Flow[bool]:
+    """Fetch every range ``state`` lacks into ``part``; False when the archive changed.
 
-    def _fetch(self, seg: Segment, update: Callable[[int], object]) -> None:
-        first = self._first if self.serves_first(seg) else None
-        if first is not None:
-            self._first = None
-            self._from_first(first, seg, update)
-            if self.complete(seg):
-                return
-        path = _remote_zip.output_path(self.task_id)
-        with _client.stream("GET", path, headers=self.headers(seg)) as response:
-            self.check_answer(seg, response)
-            for chunk in _wire.iter_body(response):
-                self.write(seg, chunk, update)
-        self.check_complete(seg)
+    ``first``: bytes already read from an open answer, that answer, and the
+    archive offset it continues at; it serves the range starting there.
+    Whatever happens, the ranges received stay in ``part`` and its sidecar.
+    """
+    plan = RangePlan(task_id, part, state, settings.download_connections)
+    plan.open()
+    try:
+        with byte_bar(
+            plan.size, desc="Downloading", initial=plan.held, progress=settings.progress
+        ) as bar:
+            policy = settings.retry_policy
+            count = max(1, min(settings.download_connections, plan.todo()))
+            workers = [
+                _worker(plan, policy, bar.update, first if i == 0 else None) for i in range(count)
+            ]
+            outcomes: list[object] = list((yield from gather(workers)))
+    finally:
+        plan.close()
+    return _outcome(task_id, outcomes)
 
-    def _segment(self, seg: Segment, update: Callable[[int], object]) -> None:
-        for attempt in itertools.count(1):
-            if self.complete(seg):
-                return
-            mark = _retry.budget_mark()
-            try:
-                self._fetch(seg, update)
-                return
-            except errors.ApiConnectionError as exc:
-                wait = self.retry_wait(attempt, mark, exc)
-                if wait is None:
-                    raise
-                time.sleep(wait)
 
-    def run(self, first: Stream | None = None) -> bool:
-        """Fetch every range; False when the archive changed (start over as one stream).
+def maybe_split(
+    task_id: str, part: Path, stream: Stream, have: int, total: int, settings: Settings
+) -> Flow[bytes | None]:
+    """Probe an answer continuing the archive at ``have``; split its rest if it is slow.
 
-        ``first``, what a plain GET already read and the rest of its body, serves
-        the first range. Raises what a single-stream download raises;
-        the ranges received stay in ``part`` and the sidecar for the next call.
-        """
-        self._first = first
-        failures: list[BaseException] = []
-        try:
-            self.open()
-            todo = self.todo()
-            with (
-                byte_bar(self.size, desc="Downloading", initial=self.held) as bar,
-                ThreadPoolExecutor(max_workers=max(1, len(todo))) as pool,
-            ):
-                # Each worker runs in a copy of this context: the active client follows.
-                futures = [
-                    pool.submit(contextvars.copy_context().run, self._segment, seg, bar.update)
-                    for seg in todo
-                ]
-                for future in futures:
-                    try:
-                        future.result()
-                    except BaseException as exc:  # the first failure wins; the rest finish
-                        failures.append(exc)
-        finally:
-            self._first = None
-            self.close()
-        return self.outcome(failures)
+    None when the rest was fetched as ranges (the archive is in ``part``);
+    otherwise the bytes read while probing, to write before the rest of the
+    answer, as one stream. Raises :class:`~._ranges.Changed` if the archive
+    changed under the ranges.
+    """
+    etag = splittable(stream, total - have, settings.download_connections)
+    if etag is None:
+        return b""
+    probe = Probe(total - have)
+    while chunk := (yield from read(stream)):
+        if probe.feed(chunk):
+            break
+    if not probe.split():
+        return probe.prefix
+    held = ((0, have, have), (have, total, 0)) if have else ((0, total, 0),)
+    state = PartState(task_id, etag, total, held)
+    if not (yield from fetch_ranges(task_id, part, state, settings, (probe.prefix, stream, have))):
+        raise Changed
+    return None

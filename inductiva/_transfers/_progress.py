@@ -6,8 +6,9 @@ terminal: piped into a CI log or a file, tqdm's carriage-return redraws would
 pile up as messy partial lines. ``inductiva.progress = True`` or
 ``INDUCTIVA_PROGRESS=1`` forces them on, ``False``/``0`` off, and
 ``inductiva.Client(progress=...)`` beats both for its own transfers (resolved
-with the client's other settings, see :mod:`inductiva._http._settings`). Bars come from ``tqdm.auto``: in a Jupyter notebook they are
-drawn as widgets (and on by default there), elsewhere as text.
+with the client's other settings, see :mod:`inductiva._http._settings`). Bars
+come from ``tqdm.auto``: in a Jupyter notebook they are drawn as widgets (and
+on by default there), elsewhere as text.
 """
 
 from __future__ import annotations
@@ -19,9 +20,7 @@ from typing import IO, Any
 
 from tqdm.auto import tqdm
 
-
 __all__ = ["ProgressReader", "byte_bar", "progress_enabled"]
-
 
 
 def _stderr_is_terminal() -> bool:

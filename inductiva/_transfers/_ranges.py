@@ -1,125 +1,129 @@
-"""The plan of a parallel-ranges download, shared by its blocking and asyncio drivers.
+"""The ranges of an archive being fetched concurrently into its ``.part``: split, writes, checks.
 
-:class:`RangePlan` holds what both drivers of :mod:`._parallel` (threads) and
-:mod:`._aparallel` (asyncio tasks) share: the split of the archive into
-:func:`connections` ranges, or the progress of each read back from the sidecar
-(``<dest>.part.ranges.json``, the same file for both, so a download begun on
-one path is continued by the other), the in-place writes (``os.pwrite`` of at
-most 1 MiB) and their accounting, the ``Range``/``If-Range`` request of each
-range and the checks of its answer, the retry decision within the call's
-retry budget, and the outcome once every range ended. The drivers only move
-the bytes.
+A :class:`RangePlan` holds the archive's ranges (:data:`~._part.Segment`:
+``[start, end, have]``), planned from what the ``.part`` already holds (see
+:class:`~._part.PartState`: a prefix from one stream, or the ranges of an
+earlier call) with the rest split so that about ``connections`` requests run
+at once. Workers (the sub-flows of :mod:`._parallel`, threads or asyncio tasks)
+take the ranges one by one (:meth:`RangePlan.take`) and write what they
+receive in place (``os.pwrite`` of at most 1 MiB).
+
+The plan is shared by every worker and must stay consistent however they end
+(a dropped connection, Ctrl-C, an asyncio cancel, a worker abandoned by the
+blocking driver after its grace period): a range's progress is counted only
+after its bytes were written, under a lock, and saved with it; :meth:`close`
+waits for writes under way, then refuses every later one (:class:`Closed`),
+so the sidecar it saves last describes exactly what the ``.part`` holds.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
+from .. import errors
+from . import _limits, _part, _remote_zip
+from ._part import PartState, Segment
 
-from .. import _client, _retry, errors
-from . import _limits, _remote_zip
-
-__all__ = [
-    "Changed",
-    "RangePlan",
-    "Segment",
-    "changed_error",
-    "connections",
-    "ranges_sidecar",
-]
+__all__ = ["Changed", "Closed", "RangePlan"]
 
 logger = logging.getLogger("inductiva")
 
-_SAVE_EVERY = 8 * 1024 * 1024
+SAVE_EVERY = 8 * 1024 * 1024
+"""Bytes received between two saves of the sidecar."""
 _WRITE_BYTES = 1024 * 1024
 """Most bytes one ``os.pwrite`` writes (short enough to run on an event loop)."""
 
-Segment = list[int]
-"""``[start, end_exclusive, have]`` of one range (mutated as bytes arrive)."""
-
-
-def connections() -> int:
-    """The number of concurrent range requests of the active client's settings (>= 1)."""
-    return _client.resolve_settings().download_connections
-
-
-def ranges_sidecar(part: Path) -> Path:
-    """Where the progress of each range of ``part`` is kept."""
-    return part.with_name(part.name + ".ranges.json")
-
-
-def changed_error(task_id: str, part: Path) -> errors.ApiConnectionError:
-    """Forget the ranges of ``part``; the error that makes the caller start over."""
-    ranges_sidecar(part).unlink(missing_ok=True)
-    part.unlink(missing_ok=True)
-    return errors.ApiConnectionError(
-        f"The output archive of task {task_id} changed during the download; fetching it anew."
-    )
-
 
 class Changed(Exception):
-    """The archive is not the one the ranges were planned for."""
+    """The archive is not the one the ranges were planned for (its ETag changed)."""
+
+
+class Closed(Exception):
+    """A write arrived after the plan was closed (its worker was cancelled or abandoned)."""
+
+
+def _merged(segments: list[Segment]) -> list[Segment]:
+    """``segments`` with each complete range folded into the next (one prefix held)."""
+    result: list[Segment] = []
+    for start, end, have in segments:
+        if result and result[-1][2] == result[-1][1] - result[-1][0]:
+            first = result.pop()
+            start, have = first[0], first[2] + have
+        result.append([start, end, have])
+    return result
+
+
+def _split(segments: list[Segment], connections: int) -> list[Segment]:
+    """``segments`` with their missing bytes split so about ``connections`` ranges remain."""
+    segments = _merged(segments)
+    missing = sum(e - s - h for s, e, h in segments)
+    if not missing:
+        return segments
+    step = max(1, -(-missing // connections))
+    result: list[Segment] = []
+    for start, end, have in segments:
+        first = start + have
+        if end - first <= step:
+            result.append([start, end, have])
+            continue
+        result.append([start, first + step, have])
+        result += [[a, min(a + step, end), 0] for a in range(first + step, end, step)]
+    return result
 
 
 class RangePlan:
-    """The ranges of one archive into ``part``: plan, sidecar, writes and checks.
+    """The ranges of one archive version (``size`` bytes, ``etag``) into ``part``."""
 
-    Shared by the blocking (:class:`~inductiva._transfers._parallel.ParallelFetch`) and asyncio
-    (:class:`~inductiva._transfers._aparallel.AsyncParallelFetch`) drivers, which
-    only move the bytes.
-    """
-
-    def __init__(self, task_id: str, part: Path, size: int, etag: str) -> None:
+    def __init__(self, task_id: str, part: Path, state: PartState, connections: int) -> None:
+        assert state.size is not None and state.etag
         self.task_id, self.part = task_id, part
-        self.etag = etag
-        self.size = size
+        self.etag, self.size = state.etag, state.size
+        # well under the sidecar's plausible maximum, whatever download_connections says
+        self.segments = _split(state.as_segments(), min(connections, _part.MAX_SEGMENTS // 4))
+        self._queue = [s for s in self.segments if not self.complete(s)]
         self.fd = -1
+        self.closed = False
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._writing = 0
         self._dirty = 0
-        self.segments = self._plan()
 
-    def _plan(self) -> list[Segment]:
-        """From the sidecar when it matches this archive and ``part``, else a fresh split."""
-        try:
-            raw = json.loads(ranges_sidecar(self.part).read_text())
-            if (
-                raw["task_id"] == self.task_id
-                and raw["etag"] == self.etag
-                and raw["size"] == self.size
-                and self.part.stat().st_size == self.size
-            ):
-                return [[int(a), int(b), int(h)] for a, b, h in raw["segments"]]
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-        n = connections()
-        step = -(-self.size // n)
-        return [[a, min(a + step, self.size), 0] for a in range(0, self.size, step)]
-
-    def save(self) -> None:
-        """Record every range's progress in the sidecar."""
-        state = {
-            "task_id": self.task_id,
-            "etag": self.etag,
-            "size": self.size,
-            "segments": self.segments,
-        }
-        ranges_sidecar(self.part).write_text(json.dumps(state))
-
+    # -- the ranges -------------------------------------------------------------------
     @property
     def held(self) -> int:
         """Bytes already in ``part``."""
         return sum(s[2] for s in self.segments)
 
-    def todo(self) -> list[Segment]:
-        """The ranges not complete yet."""
-        return [s for s in self.segments if s[2] < s[1] - s[0]]
+    def todo(self) -> int:
+        """How many ranges are not complete yet."""
+        return sum(1 for s in self.segments if not self.complete(s))
 
+    def take(self, position: int | None = None) -> Segment | None:
+        """The next range for a worker (the one continuing at ``position`` if given), or None."""
+        with self._lock:
+            for seg in self._queue:
+                if position is None or seg[0] + seg[2] == position:
+                    self._queue.remove(seg)
+                    return seg
+        return None
+
+    @staticmethod
+    def complete(seg: Segment) -> bool:
+        """Whether ``seg`` holds all its bytes."""
+        return seg[2] >= seg[1] - seg[0]
+
+    def state(self) -> PartState:
+        """The sidecar's view of the plan now."""
+        segments = tuple((s, e, h) for s, e, h in self.segments)
+        if all(self.complete(s) for s in self.segments):  # whole: the plain form
+            return PartState(self.task_id, self.etag, self.size, None, self.size)
+        return PartState(self.task_id, self.etag, self.size, segments)
+
+    # -- the file ---------------------------------------------------------------------
     def open(self) -> None:
         """Check the free space, open ``part`` at its full size, record the sidecar."""
         _limits.check_free_space(self.part.parent, self.size - self.held, "Downloading the archive")
@@ -127,59 +131,62 @@ class RangePlan:
         self.fd = os.open(self.part, os.O_RDWR | os.O_CREAT, 0o600)
         if os.fstat(self.fd).st_size != self.size:
             os.ftruncate(self.fd, self.size)
-        self.save()
+        _part.save(self.part, self.state())
 
     def close(self) -> None:
-        """Close ``part``; its sidecar keeps what was received for the next call."""
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
-        if self.part.exists():
-            self.save()
+        """Wait for writes under way, refuse any later one, close ``part``, save the sidecar."""
+        with self._lock:
+            self.closed = True
+            while self._writing:
+                self._idle.wait()
+            if self.fd >= 0:
+                os.close(self.fd)
+                self.fd = -1
+                if self.part.exists():
+                    _part.save(self.part, self.state())
 
     def write(self, seg: Segment, chunk: bytes, update: Callable[[int], object]) -> None:
-        """Write ``chunk`` at the end of what ``seg`` holds, in writes of at most 1 MiB."""
-        start, end, _ = seg
-        if len(chunk) > end - start - seg[2]:
+        """Write ``chunk`` after what ``seg`` holds; :class:`Closed` once the plan is closed."""
+        start, end, have = seg
+        if len(chunk) > end - start - have:
             raise errors.IntegrityError(
-                f"The server sent more than the {end - start} bytes asked for."
+                f"The server sent more than the {end - start} bytes of a range asked for."
             )
-        view = memoryview(chunk)
-        for offset in range(0, len(chunk), _WRITE_BYTES):
-            os.pwrite(self.fd, view[offset : offset + _WRITE_BYTES], start + seg[2] + offset)
         with self._lock:
-            seg[2] += len(chunk)
-            self._dirty += len(chunk)
-            update(len(chunk))
-            if self._dirty >= _SAVE_EVERY:
-                self._dirty = 0
-                self.save()
+            if self.closed:
+                raise Closed
+            self._writing += 1
+        written = False
+        try:
+            view = memoryview(chunk)
+            for offset in range(0, len(chunk), _WRITE_BYTES):
+                os.pwrite(self.fd, view[offset : offset + _WRITE_BYTES], start + have + offset)
+            written = True
+        finally:
+            with self._lock:  # counted before close() can save: the sidecar never lags behind
+                self._writing -= 1
+                if written:
+                    self._count(seg, len(chunk), update)
+                self._idle.notify_all()
 
-    def write_first(self, seg: Segment, chunk: bytes, update: Callable[[int], object]) -> bool:
-        """Write what fits of a chunk of the plain GET into ``seg``; True once it is full."""
-        room = seg[1] - seg[0] - seg[2]
-        self.write(seg, chunk[:room], update)
-        return len(chunk) >= room  # the rest of that response is left unread
+    def _count(self, seg: Segment, size: int, update: Callable[[int], object]) -> None:
+        seg[2] += size
+        self._dirty += size
+        update(size)
+        if self._dirty >= SAVE_EVERY and not self.closed:
+            self._dirty = 0
+            _part.save(self.part, self.state())
 
-    @staticmethod
-    def serves_first(seg: Segment) -> bool:
-        """Whether the plain GET that found the archive's size can fill ``seg``."""
-        return seg[0] == 0 and seg[2] == 0
-
-    @staticmethod
-    def complete(seg: Segment) -> bool:
-        """Whether ``seg`` holds all its bytes."""
-        return seg[2] >= seg[1] - seg[0]
-
+    # -- requests ---------------------------------------------------------------------
     def headers(self, seg: Segment) -> dict[str, str]:
         """The request for the rest of ``seg``, of this archive version only."""
         return {"Range": f"bytes={seg[0] + seg[2]}-{seg[1] - 1}", "If-Range": self.etag}
 
-    def check_answer(self, seg: Segment, response: httpx.Response) -> None:
-        """:class:`Changed` unless ``response`` is the 206 of exactly the rest of ``seg``."""
-        if response.status_code != 206:
+    def check_answer(self, seg: Segment, status: int, content_range: str | None) -> None:
+        """:class:`Changed` unless the answer is the 206 of exactly the rest of ``seg``."""
+        if status != 206:
             raise Changed
-        found = _remote_zip.parse_content_range(response.headers.get("Content-Range"))
+        found = _remote_zip.parse_content_range(content_range)
         if found != (seg[0] + seg[2], seg[1] - 1, self.size):
             raise Changed
 
@@ -190,22 +197,3 @@ class RangePlan:
                 f"A range of task {self.task_id}'s archive ended after {seg[2]} of "
                 f"{seg[1] - seg[0]} bytes."
             )
-
-    @staticmethod
-    def retry_wait(attempt: int, mark: int, exc: errors.ApiConnectionError) -> float | None:
-        """Seconds before a range's next attempt, or None when out of retries (re-raise)."""
-        return _retry.resume_delay(_client.resolve_settings().retry_policy, attempt, mark, exc)
-
-    def outcome(self, failures: list[BaseException]) -> bool:
-        """After every range ended: True when complete, False when the archive changed.
-
-        The first failure wins; any other than :class:`Changed` is raised.
-        """
-        failure = failures[0] if failures else None
-        if isinstance(failure, Changed):
-            logger.info("Output archive of task %s changed; fetching it anew", self.task_id)
-            return False
-        if failure is not None:
-            raise failure
-        ranges_sidecar(self.part).unlink(missing_ok=True)
-        return True

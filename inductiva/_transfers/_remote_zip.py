@@ -8,10 +8,8 @@ then turns wanted members into few byte ranges: a member spans from its local
 header to the next member's header (or the central directory), and ranges
 closer than ``gap`` bytes are merged into one request.
 
-A server without the ``byte-ranges`` extension answers the tail request with
-200 and the whole archive: :func:`open_remote_zip` then raises
-:class:`RangesUnsupportedError` without reading that body (the response is
-closed at once), and callers fall back to what the real API offers.
+The requests themselves are made by the flows of
+:mod:`inductiva._transfers._directory`; this module only parses and plans.
 """
 
 from __future__ import annotations
@@ -22,9 +20,8 @@ import struct
 from collections.abc import Callable, Iterable, Sequence
 
 import attrs
-import httpx
 
-from .. import _client, errors
+from .. import errors
 from .._validate import printable
 
 __all__ = [
@@ -32,21 +29,14 @@ __all__ = [
     "Fetch",
     "MemberEntry",
     "RangePlan",
-    "RangesUnsupportedError",
     "RemoteZip",
     "build_remote_zip",
-    "check_range_answer",
-    "check_range_data",
-    "check_tail_answer",
-    "fetch_range",
-    "open_remote_zip",
     "output_path",
     "parse_central_directory",
     "parse_content_range",
     "plan_ranges",
-    "range_headers",
-    "tail_headers",
-    "tail_result",
+    "tail_slice",
+    "total_bytes",
 ]
 
 TAIL_BYTES = 65536
@@ -65,10 +55,6 @@ _EOCD64_LOC = struct.Struct("<4sLQL")
 _EOCD64 = struct.Struct("<4sQ2H2L4Q")
 _CDH = struct.Struct("<4s6H3L5H2L")
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
-
-
-class RangesUnsupportedError(errors.TransferError):
-    """The server answered a byte-range request with the whole archive (200)."""
 
 
 @attrs.frozen
@@ -148,71 +134,8 @@ def parse_content_range(value: str | None) -> tuple[int, int, int]:
     )
 
 
-def range_headers(start: int, end: int, etag: str | None) -> dict[str, str]:
-    """The request for bytes ``[start, end)`` of the archive version ``etag``."""
-    headers = {"Range": f"bytes={start}-{end - 1}"}
-    if etag:
-        headers["If-Range"] = etag
-    return headers
-
-
-def check_range_answer(task_id: str, response: httpx.Response) -> None:
-    """TransferError unless a small range request was answered with 206."""
-    if response.status_code != 206:
-        raise errors.TransferError(
-            f"Output archive of task {task_id} changed while reading it "
-            f"(HTTP {response.status_code} to a range request); try again."
-        )
-
-
-def check_range_data(data: bytes, start: int, end: int) -> bytes:
-    """``data`` if it holds exactly bytes ``[start, end)``, else IntegrityError."""
-    if len(data) != end - start:
-        raise errors.IntegrityError(f"Asked for {end - start} archive bytes, got {len(data)}.")
-    return data
-
-
-def fetch_range(task_id: str, start: int, end: int, etag: str | None) -> bytes:
-    """Bytes ``[start, end)`` of the archive (small reads only); TransferError if it changed."""
-    headers = range_headers(start, end, etag)
-    with _client.stream("GET", output_path(task_id), headers=headers) as response:
-        check_range_answer(task_id, response)
-        data = response.read()
-    return check_range_data(data, start, end)
-
-
-def tail_headers() -> dict[str, str]:
-    """The suffix request for the archive's tail."""
-    return {"Range": f"bytes=-{TAIL_BYTES}"}
-
-
-def check_tail_answer(task_id: str, response: httpx.Response) -> None:
-    """RangesUnsupportedError (before any of the body is read) unless the answer is a 206."""
-    if response.status_code != 206:
-        # Leaving the caller's block closes the response: none of the archive is read.
-        raise RangesUnsupportedError(
-            f"The server answered a byte-range request for the output archive of task "
-            f"{task_id} with HTTP {response.status_code} (no byte-range support)."
-        )
-
-
-def tail_result(response: httpx.Response, tail: bytes) -> tuple[bytes, int, str | None]:
-    """``(tail, total, etag)``, checked against the answer's Content-Range."""
-    etag = response.headers.get("ETag")
-    first, last, total = parse_content_range(response.headers.get("Content-Range"))
-    if last != total - 1 or len(tail) != last - first + 1:
-        raise errors.IntegrityError("The archive tail does not match its Content-Range.")
-    return tail, total, etag
-
-
-def _fetch_tail(task_id: str) -> tuple[bytes, int, str | None]:
-    with _client.stream("GET", output_path(task_id), headers=tail_headers()) as response:
-        check_tail_answer(task_id, response)
-        return tail_result(response, response.read())
-
-
 Fetch = Callable[[str, int, int, "str | None"], bytes]
-"""Reads bytes ``[start, end)`` of a task's archive of a given ETag (see :func:`fetch_range`)."""
+"""Reads bytes ``[start, end)`` of a task's archive of a given ETag."""
 
 
 def _find_eocd(tail: bytes) -> int:
@@ -288,12 +211,6 @@ def parse_central_directory(data: bytes, count: int) -> tuple[MemberEntry, ...]:
         entries.append(MemberEntry(name, method, flags, crc, csize, usize, offset))
         pos = start + name_len + extra_len + comment_len
     return tuple(entries)
-
-
-def open_remote_zip(task_id: str) -> RemoteZip:
-    """Read the central directory of ``task_id``'s output archive (1-3 small requests)."""
-    tail, total, etag = _fetch_tail(task_id)
-    return build_remote_zip(task_id, tail, total, etag, fetch_range)
 
 
 def build_remote_zip(

@@ -1,303 +1,281 @@
-"""Resumable full-archive downloads into a ``.part`` file, verified as they stream.
+"""The whole archive into ``output.zip.part``: resumable, bounded, verified as it streams.
 
-``GET /tasks/{id}/output`` is written to ``<dest>.part`` with a sidecar
-``<dest>.part.json`` recording the archive's ETag and size. A dropped
-connection resumes with ``Range: bytes=<have>-`` and ``If-Range: <etag>``
-(a 200 answer means the archive changed: start over), within the call up to
-``inductiva.max_retries`` times and in a later call. When the central
-directory could be read first, a :class:`~inductiva._transfers._zipstream.StreamVerifier`
-checks every member's CRC-32 inline as the bytes arrive, so
-no second pass over the file is needed.
+:func:`fetch_archive` is one flow for every mode. It reads what the ``.part``
+already holds (:mod:`._part`, the one resume model) and continues from there:
+
+* recorded ranges (an earlier parallel download) are continued as ranges
+  (:func:`._parallel.fetch_ranges`), whatever the mode of this call;
+* otherwise one stream: ``GET /tasks/{id}/output``, with
+  ``Range: bytes=<have>-`` and ``If-Range: <etag>`` when bytes are held (a 200
+  answer means the archive changed: it is written from byte 0). A large
+  answer on a slow connection has its rest split into ranges
+  (:func:`._parallel.maybe_split`).
+
+A dropped connection resumes within the call's retry budget (and in a later
+call, from the sidecar). When the central directory was read first (a kept
+zip, on a server with byte ranges), a
+:class:`~inductiva._transfers._zipstream.StreamVerifier` checks every member's
+CRC-32 while the bytes arrive, so no second pass is needed. The bytes are
+written and verified in a worker thread (:class:`~._pipe.ChunkPipe`).
+
+Bounds: a body longer than the archive its answer declares
+(``Content-Range``, ``Content-Length``; without either, the ``size`` of
+``GET .../output/list``) is an :class:`~inductiva.errors.IntegrityError`, and
+nothing of it is kept.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
 import logging
-import queue
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-import attrs
-import httpx
-
-from .._http import _wire
-from .. import _client, _retry, errors
-from . import _limits, _remote_zip, _zipstream
+from .. import _capabilities, errors
+from .._http._flow import Flow, Stream, close, offload, open_stream, read, session, sleep
+from .._http._retry import budget_mark, resume_delay
+from .._http._settings import Settings
+from . import _limits, _listing, _parallel, _part, _remote_zip, _zipstream
+from ._directory import read_directory
+from ._part import PartState
+from ._pipe import ChunkPipe
 from ._progress import byte_bar
+from ._ranges import Changed
 
-__all__ = ["ArchiveFetch", "discard", "read_directory"]
+__all__ = ["BYTE_RANGES", "ArchiveWriter", "fetch_archive"]
 
 logger = logging.getLogger("inductiva")
 
+BYTE_RANGES = "byte-ranges"
 
-class _Writer:
-    """Writes chunks to ``fh`` and hands them to the stream verifier, in a second thread.
 
-    Receiving (socket reads, HTTP parsing) and writing plus CRC-32 (both release
-    the GIL on large buffers) then overlap on two cores instead of taking turns.
-    At most :data:`_QUEUED` chunks (up to 1 MiB each) wait between them, so memory
-    stays flat. A failure of the writing side (disk full, corruption found by the
-    verifier) is raised by the next :meth:`put` or by :meth:`close`.
-    """
+class ArchiveWriter:
+    """Writes the chunks of a stream to ``fh``, feeding the stream verifier (worker thread)."""
 
     def __init__(self, fh: IO[bytes], verifier: _zipstream.StreamVerifier | None) -> None:
-        self._fh, self._verifier = fh, verifier
+        self.fh, self.verifier = fh, verifier
         self.written = 0
-        self._queue: queue.Queue[bytes | None] = queue.Queue(_QUEUED)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._drain, name="inductiva-writer", daemon=True)
-        self._thread.start()
 
-    def _drain(self) -> None:
-        while (chunk := self._queue.get()) is not None:
-            if self._error is not None:
-                continue  # keep draining so put() never blocks forever
-            try:
-                self._fh.write(chunk)
-                if self._verifier is not None:
-                    self._verifier.feed(chunk)
-            except BaseException as exc:
-                self._error = exc
-
-    def put(self, chunk: bytes) -> None:
-        """Queue ``chunk`` (raises if the writing side already failed)."""
-        if self._error is not None:
-            raise self._error
-        self._queue.put(chunk)
+    def write(self, chunk: bytes) -> None:
+        """Write and check one chunk."""
+        self.fh.write(chunk)
+        if self.verifier is not None:
+            self.verifier.feed(chunk)
         self.written += len(chunk)
 
-    def close(self) -> None:
-        """Wait until every queued chunk is written; raise the writing side's failure."""
-        self._queue.put(None)
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
+    def __call__(self, chunks: Iterator[bytes]) -> None:
+        for chunk in chunks:
+            self.write(chunk)
 
 
-_QUEUED = 3
+def _length(stream: Stream) -> int | None:
+    length = stream.headers.get("Content-Length", "")
+    return int(length) if length.isdigit() and len(length) < 17 else None
 
 
-@attrs.frozen
-class _ResumeState:
-    """What the sidecar file remembers about a ``.part`` file."""
+class _Fetch:
+    """One whole-archive download into ``part``: what its attempts share."""
 
-    task_id: str
-    etag: str | None
-    size: int | None
-
-
-def _sidecar(part: Path) -> Path:
-    return part.with_name(part.name + ".json")
-
-
-def _load_state(part: Path, task_id: str) -> tuple[int, str | None, int | None]:
-    """``(bytes_held, etag, total)`` of a resumable ``.part``, or zeros to start afresh."""
-    try:
-        raw = json.loads(_sidecar(part).read_text())
-        state = _ResumeState(str(raw["task_id"]), raw.get("etag"), raw.get("size"))
-        have = part.stat().st_size
-    except (OSError, ValueError, KeyError, TypeError):
-        return 0, None, None
-    if state.task_id != task_id or not state.etag:
-        return 0, None, None
-    return have, state.etag, state.size
-
-
-def _save_state(part: Path, state: _ResumeState) -> None:
-    _sidecar(part).write_text(json.dumps(attrs.asdict(state)))
-
-
-def discard(part: Path) -> None:
-    """Remove ``part`` and its sidecars (single stream, and parallel ranges)."""
-    part.unlink(missing_ok=True)
-    _sidecar(part).unlink(missing_ok=True)
-    part.with_name(part.name + ".ranges.json").unlink(missing_ok=True)
-
-
-class ArchiveFetch:
-    """One full download into ``part``: resumable, verified as it streams when possible."""
-
-    def __init__(
-        self,
-        task_id: str,
-        part: Path,
-        remote: _remote_zip.RemoteZip | None,
-        take_over: Callable[[str, Path, httpx.Response, int], tuple[bytes, Iterator[bytes]] | None]
-        | None = None,
-    ) -> None:
-        self.task_id, self.part, self.remote = task_id, part, remote
-        # Offered a fresh whole-archive answer first (parallel ranges): None when it
-        # fetched the archive, else what it read and the rest, to write as one stream.
-        self.take_over = take_over
-        self.taken = False
+    def __init__(self, task_id: str, part: Path, settings: Settings) -> None:
+        self.task_id, self.part, self.settings = task_id, part, settings
+        self.remote: _remote_zip.RemoteZip | None = None
         self.verifier: _zipstream.StreamVerifier | None = None
-        self.fed = 0
+        self.fed = 0  # bytes the verifier has seen
+        self.split = True  # False once the archive changed under ranges
 
-    def _stop_verifying(self) -> None:
+    def stop_verifying(self) -> None:
         if self.verifier is not None:
             self.verifier.abandon()
         self.verifier, self.remote = None, None
 
-    def _prepare(self, have: int, etag: str | None) -> tuple[int, str | None]:
-        """Align the resume point with the archive version and the stream verifier."""
-        if self.remote is not None and etag and etag != self.remote.etag:
-            discard(self.part)  # an older archive's bytes: start over
-            have, etag = 0, None
+    def _align(self) -> Flow[PartState | None]:
+        """The state to continue from, with the stream verifier matching it."""
+        state = _part.load(self.part, self.task_id)
+        if state is not None and self.remote is not None and state.etag != self.remote.etag:
+            _part.discard(self.part)  # an older archive's bytes: start over
+            state = None
+        if state is not None and state.segments is not None:
+            self.stop_verifying()  # ranges are verified as a whole afterwards
+            return state
+        have = state.held_prefix if state is not None else 0
         if self.verifier is not None and have != self.fed:
-            self._stop_verifying()
-        if self.remote is not None and self.verifier is None:
-            self.verifier = _zipstream.StreamVerifier(self.remote.members, self.part, have)
+            self.stop_verifying()
+        remote = self.remote
+        if remote is not None and self.verifier is None:
+            self.verifier = yield from offload(
+                lambda: _zipstream.StreamVerifier(remote.members, self.part, have)
+            )
             self.fed = have
-        return have, etag or (self.remote.etag if self.remote else None)
+        return state
 
-    def request_headers(self, have: int, etag: str | None) -> dict[str, str]:
-        """The headers continuing ``part`` from ``have`` bytes of the archive ``etag``."""
-        return {"Range": f"bytes={have}-", "If-Range": etag} if etag else {}
-
-    def begin(self, response: httpx.Response, have: int) -> tuple[int, int]:
-        """Check the answer to a (resume) request and prepare ``part``: ``(have, total)``.
-
-        ``total`` is -1 when the size is unknown. Checks the free space and records
-        the archive's ETag and size in the sidecar before any byte is written.
-        """
-        have, total = self.answer(response, have)
-        self.start_part(response, have, total)
-        return have, total
-
-    def answer(self, response: httpx.Response, have: int) -> tuple[int, int]:
-        """Check the answer to a (resume) request: ``(have, total)``, -1 for an unknown size."""
-        if response.status_code == 206:
+    def _answer(self, stream: Stream, state: PartState | None) -> tuple[int, int | None]:
+        """Check the answer to a (resume) request: ``(have, total)``, None for an unknown size."""
+        have = state.held_prefix if state is not None else 0
+        if stream.status_code == 206:
             first, _last, total = _remote_zip.parse_content_range(
-                response.headers.get("Content-Range")
+                stream.headers.get("Content-Range")
             )
             if first != have:
                 raise errors.TransferError(f"Asked to resume at byte {have}, got {first}.")
-        else:
-            if have or self.verifier is not None:
+            if state is not None and state.size is not None and total != state.size:
+                raise errors.IntegrityError(
+                    f"The archive is {total} bytes now but was {state.size} with the same ETag."
+                )
+            return have, total
+        if have or self.verifier is not None:
+            changed = self.remote is None or stream.headers.get("ETag") != self.remote.etag
+            if have or changed:
                 logger.info("Output archive of task %s changed; fetching it anew", self.task_id)
-                self._stop_verifying()
-            have = 0
-            length = response.headers.get("Content-Length", "")
-            total = int(length) if length.isdigit() and len(length) < 17 else -1
-        return have, total
+                self.stop_verifying()
+        return 0, _length(stream)
 
-    def start_part(self, response: httpx.Response, have: int, total: int) -> None:
-        """Check the free space, start ``part`` afresh or not, record the sidecar."""
-        known = total if total >= 0 else None
-        if known is not None:
-            _limits.check_free_space(
-                self.part.parent, known - have, "Downloading the output archive"
-            )
+    def _start_part(
+        self, stream: Stream, have: int, total: int | None, state: PartState | None
+    ) -> IO[bytes]:
+        """Check the free space, record the sidecar, open ``part`` at ``have``."""
+        if total is not None:
+            _limits.check_free_space(self.part.parent, total - have, "Downloading the archive")
         if not have:
             # a fresh file, not a truncated one: ext4 flushes files truncated to 0 on close
             self.part.unlink(missing_ok=True)
-        _save_state(self.part, _ResumeState(self.task_id, response.headers.get("ETag"), known))
-
-    def open_part(self, have: int) -> IO[bytes]:
-        """``part`` opened for writing at byte ``have`` (a new file when 0)."""
+        etag = stream.headers.get("ETag") or (state.etag if have and state else None)
+        _part.save(self.part, PartState(self.task_id, etag, total, None, have))
         fh = self.part.open("r+b" if have else "wb")
         if have:
             fh.truncate(have)
             fh.seek(have)
         return fh
 
-    def check_size(self, total: int) -> None:
-        """IntegrityError unless ``part`` holds ``total`` bytes (when known)."""
+    def _write(
+        self, stream: Stream, fh: IO[bytes], have: int, total: int | None, bound: int, first: bytes
+    ) -> Flow[None]:
+        """Write ``first`` and the rest of ``stream`` after ``have`` bytes, at most ``bound``."""
+        writer = ArchiveWriter(fh, self.verifier)
+        pipe = ChunkPipe(writer, "inductiva-writer")
+        received = 0
+        try:
+            try:
+                with byte_bar(
+                    total, desc="Downloading", initial=have, progress=self.settings.progress
+                ) as bar:
+                    chunk = first
+                    while True:
+                        if chunk:
+                            received += len(chunk)
+                            if received > bound:
+                                raise errors.IntegrityError(
+                                    f"The server sent more than the {have + bound} bytes the "
+                                    f"output archive of task {self.task_id} has; nothing of it "
+                                    "was kept."
+                                )
+                            yield from pipe.put(chunk)
+                            bar.update(len(chunk))
+                        chunk = yield from read(stream)
+                        if not chunk:
+                            break
+            except BaseException as exc:
+                yield from pipe.close(keep=isinstance(exc, errors.ApiConnectionError))
+                raise
+            yield from pipe.finish()
+        finally:
+            self.fed += writer.written
+            fh.close()
+
+    def _stream(self, state: PartState | None) -> Flow[None]:
+        """One request continuing ``part`` from what ``state`` holds."""
+        have = state.held_prefix if state is not None else 0
+        headers: dict[str, str] = {}
+        if have and state is not None and state.etag:
+            headers = {"Range": f"bytes={have}-", "If-Range": state.etag}
+        path = _remote_zip.output_path(self.task_id)
+        stream = yield from open_stream("GET", path, headers=headers)
+        try:
+            have, total = self._answer(stream, state)
+            if total is not None:
+                bound = total - have
+            else:  # no declared length: the API's listing bounds the body
+                bound = (yield from _listing.list_outputs(self.task_id)).size
+            first = b""
+            if total is not None and self.split:
+                taken = yield from _parallel.maybe_split(
+                    self.task_id, self.part, stream, have, total, self.settings
+                )
+                if taken is None:  # the rest came as ranges
+                    self.stop_verifying()
+                    return
+                first = taken
+            fh = self._start_part(stream, have, total, state)
+            yield from self._write(stream, fh, have, total, bound, first)
+        finally:
+            yield from close(stream)
         size = self.part.stat().st_size
-        if total >= 0 and size != total:
+        if total is not None and size != total:
             raise errors.IntegrityError(f"Downloaded {size} bytes of a {total}-byte archive.")
 
-    def fetch_once(self, have: int, etag: str | None) -> None:
-        """One request continuing ``part`` from ``have`` bytes."""
-        path = _remote_zip.output_path(self.task_id)
-        with _client.stream("GET", path, headers=self.request_headers(have, etag)) as response:
-            have, total = self.answer(response, have)
-            known = total if total >= 0 else None
-            body: Iterator[bytes] | None = None
-            if have == 0 and known is not None and self.take_over is not None:
-                handed = self.take_over(self.task_id, self.part, response, known)
-                if handed is None:
-                    self.taken = True
-                    return
-                body = itertools.chain([handed[0]], handed[1]) if handed[0] else handed[1]
-            self.start_part(response, have, total)
-            with (
-                self.open_part(have) as fh,
-                byte_bar(known, desc="Downloading", initial=have) as bar,
+    def _attempt(self, state: PartState | None) -> Flow[None]:
+        if state is not None and state.segments is not None:
+            if not (
+                yield from _parallel.fetch_ranges(self.task_id, self.part, state, self.settings)
             ):
-                writer = _Writer(fh, self.verifier)
-                try:
-                    for chunk in body if body is not None else _wire.iter_body(response):
-                        writer.put(chunk)
-                        bar.update(len(chunk))
-                finally:
-                    try:
-                        writer.close()
-                    finally:
-                        self.fed += writer.written
-        self.check_size(total)
+                raise Changed
+        else:
+            yield from self._stream(state)
 
-    def prepare(self) -> tuple[int, str | None, int | None]:
-        """``(have, etag, known_size)`` to start the next attempt from."""
-        have, etag, known_size = _load_state(self.part, self.task_id)
-        have, etag = self._prepare(have, etag)
-        return have, etag, known_size
-
-    def unsatisfiable(self, have: int, known_size: int | None) -> bool:
-        """After a 416: True if ``part`` is already whole; else start over (False)."""
-        if have and have == known_size:
-            return True  # the .part was already complete and the archive is unchanged
-        discard(self.part)
-        self._stop_verifying()
-        return False
+    def run(self) -> Flow[None]:
+        """Fetch the whole archive, resuming after drops, within the call's retry budget."""
+        policy = self.settings.retry_policy
+        attempt = 0
+        while True:
+            attempt += 1
+            mark = budget_mark()
+            state = yield from self._align()
+            try:
+                yield from self._attempt(state)
+                return
+            except Changed:
+                logger.info(
+                    "Fetching the output archive of task %s anew as one stream", self.task_id
+                )
+                _part.discard(self.part)
+                self.split, attempt = False, attempt - 1
+            except errors.RangeNotSatisfiableError:
+                if state is not None and state.complete:
+                    return  # the .part was already complete and the archive is unchanged
+                _part.discard(self.part)
+                self.stop_verifying()
+                if attempt >= policy.max_attempts:
+                    raise
+            except errors.ApiConnectionError as exc:
+                wait = resume_delay(policy, attempt, mark, exc)
+                if wait is None:
+                    raise
+                logger.info(
+                    "Download of task %s interrupted; resuming in %.2fs", self.task_id, wait
+                )
+                yield from sleep(wait)
 
     def finish(self) -> bool:
         """True if the archive was verified on the fly (the verifier checks its end)."""
-        if self.verifier is None or self.taken:
-            self._stop_verifying()
+        if self.verifier is None:
             return False
         self.verifier.close()
         return True
 
-    def run(self) -> bool:
-        """Fetch the whole archive, resuming after drops; True if it was verified on the fly."""
-        settings = _client.resolve_settings()
-        attempts = settings.max_retries + 1
-        try:
-            for attempt in range(1, attempts + 1):
-                mark = _retry.budget_mark()
-                have, etag, known_size = self.prepare()
-                try:
-                    self.fetch_once(have, etag)
-                    break
-                except errors.RangeNotSatisfiableError:
-                    if self.unsatisfiable(have, known_size):
-                        break
-                    if attempt == attempts:
-                        raise
-                except errors.ApiConnectionError as exc:
-                    wait = _retry.resume_delay(settings.retry_policy, attempt, mark, exc)
-                    if wait is None:
-                        raise
-                    logger.info(
-                        "Download of task %s interrupted; resuming in %.2fs", self.task_id, wait
-                    )
-                    time.sleep(wait)
-        except BaseException:
-            self._stop_verifying()
-            raise
-        return self.finish()
 
+def fetch_archive(task_id: str, part: Path, *, verify_ahead: bool) -> Flow[bool]:
+    """Fetch ``task_id``'s whole archive into ``part``; True if verified while streaming.
 
-def read_directory(task_id: str) -> _remote_zip.RemoteZip | None:
-    """The archive's central directory, or None if it cannot be read ahead."""
+    ``verify_ahead``: read the central directory first (when the server offers
+    byte ranges) to check every member's CRC-32 as the bytes arrive.
+    """
+    fetch = _Fetch(task_id, part, (yield from session()).settings)
     try:
-        return _remote_zip.open_remote_zip(task_id)
-    except errors.TransferError as exc:
-        logger.debug("No streaming verification for task %s: %s", task_id, exc)
-        return None
+        held = _part.load(part, task_id)
+        ranged = held is not None and held.segments is not None
+        if verify_ahead and not ranged and (yield from _capabilities.offers(BYTE_RANGES)):
+            fetch.remote = yield from read_directory(task_id)
+        yield from fetch.run()
+    except BaseException:
+        fetch.stop_verifying()
+        raise
+    return fetch.finish()

@@ -17,8 +17,8 @@ import pytest
 from inductiva_mock.launcher import MockServer
 
 import inductiva
-from inductiva import _client, _simulation
-from inductiva._transfers import _adownload, _progress, _resume, _upload, _zipwrite
+from inductiva import _http, _simulation
+from inductiva._transfers import _progress, _resume, _upload, _zipwrite
 
 pytestmark = pytest.mark.contract
 
@@ -36,7 +36,7 @@ def _point_at(server: MockServer, mp: pytest.MonkeyPatch) -> None:
     mp.setattr(inductiva, "api_url", server.url)
     mp.setattr(inductiva, "api_key", "test-key")
     mp.setenv("INDUCTIVA_PROGRESS", "0")
-    _client.reset()
+    _http.reset()
 
 
 def _input_dir(tmp: Path) -> Path:
@@ -56,7 +56,7 @@ def server(any_mock_server: MockServer, monkeypatch: pytest.MonkeyPatch) -> Iter
     _point_at(any_mock_server, monkeypatch)
     yield any_mock_server
     any_mock_server.clear_faults()
-    _client.reset()
+    _http.reset()
 
 
 @pytest.fixture
@@ -138,18 +138,18 @@ def test_async_cancelled_download_keeps_the_part_for_the_next_call(
 ) -> None:
     """Cancelling the asyncio task keeps the .part; the next (sync) call resumes and verifies."""
     reference = _reference(task_id, tmp_path)
-    original = _resume._Writer.put
+    original = _resume.ArchiveWriter.write
 
-    def put(self: _resume._Writer, chunk: bytes) -> None:
+    def put(self: _resume.ArchiveWriter, chunk: bytes) -> None:
         original(self, chunk)
         raise asyncio.CancelledError  # as if the awaiting task were cancelled mid-stream
 
-    monkeypatch.setattr(_resume._Writer, "put", put)
+    monkeypatch.setattr(_resume.ArchiveWriter, "write", put)
     with pytest.raises(asyncio.CancelledError):
         asyncio.run(inductiva.Task(task_id).download_outputs_async(output_dir=tmp_path / "o"))
     assert (tmp_path / "o" / ".inductiva" / "output.zip.part").stat().st_size > 0
     assert not (tmp_path / "o" / ".inductiva" / "lock").exists()
-    monkeypatch.setattr(_resume._Writer, "put", original)
+    monkeypatch.setattr(_resume.ArchiveWriter, "write", original)
     out = inductiva.Task(task_id).download_outputs(output_dir=tmp_path / "o")
     assert _files(out) == reference
 
@@ -206,7 +206,7 @@ def test_200_concurrent_async_downloads_share_one_bounded_pool(
 
     async def watch(stop: asyncio.Event) -> None:
         while not stop.is_set():
-            http = _client.get_async_client().get_async_httpx_client()
+            http = _http.default_core().api_async().get_async_httpx_client()
             pools.add(id(http))
             wrapped = http._transport._wrapped  # type: ignore[attr-defined]
             peak[0] = max(peak[0], len(wrapped._pool.connections))
@@ -236,28 +236,6 @@ def test_200_concurrent_async_downloads_share_one_bounded_pool(
         assert not (out / ".inductiva").exists()
     assert len(pools) == 1
     assert 0 < peak[0] <= 100
-
-
-def test_in_thread_waits_for_the_thread_when_cancelled() -> None:
-    """A cancelled in_thread() returns only after its blocking work ended (the lock stays held)."""
-    import threading
-    import time
-
-    finished = threading.Event()
-
-    def slow() -> None:
-        time.sleep(0.2)
-        finished.set()
-
-    async def main() -> None:
-        job = asyncio.create_task(_adownload.in_thread(slow))
-        await asyncio.sleep(0.05)
-        job.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await job
-        assert finished.is_set()
-
-    asyncio.run(main())
 
 
 def test_scenario_simulate_async(

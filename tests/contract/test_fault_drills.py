@@ -20,13 +20,12 @@ from pathlib import Path
 
 import pytest
 from inductiva_mock.launcher import MockServer
-from test_transfers import point_at, run_synthetic
+from test_transfers import download_outputs, point_at, run_synthetic
 
 import inductiva
-from inductiva import _client, errors
+from inductiva import _http, errors
 from inductiva._outputs import TaskOutput
 from inductiva._transfers import _extract, _resume
-from inductiva._transfers._download import download_outputs
 
 pytestmark = pytest.mark.contract
 
@@ -53,7 +52,7 @@ def server(own_server: MockServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     own_server.clear_faults()
     yield own_server
     own_server.clear_faults()
-    _client.reset()
+    _http.reset()
 
 
 _TASK: dict[str, str] = {}
@@ -77,16 +76,16 @@ def test_server_killed_mid_download_and_restarted(
     server: MockServer, task_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The mock killed after the first MiB and restarted: the download resumes and completes."""
-    original = _resume._Writer.put
+    original = _resume.ArchiveWriter.write
     restarted: list[int] = []
 
-    def put(self: _resume._Writer, chunk: bytes) -> None:
+    def put(self: _resume.ArchiveWriter, chunk: bytes) -> None:
         original(self, chunk)
         if not restarted and self.written >= MIB:
             restarted.append(1)
             server.restart()
 
-    monkeypatch.setattr(_resume._Writer, "put", put)
+    monkeypatch.setattr(_resume.ArchiveWriter, "write", put)
     server.reset_stats()
     download_outputs(task_id, output_dir=tmp_path)
     assert restarted
@@ -98,10 +97,10 @@ def test_503_burst_during_resume_still_completes(
 ) -> None:
     """A drop, then three 503s answering the resume: retried within the budget, complete."""
     server.set_faults(drop_download_after_bytes=2 * MIB, drop_download_times=1)
-    original = _resume._Writer.put
+    original = _resume.ArchiveWriter.write
     armed: list[int] = []
 
-    def put(self: _resume._Writer, chunk: bytes) -> None:
+    def put(self: _resume.ArchiveWriter, chunk: bytes) -> None:
         original(self, chunk)
         if not armed:
             armed.append(1)
@@ -114,7 +113,7 @@ def test_503_burst_during_resume_still_completes(
                 path_regex="/output$",
             )
 
-    monkeypatch.setattr(_resume._Writer, "put", put)
+    monkeypatch.setattr(_resume.ArchiveWriter, "write", put)
     download_outputs(task_id, output_dir=tmp_path)
     _complete(tmp_path)
 
@@ -125,17 +124,17 @@ def test_503_burst_beyond_the_budget_keeps_the_part(
     """More 503s than max_retries: a ServerError that says the partial download resumes."""
     monkeypatch.setattr(inductiva, "max_retries", 2)
     server.set_faults(drop_download_after_bytes=2 * MIB, drop_download_times=1)
-    original = _resume._Writer.put
+    original = _resume.ArchiveWriter.write
 
-    def put(self: _resume._Writer, chunk: bytes) -> None:
+    def put(self: _resume.ArchiveWriter, chunk: bytes) -> None:
         original(self, chunk)
         server.set_faults(fail_next=50, fail_status=503, retry_after=0, path_regex="/output$")
 
-    monkeypatch.setattr(_resume._Writer, "put", put)
+    monkeypatch.setattr(_resume.ArchiveWriter, "write", put)
     with pytest.raises(errors.ServerError, match="resumes on the next call"):
         download_outputs(task_id, output_dir=tmp_path)
     assert (tmp_path / ".inductiva" / "output.zip.part").stat().st_size > 0
-    monkeypatch.setattr(_resume._Writer, "put", original)
+    monkeypatch.setattr(_resume.ArchiveWriter, "write", original)
     server.clear_faults()
     download_outputs(task_id, output_dir=tmp_path)
     _complete(tmp_path)

@@ -18,11 +18,10 @@ import httpx
 import pytest
 from inductiva_api.api.tasks import get_task_status, list_task_outputs, list_tasks
 from inductiva_mock.launcher import MockServer
-from test_transfers import SYNTHETIC, point_at, run_synthetic
+from test_transfers import SYNTHETIC, api_call, download_outputs, point_at, run_synthetic
 
 import inductiva
-from inductiva import _client, _submit, errors
-from inductiva._transfers._download import download_outputs
+from inductiva import _http, _submit, errors
 
 pytestmark = pytest.mark.contract
 
@@ -46,7 +45,7 @@ def server(any_mock_server: MockServer, monkeypatch: pytest.MonkeyPatch) -> Iter
     any_mock_server.reset_stats()
     yield any_mock_server
     any_mock_server.clear_faults()
-    _client.reset()
+    _http.reset()
 
 
 @pytest.fixture
@@ -99,17 +98,18 @@ class Recorder(httpx.BaseTransport):
 def recorder(server: MockServer) -> Iterator[Recorder]:
     """The client's requests to the session server go through a Recorder."""
     transport = Recorder()
-    _client.set_transport(transport)
+    _http.set_transport(transport)
     yield transport
-    _client.set_transport()
+    _http.set_transport()
 
 
 def _task_count() -> int:
-    return len(_client.call(list_tasks.sync_detailed, per_page=1_000_000))
+    return len(api_call(list_tasks.sync_detailed, per_page=1_000_000))
 
 
 def _submit_one() -> str:
-    return _submit.register(SYNTHETIC, {"sim_dir": "sim_dir", "duration": 0.1}, None)
+    flow = _submit.register_flow(SYNTHETIC, {"sim_dir": "sim_dir", "duration": 0.1}, None)
+    return str(_http.default_core().run(flow))
 
 
 def test_submit_after_503_is_retried_only_if_the_server_dedupes(
@@ -130,7 +130,7 @@ def test_submit_after_503_is_retried_only_if_the_server_dedupes(
     assert [status for _, status in submits()] == [503, 503, 202]
     assert len({r.headers["Idempotency-Key"] for r, _ in submits()}) == 1
     assert server.stats()["requests_by_path"]["/tasks/submit"] == 3
-    assert _client.call(get_task_status.sync_detailed, task_id=task_id).status == "pending-input"
+    assert api_call(get_task_status.sync_detailed, task_id=task_id).status == "pending-input"
 
 
 def test_submit_whose_answer_was_lost_never_creates_two_tasks(
@@ -150,12 +150,12 @@ def test_submit_whose_answer_was_lost_never_creates_two_tasks(
     assert _task_count() == before + 1
     first, second = [r for r, _ in recorder.seen if r.url.path == "/tasks/submit"]
     assert first.headers["Idempotency-Key"] == second.headers["Idempotency-Key"]
-    newest = _client.call(list_tasks.sync_detailed, per_page=1)[0]
+    newest = api_call(list_tasks.sync_detailed, per_page=1)[0]
     assert newest.task_id == task_id
 
 
 def _archive_size(task_id: str) -> int:
-    return int(_client.call(list_task_outputs.sync_detailed, task_id=task_id).size)
+    return int(api_call(list_task_outputs.sync_detailed, task_id=task_id).size)
 
 
 def _leftovers(root: Path) -> list[str]:
@@ -179,7 +179,7 @@ def _assert_complete(out: Path) -> None:
 def test_503_burst_is_retried_until_success(server: MockServer, task_id: str) -> None:
     """Three 503s with Retry-After: 0 are absorbed; the stats show four requests."""
     server.set_faults(fail_next=3, fail_status=503, retry_after=0, path_regex=r"/status$")
-    status = _client.call(get_task_status.sync_detailed, task_id=task_id)
+    status = api_call(get_task_status.sync_detailed, task_id=task_id)
     assert str(status.status) == "success"
     assert server.stats()["requests_by_path"][f"/tasks/{task_id}/status"] == 4
 
@@ -262,7 +262,7 @@ def test_out_of_retries_keeps_only_resumable_state_then_resumes(
 def test_dropped_partial_download_resumes(server: MockServer, task_id: str, tmp_path: Path) -> None:
     """A drop while fetching selected files re-fetches only what is missing (legacy: the subset)."""
     wanted = ["bulk/b.bin", "notes.txt"]
-    listing = _client.call(list_task_outputs.sync_detailed, task_id=task_id)
+    listing = api_call(list_task_outputs.sync_detailed, task_id=task_id)
     compressed = sum(int(m.compressed_size) for m in listing.contents if m.name in wanted)
     server.set_faults(drop_download_after_bytes=MIB, drop_download_times=1)
     server.reset_stats()

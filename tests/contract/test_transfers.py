@@ -18,9 +18,10 @@ from inductiva_api.api.tasks import get_task, list_task_outputs
 from inductiva_mock.launcher import MockServer
 
 import inductiva
-from inductiva import _client, _simulation, errors
+from inductiva import _http, _simulation, errors
+from inductiva._http._flow import call
 from inductiva._transfers import _resume
-from inductiva._transfers._download import download_outputs
+from inductiva._transfers._download import download_flow
 from inductiva._transfers._upload import build_input_zip
 
 pytestmark = pytest.mark.contract
@@ -36,12 +37,27 @@ FILES = [
 _TASKS: dict[str, str] = {}
 
 
+def download_outputs(task_id: str, **kwargs: Any) -> Path:
+    """The download flow on the default client, blocking (as ``Task.download_outputs``)."""
+    return _http.default_core().run(download_flow(task_id, **kwargs), interruptible=True)
+
+
+async def download_outputs_async(task_id: str, **kwargs: Any) -> Path:
+    """The download flow on the default client, under asyncio."""
+    return await _http.default_core().run_async(download_flow(task_id, **kwargs))
+
+
+def api_call(endpoint: Any, **kwargs: Any) -> Any:
+    """Call a generated endpoint on the default client (its parsed 2xx model)."""
+    return _http.default_core().run(call(endpoint, **kwargs))
+
+
 def point_at(server: MockServer, mp: pytest.MonkeyPatch) -> None:
     """Send the client to ``server`` with test-key, without bars."""
     mp.setattr(inductiva, "api_url", server.url)
     mp.setattr(inductiva, "api_key", "test-key")
     mp.setenv("INDUCTIVA_PROGRESS", "0")
-    _client.reset()
+    _http.reset()
 
 
 def run_synthetic(files: list[dict[str, Any]], tmp: Path) -> str:
@@ -62,7 +78,7 @@ def server(any_mock_server: MockServer, monkeypatch: pytest.MonkeyPatch) -> Iter
     point_at(any_mock_server, monkeypatch)
     yield any_mock_server
     any_mock_server.clear_faults()
-    _client.reset()
+    _http.reset()
 
 
 @pytest.fixture
@@ -91,7 +107,7 @@ def _files(root: Path) -> list[str]:
 
 def test_uploaded_input_is_recorded(server: MockServer, task_id: str) -> None:
     """The multipart upload was taken: the task has an input time and ran the era's method."""
-    task = _client.call(get_task.sync_detailed, task_id=task_id)
+    task = api_call(get_task.sync_detailed, task_id=task_id)
     assert task.input_submit_time is not None
     assert task.method_name == SYNTHETIC and str(task.status) == "success"
 
@@ -102,7 +118,7 @@ def test_uncompress_false_keeps_a_verified_zip(
     """The kept output.zip (output.json + artifacts/) has every listed file at its size."""
     out = download_outputs(task_id, output_dir=tmp_path, uncompress=False)
     assert _files(out) == ["output.zip"]
-    listing = _client.call(list_task_outputs.sync_detailed, task_id=task_id)
+    listing = api_call(list_task_outputs.sync_detailed, task_id=task_id)
     assert (out / "output.zip").stat().st_size == listing.size
     files = _artifacts(out / "output.zip")
     assert {m.name: m.size for m in listing.contents} == {n: len(d) for n, d in files.items()}
@@ -155,7 +171,7 @@ def test_legacy_partial_download_moves_far_less_than_the_archive(
     point_at(legacy_mock_server, monkeypatch)
     big = [{"name": "huge.bin", "size": 64 * MIB, "compressible": False}, FILES[3]]
     task_id = run_synthetic(big, tmp_path)
-    size = int(_client.call(list_task_outputs.sync_detailed, task_id=task_id).size)
+    size = int(api_call(list_task_outputs.sync_detailed, task_id=task_id).size)
     legacy_mock_server.reset_stats()
     out = download_outputs(task_id, filenames=["small.txt"], output_dir=tmp_path / "o")
     moved = legacy_mock_server.stats()["bytes_sent_output"]
@@ -211,13 +227,13 @@ def test_large_download_reads_the_network_stream_directly(
 ) -> None:
     """A large archive's body skips h11 (reads of up to 1 MiB, not 64 KiB) and still verifies."""
     sizes: list[int] = []
-    original = _resume._Writer.put
+    original = _resume.ArchiveWriter.write
 
-    def put(self: _resume._Writer, chunk: bytes) -> None:
+    def put(self: _resume.ArchiveWriter, chunk: bytes) -> None:
         sizes.append(len(chunk))
         original(self, chunk)
 
-    monkeypatch.setattr(_resume._Writer, "put", put)
+    monkeypatch.setattr(_resume.ArchiveWriter, "write", put)
     download_outputs(task_id, output_dir=tmp_path, uncompress=False)
     assert max(sizes) > 64 * 1024  # httpcore's own loop reads 64 KiB at a time
     assert sum(sizes) == (tmp_path / "output.zip").stat().st_size

@@ -9,7 +9,7 @@ import pytest
 from http_script import Script
 
 import inductiva
-from inductiva import _client
+from inductiva import _http
 
 
 @pytest.fixture
@@ -21,7 +21,22 @@ def scripted_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Script],
         monkeypatch.delenv(name, raising=False)
 
     def use(script: Script) -> None:
-        _client.set_transport(httpx.MockTransport(script))
+        _http.set_transport(httpx.MockTransport(script))
 
     yield use
-    _client.set_transport()
+    _http.set_transport()
+
+
+@pytest.fixture(params=["sync", "async"])
+def driver(request: pytest.FixtureRequest) -> str:
+    """The flow driver a test runs with: ``"sync"`` (HttpCore.run) or ``"async"`` (run_async)."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def download(driver: str) -> Callable[..., object]:
+    """``download(task_id, **kwargs)``: the download flow, run with the ``driver`` fixture."""
+    from transfer_fakes import downloader
+
+    return downloader(driver)

@@ -1,20 +1,18 @@
-"""download_outputs without filenames: artifacts/ layout, resume, verification, cleanup, legacy."""
+"""The download flow's entry: arguments, output directory, layout of a full download."""
 
 from __future__ import annotations
 
 import io
-import json
 import os
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from transfer_fakes import (
     TASK_ID,
     ArchiveServer,
-    corrupt_member,
+    Download,
     full_layout,
     listing,
     make_output,
@@ -23,10 +21,7 @@ from transfer_fakes import (
     unserve,
 )
 
-import inductiva
 from inductiva import errors
-from inductiva._transfers import _extract
-from inductiva._transfers._download import download_outputs
 
 MEMBERS = {
     "stdout.txt": b"step 1\n" * 2000,
@@ -51,246 +46,6 @@ def _assert_extracted(out: Path) -> None:
     assert listing(out) == ["results", *sorted(MEMBERS)]
 
 
-def test_full_download_extracts_every_member(server: ArchiveServer, tmp_path: Path) -> None:
-    """The archive is fetched in one request, extracted, and the zip removed."""
-    out = download_outputs(TASK_ID, output_dir=tmp_path / "out")
-    assert out == tmp_path / "out"
-    _assert_extracted(out)
-    assert server.ranges() == [None]
-
-
-def test_default_output_dir_is_inductiva_output_task_id(
-    server: ArchiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Without output_dir, files land in inductiva_output/<task_id> under the cwd."""
-    monkeypatch.chdir(tmp_path)
-    out = download_outputs(TASK_ID)
-    assert out == Path("inductiva_output", TASK_ID)
-    _assert_extracted(tmp_path / "inductiva_output" / TASK_ID)
-
-
-def test_uncompress_false_keeps_the_zip(server: ArchiveServer, tmp_path: Path) -> None:
-    """uncompress=False saves the verified archive as output.zip and nothing else."""
-    out = download_outputs(TASK_ID, output_dir=tmp_path, uncompress=False)
-    assert listing(out) == ["output.zip"]
-    assert (out / "output.zip").read_bytes() == server.archive
-
-
-def test_dropped_connection_resumes_within_the_call(server: ArchiveServer, tmp_path: Path) -> None:
-    """Drops mid-stream resume with Range + If-Range; fewer than 2x the archive is sent."""
-    server.drop_after, server.drop_times = 300_000, 2
-    out = download_outputs(TASK_ID, output_dir=tmp_path / "out")
-    _assert_extracted(out)
-    assert server.ranges() == [None, "bytes=300000-", "bytes=600000-"]
-    assert [r.headers.get("If-Range") for r in server.requests[1:]] == [server.etag] * 2
-    assert server.bytes_sent == len(server.archive)
-
-
-def test_a_later_call_resumes_a_kept_partial_download(
-    server: ArchiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Out of retries, the .part and its ETag sidecar are kept; the next call continues them."""
-    monkeypatch.setattr(inductiva, "max_retries", 0)
-    server.drop_after, server.drop_times = 250_000, 1
-    with pytest.raises(errors.ApiConnectionError, match="resumes on the next call"):
-        download_outputs(TASK_ID, output_dir=tmp_path, uncompress=False)
-    assert listing(tmp_path) == [
-        ".inductiva",
-        ".inductiva/output.zip.part",
-        ".inductiva/output.zip.part.json",
-    ]
-    assert (tmp_path / ".inductiva" / "output.zip.part").stat().st_size == 250_000
-    sidecar = json.loads((tmp_path / ".inductiva" / "output.zip.part.json").read_text())
-    assert sidecar["etag"] == server.etag
-    download_outputs(TASK_ID, output_dir=tmp_path, uncompress=False)
-    assert server.ranges()[-1] == "bytes=250000-"
-    assert listing(tmp_path) == ["output.zip"]
-    assert (tmp_path / "output.zip").read_bytes() == server.archive
-
-
-def test_changed_archive_restarts_from_zero(
-    server: ArchiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """If-Range with a stale ETag gets a 200: the .part is replaced by the new archive."""
-    monkeypatch.setattr(inductiva, "max_retries", 0)
-    server.drop_after, server.drop_times = 100_000, 1
-    with pytest.raises(errors.ApiConnectionError):
-        download_outputs(TASK_ID, output_dir=tmp_path, uncompress=False)
-    server.archive, server.etag = make_zip({"new.txt": b"new" * 50_000}), '"v2"'
-    download_outputs(TASK_ID, output_dir=tmp_path, uncompress=False)
-    assert (tmp_path / "output.zip").read_bytes() == server.archive
-    assert listing(tmp_path) == ["output.zip"]
-
-
-def test_complete_part_with_unchanged_etag_is_not_fetched_again(
-    server: ArchiveServer, tmp_path: Path
-) -> None:
-    """A .part already holding the whole archive is answered 416 and just verified."""
-    size = len(server.archive)
-    (tmp_path / ".inductiva").mkdir()
-    (tmp_path / ".inductiva" / "output.zip.part").write_bytes(server.archive)
-    state = {"task_id": TASK_ID, "etag": server.etag, "size": size}
-    (tmp_path / ".inductiva" / "output.zip.part.json").write_text(json.dumps(state))
-    download_outputs(TASK_ID, output_dir=tmp_path, uncompress=False)
-    assert server.ranges() == ["bytes=-65536", f"bytes={size}-"]
-    assert server.bytes_sent == 65536  # the directory tail only
-    assert listing(tmp_path) == ["output.zip"]
-
-
-def test_crc_mismatch_raises_integrity_error_and_leaves_nothing(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """A corrupt member fails verification: no extracted file, no zip, no .part remain."""
-    archive = corrupt_member(make_output(MEMBERS, stored=True), "artifacts/results/data.bin")
-    serve(monkeypatch, ArchiveServer(archive))
-    try:
-        for uncompress in (True, False):
-            with pytest.raises(errors.IntegrityError, match=r"results/data\.bin"):
-                download_outputs(TASK_ID, output_dir=tmp_path / "out", uncompress=uncompress)
-            assert listing(tmp_path) == []
-    finally:
-        unserve()
-
-
-def test_truncated_body_is_an_integrity_error(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """A body shorter than its Content-Length is caught, never saved as the archive."""
-    srv = ArchiveServer(make_output(MEMBERS))
-
-    def short(request: httpx.Request) -> httpx.Response:
-        full = srv.handle(request)
-        body = full.read()[:-1000]
-        return httpx.Response(200, headers={"Content-Length": str(len(full.content))}, content=body)
-
-    serve(monkeypatch, srv)
-    inductiva._client.set_transport(httpx.MockTransport(short))
-    try:
-        with pytest.raises(errors.IntegrityError, match="bytes of a"):
-            download_outputs(TASK_ID, output_dir=tmp_path / "out", uncompress=False)
-        assert listing(tmp_path) == []
-    finally:
-        unserve()
-
-
-def test_zip_slip_archive_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A member named ../evil.txt raises UnsafeArchiveError; nothing is written anywhere."""
-    serve(monkeypatch, ArchiveServer(make_zip({"ok.txt": b"fine", "../evil.txt": b"bad"})))
-    try:
-        with pytest.raises(errors.UnsafeArchiveError, match=r"\.\./evil\.txt"):
-            download_outputs(TASK_ID, output_dir=tmp_path / "out")
-        assert listing(tmp_path) == []
-    finally:
-        unserve()
-
-
-def test_api_error_leaves_no_directory(server: ArchiveServer, tmp_path: Path) -> None:
-    """A 404 for an unknown task raises NotFoundError and creates no directory."""
-    with pytest.raises(errors.NotFoundError):
-        download_outputs("999", output_dir=tmp_path / "a" / "b")
-    assert listing(tmp_path) == []
-
-
-def test_timeout_before_any_byte_leaves_no_part(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """A timeout on every attempt raises ApiTimeoutError with no partial file left."""
-
-    def slow(request: httpx.Request) -> httpx.Response:
-        raise httpx.ReadTimeout("slow", request=request)
-
-    serve(monkeypatch, ArchiveServer(b""), max_retries=1)
-    inductiva._client.set_transport(httpx.MockTransport(slow))
-    try:
-        with pytest.raises(errors.ApiTimeoutError):
-            download_outputs(TASK_ID, output_dir=tmp_path / "out")
-        assert listing(tmp_path) == []
-    finally:
-        unserve()
-
-
-def test_bad_arguments_are_rejected(server: ArchiveServer, tmp_path: Path) -> None:
-    """A non-numeric task id or a file as output_dir raise InvalidArgumentError."""
-    with pytest.raises(errors.InvalidArgumentError, match="task_id"):
-        download_outputs("../etc", output_dir=tmp_path)
-    (tmp_path / "file").write_text("x")
-    with pytest.raises(errors.InvalidArgumentError, match="not a directory"):
-        download_outputs(TASK_ID, output_dir=tmp_path / "file")
-    assert server.requests == []
-
-
-def test_existing_files_are_replaced(server: ArchiveServer, tmp_path: Path) -> None:
-    """Downloading again over earlier outputs replaces them with the archive's bytes."""
-    (tmp_path / "results").mkdir()
-    (tmp_path / "results" / "summary.csv").write_text("stale")
-    download_outputs(TASK_ID, output_dir=tmp_path)
-    _assert_extracted(tmp_path)
-
-
-def test_zip_is_deflate_compatible(server: ArchiveServer, tmp_path: Path) -> None:
-    """The kept output.zip opens with zipfile and holds the same members."""
-    download_outputs(TASK_ID, output_dir=tmp_path, uncompress=False)
-    with zipfile.ZipFile(io.BytesIO((tmp_path / "output.zip").read_bytes())) as zf:
-        assert sorted(zf.namelist()) == sorted(full_layout(MEMBERS))
-
-
-def test_kept_zip_is_verified_while_streaming(
-    server: ArchiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With uncompress=False the CRCs are checked during the download, not in a second pass."""
-
-    def second_pass(_path: Path) -> int:
-        raise AssertionError("the archive was read again after downloading")
-
-    monkeypatch.setattr(_extract, "verify_archive", second_pass)
-    server.drop_after, server.drop_times = 200_000, 1
-    download_outputs(TASK_ID, output_dir=tmp_path, uncompress=False)
-    assert (tmp_path / "output.zip").read_bytes() == server.archive
-
-
-def test_corrupted_partial_file_on_disk_is_caught_on_resume(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """Bytes damaged in a kept .part are caught when the next call resumes; nothing is kept."""
-    archive = make_output(MEMBERS, stored=True)
-    srv = ArchiveServer(archive)
-    serve(monkeypatch, srv, max_retries=0)
-    try:
-        srv.drop_after, srv.drop_times = 400_000, 1
-        with pytest.raises(errors.ApiConnectionError):
-            download_outputs(TASK_ID, output_dir=tmp_path, uncompress=False)
-        part = tmp_path / ".inductiva" / "output.zip.part"
-        data = bytearray(part.read_bytes())
-        data[300_000] ^= 0xFF
-        part.write_bytes(bytes(data))
-        with pytest.raises(errors.IntegrityError, match="corrupt"):
-            download_outputs(TASK_ID, output_dir=tmp_path, uncompress=False)
-        assert listing(tmp_path) == []
-    finally:
-        unserve()
-
-
-def test_artifacts_land_in_the_output_dir_without_output_json(
-    server: ArchiveServer, tmp_path: Path
-) -> None:
-    """The task's files (artifacts/...) land directly in output_dir; output.json is left out."""
-    out = download_outputs(TASK_ID, output_dir=tmp_path / "out")
-    _assert_extracted(out)
-    assert not (out / "output.json").exists() and not (out / "artifacts").exists()
-
-
-def test_archive_without_artifacts_is_extracted_at_its_root(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """An archive holding no artifacts/ directory is extracted as it is."""
-    serve(monkeypatch, ArchiveServer(make_zip({"output.json": b"[]", "a/b.txt": b"b"})))
-    try:
-        out = download_outputs(TASK_ID, output_dir=tmp_path / "out")
-        assert listing(out) == ["a", "a/b.txt", "output.json"]
-    finally:
-        unserve()
-
-
 @pytest.fixture
 def legacy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ArchiveServer]:
     """A fake API without byte ranges (200 and the whole archive, no ETag)."""
@@ -300,12 +55,115 @@ def legacy(monkeypatch: pytest.MonkeyPatch) -> Iterator[ArchiveServer]:
     unserve()
 
 
+def test_full_download_extracts_every_member(
+    download: Download, server: ArchiveServer, tmp_path: Path
+) -> None:
+    """The archive is fetched in one request, extracted, and the zip removed."""
+    out = download(TASK_ID, output_dir=tmp_path / "out")
+    assert out == tmp_path / "out"
+    _assert_extracted(out)
+    assert server.ranges() == [None]
+
+
+def test_default_output_dir_is_inductiva_output_task_id(
+    download: Download, server: ArchiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without output_dir, files land in inductiva_output/<task_id> under the cwd."""
+    monkeypatch.chdir(tmp_path)
+    out = download(TASK_ID)
+    assert out == Path("inductiva_output", TASK_ID)
+    _assert_extracted(tmp_path / "inductiva_output" / TASK_ID)
+
+
+def test_uncompress_false_keeps_the_zip(
+    download: Download, server: ArchiveServer, tmp_path: Path
+) -> None:
+    """uncompress=False saves the verified archive as output.zip and nothing else."""
+    out = download(TASK_ID, output_dir=tmp_path, uncompress=False)
+    assert listing(out) == ["output.zip"]
+    assert (out / "output.zip").read_bytes() == server.archive
+
+
+def test_zip_slip_archive_is_refused(
+    download: Download, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A member named ../evil.txt raises UnsafeArchiveError; nothing is written anywhere."""
+    serve(monkeypatch, ArchiveServer(make_zip({"ok.txt": b"fine", "../evil.txt": b"bad"})))
+    try:
+        with pytest.raises(errors.UnsafeArchiveError, match=r"\.\./evil\.txt"):
+            download(TASK_ID, output_dir=tmp_path / "out")
+        assert listing(tmp_path) == []
+    finally:
+        unserve()
+
+
+def test_api_error_leaves_no_directory(
+    download: Download, server: ArchiveServer, tmp_path: Path
+) -> None:
+    """A 404 for an unknown task raises NotFoundError and creates no directory."""
+    with pytest.raises(errors.NotFoundError):
+        download("999", output_dir=tmp_path / "a" / "b")
+    assert listing(tmp_path) == []
+
+
+def test_bad_arguments_are_rejected(
+    download: Download, server: ArchiveServer, tmp_path: Path
+) -> None:
+    """A non-numeric task id or a file as output_dir raise InvalidArgumentError."""
+    with pytest.raises(errors.InvalidArgumentError, match="task_id"):
+        download("../etc", output_dir=tmp_path)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(errors.InvalidArgumentError, match="not a directory"):
+        download(TASK_ID, output_dir=tmp_path / "file")
+    assert server.requests == []
+
+
+def test_existing_files_are_replaced(
+    download: Download, server: ArchiveServer, tmp_path: Path
+) -> None:
+    """Downloading again over earlier outputs replaces them with the archive's bytes."""
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "summary.csv").write_text("stale")
+    download(TASK_ID, output_dir=tmp_path)
+    _assert_extracted(tmp_path)
+
+
+def test_zip_is_deflate_compatible(
+    download: Download, server: ArchiveServer, tmp_path: Path
+) -> None:
+    """The kept output.zip opens with zipfile and holds the same members."""
+    download(TASK_ID, output_dir=tmp_path, uncompress=False)
+    with zipfile.ZipFile(io.BytesIO((tmp_path / "output.zip").read_bytes())) as zf:
+        assert sorted(zf.namelist()) == sorted(full_layout(MEMBERS))
+
+
+def test_artifacts_land_in_the_output_dir_without_output_json(
+    download: Download, server: ArchiveServer, tmp_path: Path
+) -> None:
+    """The task's files (artifacts/...) land directly in output_dir; output.json is left out."""
+    out = download(TASK_ID, output_dir=tmp_path / "out")
+    _assert_extracted(out)
+    assert not (out / "output.json").exists() and not (out / "artifacts").exists()
+
+
+def test_archive_without_artifacts_is_extracted_at_its_root(
+    download: Download, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An archive holding no artifacts/ directory is extracted as it is."""
+    serve(monkeypatch, ArchiveServer(make_zip({"output.json": b"[]", "a/b.txt": b"b"})))
+    try:
+        out = download(TASK_ID, output_dir=tmp_path / "out")
+        assert listing(out) == ["a", "a/b.txt", "output.json"]
+    finally:
+        unserve()
+
+
 @pytest.mark.parametrize("uncompress", [True, False])
 def test_legacy_full_download_works_and_reads_the_archive_once(
-    legacy: ArchiveServer, tmp_path: Path, uncompress: bool
+    download: Download, legacy: ArchiveServer, tmp_path: Path, uncompress: bool
 ) -> None:
     """Without byte ranges the archive is fetched whole, once; a range probe is closed unread."""
-    out = download_outputs(TASK_ID, output_dir=tmp_path / "out", uncompress=uncompress)
+    out = download(TASK_ID, output_dir=tmp_path / "out", uncompress=uncompress)
     if uncompress:
         _assert_extracted(out)
     else:
@@ -313,26 +171,34 @@ def test_legacy_full_download_works_and_reads_the_archive_once(
     assert legacy.bytes_sent == len(legacy.archive)
 
 
-def test_legacy_dropped_connection_restarts_from_zero(
-    legacy: ArchiveServer, tmp_path: Path
+def test_output_dir_below_a_file_is_an_invalid_argument(
+    download: Download, tmp_path: Path, server: ArchiveServer
 ) -> None:
-    """Without ETag/Range a drop is retried from byte 0, with no Range header and no error."""
-    legacy.drop_after, legacy.drop_times = 300_000, 2
-    out = download_outputs(TASK_ID, output_dir=tmp_path / "out")
-    _assert_extracted(out)
-    assert legacy.ranges() == [None, None, None]
-    assert listing(out) == ["results", *sorted(MEMBERS)]
+    """output_dir /dev/null/x (a path through a file) is an InvalidArgumentError."""
+    with pytest.raises(errors.InvalidArgumentError, match="not a directory"):
+        download(TASK_ID, output_dir="/dev/null/x")
 
 
-def test_legacy_kept_partial_download_restarts_on_the_next_call(
-    legacy: ArchiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_unwritable_output_dir_is_a_local_file_error(
+    download: Download, tmp_path: Path, server: ArchiveServer
 ) -> None:
-    """A .part left by a dropped legacy download is replaced by the next call's fresh copy."""
-    monkeypatch.setattr(inductiva, "max_retries", 0)
-    legacy.drop_after, legacy.drop_times = 250_000, 1
-    with pytest.raises(errors.ApiConnectionError):
-        download_outputs(TASK_ID, output_dir=tmp_path)
-    assert (tmp_path / ".inductiva" / "output.zip.part").stat().st_size == 250_000
-    download_outputs(TASK_ID, output_dir=tmp_path)
-    _assert_extracted(tmp_path)
-    assert legacy.ranges() == [None, None]
+    """A directory without write permission gives LocalFileError saying to check permissions."""
+    if os.geteuid() == 0:
+        pytest.skip("root ignores permissions")
+    locked = tmp_path / "ro"
+    locked.mkdir(mode=0o500)
+    with pytest.raises(errors.LocalFileError, match="permission"):
+        download(TASK_ID, output_dir=locked / "out")
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"output_dir": ""}, {"uncompress": "no"}, {"uncompress": 0}, {"filenames": 5}],
+)
+def test_bad_download_arguments_are_refused_before_any_request(
+    download: Download, server: ArchiveServer, kwargs: dict[str, object]
+) -> None:
+    """Empty paths and non-bool flags are InvalidArgumentError, with no request sent."""
+    with pytest.raises(errors.InvalidArgumentError):
+        download(TASK_ID, **kwargs)  # type: ignore[arg-type]
+    assert server.requests == []

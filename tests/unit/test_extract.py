@@ -6,7 +6,18 @@ import os
 from pathlib import Path, PurePosixPath
 
 import pytest
-from transfer_fakes import corrupt_member, listing, make_output, make_zip
+from hostile_zips import plain
+from transfer_fakes import (
+    TASK_ID,
+    ArchiveServer,
+    Download,
+    corrupt_member,
+    listing,
+    make_output,
+    make_zip,
+    serve,
+    unserve,
+)
 
 from inductiva import errors
 from inductiva._transfers._extract import (
@@ -154,3 +165,36 @@ def test_escape_through_the_artifacts_prefix_is_refused(tmp_path: Path) -> None:
     with pytest.raises(errors.UnsafeArchiveError):
         extract_archive(archive, tmp_path / "out")
     assert not (tmp_path / "x.txt").exists() and listing(tmp_path / "out") == []
+
+
+# -- hostile names met by a download ------------------------------------------------
+
+
+def _serve(monkeypatch: pytest.MonkeyPatch, archive: bytes, **kw: object) -> ArchiveServer:
+    srv = ArchiveServer(archive, **kw)  # type: ignore[arg-type]
+    serve(monkeypatch, srv)
+    return srv
+
+
+@pytest.mark.parametrize("partial", [False, True])
+def test_file_and_directory_with_one_name_is_refused(
+    download: Download, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, partial: bool
+) -> None:
+    """An archive holding both x and x/y is an UnsafeArchiveError, nothing extracted."""
+    _serve(monkeypatch, make_output({"x": b"file", "x/y": b"child"}))
+    with pytest.raises(errors.UnsafeArchiveError, match="both a file and the directory"):
+        download(TASK_ID, output_dir=tmp_path, filenames=["x", "x/y"] if partial else None)
+    assert not (tmp_path / "x").exists()
+    unserve()
+
+
+@pytest.mark.parametrize("partial", [False, True])
+def test_invalid_utf8_member_name_is_refused(
+    download: Download, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, partial: bool
+) -> None:
+    """A member name flagged UTF-8 but holding invalid bytes is an UnsafeArchiveError."""
+    archive = plain({b"artifacts/ok.txt": b"ok", b"artifacts/bad\xff\xfe.txt": b"x"}, flags=0x800)
+    _serve(monkeypatch, archive)
+    with pytest.raises(errors.UnsafeArchiveError, match="UTF-8"):
+        download(TASK_ID, output_dir=tmp_path, filenames=["ok.txt"] if partial else None)
+    unserve()

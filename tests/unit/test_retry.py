@@ -10,10 +10,6 @@ from collections.abc import Callable
 import httpx
 import pytest
 from http_script import TASK, Handler, Script, status_response
-from inductiva_api.api.tasks import get_task_status
-
-import inductiva
-from inductiva import _client, errors
 from inductiva._retry import (
     AsyncRetryTransport,
     RetryPolicy,
@@ -23,6 +19,10 @@ from inductiva._retry import (
     resume_delay,
     retry_budget,
 )
+from inductiva_api.api.tasks import get_task_status
+
+import inductiva
+from inductiva import _client, errors
 
 
 class WireTransport(httpx.BaseTransport):

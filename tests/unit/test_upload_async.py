@@ -14,11 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
+from inductiva._transfers._aupload import upload_input_async
 from transfer_fakes import TASK_ID, ArchiveServer, serve, unserve
 
 from inductiva import _client, errors
 from inductiva._transfers import _ahead, _aupload, _upload, _zipwrite
-from inductiva._transfers._aupload import upload_input_async
 from inductiva._transfers._upload import upload_input
 
 PARAMS = {"commands": [{"cmd": "simpleFoam", "prompts": []}], "n_cores": 2}

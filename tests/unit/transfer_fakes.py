@@ -13,18 +13,25 @@ the client actually pulled, so a response closed unread costs nothing.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 
 import inductiva
-from inductiva import _client
+from inductiva import _http
+from inductiva._http._flow import Flow
+from inductiva._http._retry import RetryPolicy
+from inductiva._transfers._download import download_flow
+
+T = TypeVar("T")
 
 TASK_ID = "1234567890123456789"
 CHUNK = 65536
@@ -77,11 +84,15 @@ def multipart_parts(request: httpx.Request) -> dict[str, tuple[str | None, bytes
     return parts
 
 
-class _Counted(httpx.SyncByteStream):
+class _Counted(httpx.SyncByteStream, httpx.AsyncByteStream):
     """A body streamed in chunks, counting what was pulled; may drop after ``after`` bytes."""
 
     def __init__(self, server: ArchiveServer, data: bytes, after: int | None) -> None:
         self.server, self.data, self.after = server, data, after
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self:
+            yield chunk
 
     def __iter__(self) -> Iterator[bytes]:
         end = len(self.data) if self.after is None else self.after
@@ -237,19 +248,54 @@ class ArchiveServer:
         ]
 
 
+def use_handler(handler: Callable[[httpx.Request], httpx.Response]) -> None:
+    """Send the default client's requests (blocking and asyncio) to ``handler``."""
+    transport = httpx.MockTransport(handler)
+    _http.set_transport(transport, transport)
+
+
 def serve(monkeypatch: pytest.MonkeyPatch, server: ArchiveServer, max_retries: int = 3) -> None:
-    """Point the shared client at ``server`` (undo with ``unserve``); no bars, no sleeping."""
+    """Point the default client at ``server`` (undo with ``unserve``); no bars, no waiting."""
     monkeypatch.setattr(inductiva, "api_key", "test-key")
     monkeypatch.setattr(inductiva, "api_url", "http://api")
     monkeypatch.setattr(inductiva, "max_retries", max_retries)
     monkeypatch.setenv("INDUCTIVA_PROGRESS", "0")
-    monkeypatch.setattr("time.sleep", lambda _s: None)
-    _client.set_transport(server.transport())
+    monkeypatch.setattr(RetryPolicy, "delay", lambda *_a, **_k: 0.0)
+    use_handler(server.handle)
 
 
 def unserve() -> None:
     """Undo :func:`serve`."""
-    _client.set_transport()
+    _http.set_transport()
+
+
+def run_flow(driver: str, flow: Flow[T]) -> T:
+    """Run ``flow`` on the default client with the ``"sync"`` or the ``"async"`` driver."""
+    core = _http.default_core()
+    if driver == "async":
+
+        async def main() -> T:
+            return await core.run_async(flow)
+
+        return asyncio.run(main())
+    return core.run(flow, interruptible=True)
+
+
+Download = Callable[..., Path]
+
+
+def downloader(driver: str) -> Download:
+    """``download(task_id, **kwargs)`` running :func:`download_flow` with ``driver``."""
+
+    def download(task_id: str, **kwargs: Any) -> Path:
+        return run_flow(driver, download_flow(task_id, **kwargs))
+
+    return download
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(coro)``."""
+    return asyncio.run(coro)
 
 
 def corrupt_member(archive: bytes, name: str) -> bytes:
