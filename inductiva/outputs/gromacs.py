@@ -114,9 +114,12 @@ def read_xvg(path: pathlib.Path) -> XvgTable:
 class GROMACSOutput(TaskOutput):
     """Outputs of GROMACS commands: md.log energies and the analysis tools' .xvg tables."""
 
-    def energies(self, log: str = "md.log") -> list[tuple[float, float]]:
+    main_log: ClassVar[str] = "md.log"
+    """The mdrun log :meth:`energies` reads by default."""
+
+    def energies(self, log: str | None = None) -> list[tuple[float, float]]:
         """``(time_ps, potential energy in kJ/mol)`` of every frame of the mdrun log *log*."""
-        return parse_energies(read_text(self.path / log))
+        return parse_energies(read_text(self.path / (log or self.main_log)))
 
     def xvg(self, name: str) -> XvgTable:
         """The .xvg table *name* written by ``gmx energy``, ``rms``, ``rmsf``, ``gyrate``..."""
@@ -126,6 +129,8 @@ class GROMACSOutput(TaskOutput):
 @attrs.frozen
 class ProteinSolvationOutput(GROMACSOutput):
     """Outputs of a protein solvation: structure, trajectory, energies, RMSF and the MD log."""
+
+    main_log: ClassVar[str] = "solvated_protein.log"
 
     default_files: ClassVar[tuple[str, ...]] = (
         "protein.gro",
@@ -154,11 +159,7 @@ class ProteinSolvationOutput(GROMACSOutput):
     @property
     def log(self) -> pathlib.Path:
         """The MD log (GROMACS ``md.log`` format)."""
-        return self.path / "solvated_protein.log"
-
-    def energies(self, log: str = "solvated_protein.log") -> list[tuple[float, float]]:
-        """``(time_ps, potential energy in kJ/mol)`` of every frame in :attr:`log`."""
-        return super().energies(log)
+        return self.path / self.main_log
 
     def rmsf(self) -> list[float]:
         """The root mean square fluctuation of each residue's C-alpha atom, in Å.
@@ -175,6 +176,8 @@ class ProteinSolvationOutput(GROMACSOutput):
 class MDWaterBoxOutput(GROMACSOutput):
     """Outputs of an MD water box: minimisation, decorrelation and the equilibrated run."""
 
+    main_log: ClassVar[str] = "eql.log"
+
     @property
     def topology(self) -> pathlib.Path:
         """The equilibration's run input (GROMACS ``.tpr``)."""
@@ -189,7 +192,3 @@ class MDWaterBoxOutput(GROMACSOutput):
     def compressed_trajectory(self) -> pathlib.Path:
         """The compressed trajectory (``trajectory.xtc``, as the scenario's command names it)."""
         return self.path / "trajectory.xtc"
-
-    def energies(self, log: str = "eql.log") -> list[tuple[float, float]]:
-        """``(time_ps, potential energy in kJ/mol)`` of every frame of the equilibration."""
-        return super().energies(log)

@@ -252,7 +252,7 @@ class Gmx:
         write_xvg(self.output("o", "rmsd.xvg"), "RMSD", ("Time (ps)", "RMSD (nm)"), ["RMSD"], rows)
 
     def gyrate(self) -> None:
-        size = 0.5 + 0.1 * len(self._protein()) ** (1 / 3)
+        size = 0.5 + 0.1 * len(self.protein_atoms()) ** (1 / 3)
         rows = [[t, size * (1 + 0.01 * math.sin(i))] for i, t in enumerate(self._times())]
         write_xvg(
             self.output("o", "gyrate.xvg"),
@@ -263,7 +263,7 @@ class Gmx:
         )
 
     def rmsf(self) -> None:
-        residues = sorted({a.res_seq for a in self._protein()})
+        residues = sorted({a.res_seq for a in self.protein_atoms()})
         values = rmsf_profile(len(residues), self.temperature)
         rows = [[float(r), v] for r, v in zip(residues, values, strict=True)]
         write_xvg(
@@ -277,7 +277,7 @@ class Gmx:
     def _times(self) -> list[float]:
         return [t for t, _ in self.frames] or [0.0]
 
-    def _protein(self) -> list[Atom]:
+    def protein_atoms(self) -> list[Atom]:
         """The protein's atoms: pdb2gmx's of this run, else the first .gro's non-water ones."""
         if not self.protein:
             gro = sorted(self.work.glob("*.gro"))
@@ -331,9 +331,7 @@ def save_rmsf(gmx: Gmx) -> None:
     for name in RMSF_INPUTS:
         if not (gmx.work / name).is_file():
             raise RunnerError(f"post-processing needs {name}, which the commands did not write")
-    c_alphas = [a for a in gmx._protein() if a.name == "CA"]
-    if not c_alphas:
-        raise RunnerError("post-processing: the protein has no C-alpha (CA) atoms")
+    c_alphas = [a for a in gmx.protein_atoms() if a.name == "CA"]  # none: an empty array
     values = [10 * v for v in rmsf_profile(len(c_alphas), gmx.temperature)]
     write_npy(gmx.work / RMSF_FILE, values)
     print(f"post-processing: RMSF of {len(c_alphas)} C-alpha atoms saved to {RMSF_FILE}")
