@@ -82,6 +82,8 @@ def check_water_box(out: Any) -> None:
     assert len(out.energies()) == 6 and out.topology.is_file() and out.trajectory.is_file()
     magic, natoms = struct.unpack(">ii", out.compressed_trajectory.read_bytes()[:8])
     assert magic == 1995 and natoms > 0  # an XTC frame header
+    assert (out.path / "traj_comp.xtc").is_file()  # `-x` without a name: mdrun's default
+    assert "SOL" in (out.path / "eql.top").read_text()  # grompp -pp: the processed topology
 
 
 def check_openfoam(out: Any) -> None:

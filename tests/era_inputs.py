@@ -100,7 +100,9 @@ WATER_BOX = _gmx(
     "gmx solvate -cs tip4p -box 2.3 -o conf.gro -p topol.top",
     "gmx grompp -f minim.mdp -o min.tpr -pp min.top -po min.mdp -c conf.gro -p topol.top",
     "gmx mdrun -s min.tpr -o min.trr -c min.gro -e min.edr -g min.log",
-    "gmx grompp -f simulation.mdp -o eql.tpr -pp eql.top -po eql.mdp -c min.gro",
+    "gmx grompp -f decorr.mdp -o decorr.tpr -pp decorr.top -po decorr.mdp -c min.gro",
+    "gmx mdrun -s decorr.tpr -o decorr.trr -x  -c decorr.gro -e decorr.edr -g decorr.log",
+    "gmx grompp -f simulation.mdp -o eql.tpr -pp eql.top -po eql.mdp -c decorr.gro",
     "gmx mdrun -s eql.tpr -o eql.trr -x trajectory.xtc -c eql.gro -e eql.edr -g eql.log",
 )
 WIND_TUNNEL_COMMANDS = [
@@ -274,6 +276,7 @@ CASES = [
         {
             "topol.top": "[ System ]\nwater\n\n[ Molecules ]\n",
             "minim.mdp": GMX_INPUTS["em.mdp"],
+            "decorr.mdp": MDP,
             "simulation.mdp": MDP,
         },
     ),
