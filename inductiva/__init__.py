@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from inductiva_api.contract import __version__
 
-from . import api, errors, molecules, simulators, tasks
+from . import api, errors, molecules, outputs, simulators, tasks
 from ._types import TaskStatus
 from .client import AsyncClient, Client
 from .errors import InductivaError
@@ -60,6 +60,7 @@ __all__ = [
     "max_extract_size",
     "max_retries",
     "molecules",
+    "outputs",
     "progress",
     "simulators",
     "tasks",

@@ -45,11 +45,29 @@ class TaskOutput:
         return self.read_text("stderr.txt")
 
 
-# method name -> "module:Class" (imported on first use) or the class itself.
+# method name -> "module:Class" (imported on first use) or the class itself: every method
+# name of the era (the era's backend's list, README "Mock server"), by simulator.
+_OUTPUTS = "inductiva.outputs:"
 _REGISTRY: dict[str, str | type[TaskOutput]] = {
-    "protein_solvation.gromacs.run_simulation": "inductiva.molecules:ProteinSolvationOutput",
-    "md.gromacs.protein_solvation": "inductiva.molecules:ProteinSolvationOutput",  # before 0.5
-    "fvm.openfoam.run_simulation": "inductiva.simulators:OpenFOAMOutput",
+    "md.gromacs.run_simulation": _OUTPUTS + "GROMACSOutput",
+    "protein_solvation.gromacs.run_simulation": _OUTPUTS + "ProteinSolvationOutput",
+    "md.gromacs.protein_solvation": _OUTPUTS + "ProteinSolvationOutput",  # before 0.5
+    "mdwater_box.gromacs.run_simulation": _OUTPUTS + "MDWaterBoxOutput",
+    "fvm.openfoam.run_simulation": _OUTPUTS + "OpenFOAMOutput",
+    "wind_terrain.openfoam.run_simulation": _OUTPUTS + "OpenFOAMOutput",
+    "wind_tunnel.openfoam.run_simulation": _OUTPUTS + "WindTunnelOutput",
+    "heat_sink.openfoam.run_simulation": _OUTPUTS + "HeatSinkOutput",
+    **{
+        f"{scenario}.{simulator}.run_simulation": _OUTPUTS + "SPHOutput"
+        for scenario in ("sph", "dam_break", "fluid_block")
+        for simulator in ("splishsplash", "dualsphysics")
+    },
+    "fluid_tank.splishsplash.run_simulation": _OUTPUTS + "SPHOutput",
+    "sw.swash.run_simulation": _OUTPUTS + "SWASHOutput",
+    "coastal_area.swash.run_simulation": _OUTPUTS + "CoastalAreaOutput",
+    "sw.xbeach.run_simulation": _OUTPUTS + "XBeachOutput",
+    "stellarators.simsopt.run_simulation": _OUTPUTS + "StellaratorOutput",
+    "deformable_plate.fenicsx.run_simulation": _OUTPUTS + "DeformablePlateOutput",
 }
 
 

@@ -6,6 +6,8 @@
     ├── ConfigurationError           bad or missing settings (also ValueError)
     ├── InvalidArgumentError         a bad argument, naming what is allowed (also ValueError)
     │   └── UnknownFilesError        download_outputs(filenames=...) names files not in the archive
+    ├── OutputFileError              an output file is missing, or not in the format its reader
+    │                                expects (also ValueError); the message names the file
     ├── ApiConnectionError           the API could not be reached (after retries)
     │   └── ApiTimeoutError          a request took too long (a read, or the whole call)
     ├── InvalidResponseError         the API answered 2xx with something unusable (not JSON,
@@ -65,6 +67,7 @@ __all__ = [
     "KillTimeoutError",
     "LocalFileError",
     "NotFoundError",
+    "OutputFileError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "RangeNotSatisfiableError",
@@ -101,6 +104,13 @@ class UnknownFilesError(InvalidArgumentError):
     def __init__(self, message: str, missing: Sequence[str]) -> None:
         super().__init__(message)
         self.missing = list(missing)
+
+
+class OutputFileError(InductivaError, ValueError):
+    """An output file is missing, or is not in the format its reader expects.
+
+    The message names the file and what is wrong with it (or how to download it).
+    """
 
 
 class ApiConnectionError(InductivaError):

@@ -5,7 +5,7 @@
     scenario = inductiva.molecules.ProteinSolvation(protein_pdb="my_protein.pdb")
     task = scenario.simulate(simulation_time_ns=0.1, temperature=300)
     output = task.get_output()          # a ProteinSolvationOutput
-    print(output.energies()[:3])
+    print(output.energies()[:3], output.rmsf()[:3])
 
 As the era's client did, the scenario renders its GROMACS input directory
 locally (``protein.pdb``, ``ions.mdp``, ``energy_minimization.mdp``,
@@ -17,19 +17,16 @@ from __future__ import annotations
 
 import math
 import pathlib
-import re
 import shutil
 import string
 import tempfile
 from importlib import resources
 from typing import Any, Literal
 
-import attrs
-
 from ._http import ClientLike
-from ._outputs import TaskOutput
 from ._simulation import check_positive, existing_file, submit, submit_async
 from .errors import InvalidArgumentError
+from .outputs.gromacs import ProteinSolvationOutput, parse_energies
 from .task import Task
 
 __all__ = ["ProteinSolvation", "ProteinSolvationOutput", "parse_energies"]
@@ -37,7 +34,6 @@ __all__ = ["ProteinSolvation", "ProteinSolvationOutput", "parse_energies"]
 _TEMPLATES = "templates/protein_solvation"
 _TIME_STEP_PS = 0.002  # dt in simulation.mdp
 _INTEGRATORS = ("md", "sd", "bd")
-_COLUMN = 15  # width of a GROMACS md.log energy column
 
 
 def _gromacs_commands(max_warn: int) -> list[dict[str, Any]]:
@@ -89,72 +85,6 @@ def render_input_dir(
     for name in ("energy_minimization.mdp", "simulation.mdp"):
         text = string.Template(_template(name + ".template")).substitute(values)
         (dest / name).write_text(text, encoding="utf-8")
-
-
-def _energy_names(header: str) -> list[str]:
-    names = [header[i : i + _COLUMN].strip() for i in range(0, len(header), _COLUMN)]
-    return [n for n in names if n]
-
-
-def parse_energies(text: str) -> list[tuple[float, float]]:
-    """``(time_ps, potential)`` of every frame in a GROMACS md.log text.
-
-    A frame is a ``Step Time`` header, its values, then an ``Energies (kJ/mol)``
-    block of header/value line pairs (15-character columns) ending at a blank
-    line. The averages at the end of the log are not a frame.
-    """
-    rows: list[tuple[float, float]] = []
-    lines = text.splitlines()
-    time: float | None = None
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if "A V E R A G E S" in line:
-            break
-        if line.split() == ["Step", "Time"] and i + 1 < len(lines):
-            fields = lines[i + 1].split()
-            time = float(fields[1]) if len(fields) == 2 else None
-            i += 2
-            continue
-        if line.strip() == "Energies (kJ/mol)" and time is not None:
-            energies: dict[str, float] = {}
-            i += 1
-            while i + 1 < len(lines) and lines[i].strip():
-                names, values = _energy_names(lines[i]), lines[i + 1].split()
-                if len(names) != len(values):
-                    names = re.split(r"\s{2,}", lines[i].strip())
-                energies.update(zip(names, map(float, values), strict=False))
-                i += 2
-            if "Potential" in energies:
-                rows.append((time, energies["Potential"]))
-            time = None
-            continue
-        i += 1
-    return rows
-
-
-@attrs.frozen
-class ProteinSolvationOutput(TaskOutput):
-    """Outputs of a protein solvation: structure, trajectory, energies and the MD log."""
-
-    @property
-    def final_structure(self) -> pathlib.Path:
-        """The solvated protein after the MD run (GROMACS ``.gro``)."""
-        return self.path / "solvated_protein.gro"
-
-    @property
-    def trajectory(self) -> pathlib.Path:
-        """The compressed trajectory of the protein (GROMACS ``.xtc``)."""
-        return self.path / "compressed_trajectory.xtc"
-
-    @property
-    def log(self) -> pathlib.Path:
-        """The MD log (GROMACS ``md.log`` format)."""
-        return self.path / "solvated_protein.log"
-
-    def energies(self) -> list[tuple[float, float]]:
-        """``(time_ps, potential energy in kJ/mol)`` of every frame in :attr:`log`."""
-        return parse_energies(self.log.read_text(errors="replace"))
 
 
 class ProteinSolvation:

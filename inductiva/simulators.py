@@ -19,58 +19,24 @@ from __future__ import annotations
 import pathlib
 import tempfile
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
-
-import attrs
+from typing import Any
 
 from ._http import ClientLike
 from ._outputs import TaskOutput
 from ._simulation import check_positive, commands_param, existing_dir, submit
 from .errors import InvalidArgumentError
+from .outputs.gromacs import GROMACSOutput
+from .outputs.openfoam import ForceCoefficients, OpenFOAMOutput
 from .task import Task
 
-__all__ = ["GROMACS", "ForceCoefficients", "OpenFOAM", "OpenFOAMOutput", "Synthetic"]
-
-
-class ForceCoefficients(NamedTuple):
-    """One row of ``postProcessing/forceCoeffs/0/coefficient.dat``."""
-
-    time: float
-    cd: float
-    cl: float
-
-
-def _is_number(name: str) -> bool:
-    try:
-        float(name)
-    except ValueError:
-        return False
-    return True
-
-
-@attrs.frozen
-class OpenFOAMOutput(TaskOutput):
-    """Outputs of an OpenFOAM run: logs, time directories and force coefficients."""
-
-    def logs(self) -> dict[str, str]:
-        """Each command's log text, by command name (from the ``log.<command>`` files)."""
-        files = sorted(self.path.glob("log.*"))
-        return {p.name.removeprefix("log."): p.read_text(errors="replace") for p in files}
-
-    def time_steps(self) -> list[float]:
-        """The times with a result directory (e.g. ``100/``), ascending."""
-        dirs = (p.name for p in self.path.iterdir() if p.is_dir() and _is_number(p.name))
-        return sorted(float(name) for name in dirs)
-
-    def force_coefficients(self) -> list[ForceCoefficients]:
-        """``(time, cd, cl)`` rows of the forceCoeffs function object."""
-        path = self.path / "postProcessing" / "forceCoeffs" / "0" / "coefficient.dat"
-        rows = []
-        for line in path.read_text().splitlines():
-            fields = line.split()
-            if fields and not line.lstrip().startswith("#"):
-                rows.append(ForceCoefficients(*(float(f) for f in fields[:3])))
-        return rows
+__all__ = [
+    "GROMACS",
+    "ForceCoefficients",
+    "GROMACSOutput",
+    "OpenFOAM",
+    "OpenFOAMOutput",
+    "Synthetic",
+]
 
 
 class OpenFOAM:
@@ -142,7 +108,7 @@ class GROMACS:
         commands: Sequence[str | Mapping[str, Any]],
         run_async: bool = False,
         resource_pool: str | None = None,
-    ) -> Task[TaskOutput]:
+    ) -> Task[GROMACSOutput]:
         """Run ``commands`` (e.g. ``["gmx grompp -f md.mdp -o md.tpr", "gmx mdrun -deffnm md"]``).
 
         Blocks until the task finishes unless ``run_async``; a blocking run
@@ -156,7 +122,7 @@ class GROMACS:
             directory,
             run_async=run_async,
             resource_pool=resource_pool,
-            output=TaskOutput,
+            output=GROMACSOutput,
             client=self.client,
         )
 

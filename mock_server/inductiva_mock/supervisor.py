@@ -31,18 +31,12 @@ from .archive import (
 from .config import Config
 from .db import TaskStore, utc_now
 from .events import StatusHub
+from .runners import METHOD_RUNNERS  # the era's method names the mock simulates
 
 __all__ = ["FINAL_STATUSES", "METHOD_RUNNERS", "Supervisor", "gcloud_executer", "runner_of"]
 
 log = logging.getLogger("inductiva_mock")
 
-# The era's `<area>.<simulator>.run_simulation` names the mock simulates.
-METHOD_RUNNERS: dict[str, str] = {
-    "fvm.openfoam.run_simulation": "openfoam",
-    "md.gromacs.run_simulation": "gromacs",
-    "protein_solvation.gromacs.run_simulation": "gromacs",
-    "test.synthetic.run_simulation": "synthetic",
-}
 INPUT_JSON = "input.json"
 GIB = 1024**3
 STATUS_WRITE_ATTEMPTS = 6

@@ -87,9 +87,9 @@ def test_nonzero_exit_code_fails_with_outputs(api: httpx.Client) -> None:
 
 
 def test_unsimulated_and_old_method_names_fail(api: httpx.Client) -> None:
-    """Another <area>.<sim>.run_simulation, or a pre-era name, fails with a clear stderr."""
+    """A later <area>.<sim>.run_simulation, or a pre-era name, fails with a clear stderr."""
     for method in (
-        "sph.dualsphysics.run_simulation",
+        "fdm.fds.run_simulation",
         "synthetic.run",
         "md.gromacs.protein_solvation",
     ):

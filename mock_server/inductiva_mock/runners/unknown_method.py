@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from ._common import parse
+from . import METHOD_RUNNERS
+from ._common import fail, parse
 
 __all__ = ["main"]
 
@@ -12,13 +13,10 @@ __all__ = ["main"]
 def main() -> int:
     """Report the unknown method on stderr and exit 1."""
     args = parse()
-    print(
-        f"error: the mock backend has no simulator for method {args.method!r}; it simulates "
-        "fvm.openfoam.run_simulation, md.gromacs.run_simulation, "
-        "protein_solvation.gromacs.run_simulation and test.synthetic.run_simulation",
-        file=sys.stderr,
+    return fail(
+        f"the mock backend has no simulator for method {args.method!r}; it simulates "
+        + ", ".join(sorted(METHOD_RUNNERS))
     )
-    return 1
 
 
 if __name__ == "__main__":
