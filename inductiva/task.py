@@ -363,7 +363,9 @@ class Task(Generic[OutputT]):
         """
         return await self._core.run_async(self._download_flow(filenames, output_dir, uncompress))
 
-    def _output_flow(self, output_dir: str | pathlib.Path | None) -> Flow[OutputT]:
+    def _output_flow(
+        self, output_dir: str | pathlib.Path | None, filenames: Sequence[str] | None
+    ) -> Flow[OutputT]:
         status = yield from self._wait_flow(None, DEFAULT_POLL)
         if status != "success":
             raise TaskFailedError(
@@ -372,17 +374,29 @@ class Task(Generic[OutputT]):
                 task_id=self._id,
                 status=status,
             )
-        path = yield from self._download_flow(None, output_dir, True)
+        path = yield from self._download_flow(filenames, output_dir, True)
         method = self._output or output_class((yield from self._settled_info_flow()).method_name)
         return cast(OutputT, method(path))
 
-    def get_output(self, output_dir: str | pathlib.Path | None = None) -> OutputT:
-        """Wait for the task, download all outputs, and return the scenario's output object.
+    def get_output(
+        self,
+        output_dir: str | pathlib.Path | None = None,
+        *,
+        filenames: Sequence[str] | None = None,
+    ) -> OutputT:
+        """Wait for the task, download its outputs, and return the scenario's output object.
 
+        ``filenames`` downloads only those files (e.g. the era's default list,
+        ``ProteinSolvationOutput.default_files``); by default every file.
         Raises TaskFailedError if the task did not succeed.
         """
-        return self._core.run(self._output_flow(output_dir), interruptible=True)
+        return self._core.run(self._output_flow(output_dir, filenames), interruptible=True)
 
-    async def get_output_async(self, output_dir: str | pathlib.Path | None = None) -> OutputT:
+    async def get_output_async(
+        self,
+        output_dir: str | pathlib.Path | None = None,
+        *,
+        filenames: Sequence[str] | None = None,
+    ) -> OutputT:
         """The asyncio twin of :meth:`get_output`."""
-        return await self._core.run_async(self._output_flow(output_dir))
+        return await self._core.run_async(self._output_flow(output_dir, filenames))

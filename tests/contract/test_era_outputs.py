@@ -9,6 +9,8 @@ alone (``?filename=`` subset), in default and legacy mode.
 
 from __future__ import annotations
 
+import asyncio
+
 import io
 import pathlib
 import struct
@@ -24,7 +26,7 @@ from inductiva_mock.launcher import MockServer
 from inductiva_mock.runners import METHOD_RUNNERS
 
 import inductiva
-from inductiva import _client, _simulation, outputs
+from inductiva import _http, _simulation, outputs
 from inductiva._outputs import TaskOutput, output_class
 
 pytestmark = pytest.mark.contract
@@ -40,9 +42,9 @@ def client(
     monkeypatch.setattr(inductiva, "api_url", server.url)
     monkeypatch.setattr(inductiva, "api_key", "test-key")
     monkeypatch.chdir(tmp_path)
-    _client.reset()
+    _http.reset()
     yield server
-    _client.reset()
+    _http.reset()
 
 
 def run_case(case: Case, tmp_path: pathlib.Path) -> TaskOutput:
@@ -239,6 +241,26 @@ def test_protein_solvation_default_files_download(
     with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
         assert sorted(zf.namelist()) == sorted(default)
         assert np.load(io.BytesIO(zf.read("rmsf_values.npy"))).shape == (6,)
+
+
+@pytest.mark.parametrize(
+    "client", ["mock_server", "legacy_mock_server"], indirect=True, ids=["default", "legacy"]
+)
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["blocking", "asyncio"])
+def test_protein_solvation_get_output_with_the_default_files(
+    client: MockServer, tmp_path: pathlib.Path, asynchronous: bool
+) -> None:
+    """get_output(filenames=default_files) fetches the era's defaults only, in both mock modes."""
+    (tmp_path / "p.pdb").write_text(PDB)
+    task = inductiva.molecules.ProteinSolvation("p.pdb").simulate(simulation_time_ns=0.002)
+    default = outputs.ProteinSolvationOutput.default_files
+    if asynchronous:
+        output = asyncio.run(task.get_output_async("era", filenames=default))
+    else:
+        output = task.get_output("era", filenames=default)
+    assert isinstance(output, outputs.ProteinSolvationOutput)
+    assert output.files() == sorted(default)
+    assert len(output.rmsf()) == 6
 
 
 def test_every_method_name_has_an_output_class() -> None:
