@@ -10,7 +10,6 @@ alone (``?filename=`` subset), in default and legacy mode.
 from __future__ import annotations
 
 import asyncio
-
 import io
 import pathlib
 import struct
