@@ -56,7 +56,8 @@ disappears from here, so every use of it fails ``make typecheck``.
 * ``__version__``: ``info.version``, the version of the API and of this project.
 * ``STATUSES`` (every ``TaskStatusCode`` value, in the spec's order), ``Status`` (one
   constant per value), ``FINAL_STATUSES`` (``x-final-statuses``), ``TaskStatusLiteral``.
-* ``Extension`` (one constant per ``x-inductiva-extension`` value) and ``EXTENSIONS``.
+* ``Extension`` (one constant per ``x-inductiva-extension`` value) and ``EXTENSIONS``;
+  ``API_KEY_HEADER`` (the header of the API key).
 * One :class:`Operation` subclass per operation, named after its ``operationId``
   (``list_tasks`` -> ``ListTasks``): ``METHOD``, ``PATH``, ``EXTENSION``, its
   parameters grouped by location (``ListTasks.Query.PER_PAGE``, a :class:`Field`:
@@ -176,6 +177,7 @@ $ext_constants
 
 EXTENSIONS: frozenset[str] = frozenset($extensions)
 \"""Every extension the spec declares.\"""
+$api_key
 """
 )
 
@@ -349,6 +351,19 @@ def _schemas(spec: Mapping[str, Any], statuses: tuple[str, ...]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _api_key(spec: Mapping[str, Any]) -> str:
+    """``API_KEY_HEADER``: the header of the spec's global API-key scheme (none: no constant)."""
+    schemes = (spec.get("components") or {}).get("securitySchemes") or {}
+    for requirement in spec.get("security") or []:
+        for name in requirement:
+            scheme = schemes.get(name) or {}
+            if scheme.get("type") == "apiKey" and scheme.get("in") == "header":
+                header = str(scheme["name"])
+                doc = "The header carrying the API key (the spec's global ``apiKey`` scheme)."
+                return f'\nAPI_KEY_HEADER: Final = {header!r}\n"""{doc}"""\n'
+    return ""
+
+
 def render(spec: Mapping[str, Any]) -> str:
     """The source of contract.py for *spec* (ContractError/SampleError on what it lacks)."""
     version = str(spec["info"]["version"])
@@ -374,6 +389,7 @@ def render(spec: Mapping[str, Any]) -> str:
     _unique([constant(s) for s in statuses], STATUS_SCHEMA)
 
     public = [
+        *(["API_KEY_HEADER"] if _api_key(spec) else []),
         *("Content", "EXTENSIONS", "Extension", "FINAL_STATUSES", "Field", "Location"),
         *("OPERATIONS", "Operation", "SAMPLES", "STATUSES", "Schemas", "Status", "Success"),
         *("TaskStatusLiteral", "__version__", "sample", *names),
@@ -386,6 +402,7 @@ def render(spec: Mapping[str, Any]) -> str:
         status_constants="".join(f"    {constant(s)}: Final = {s!r}\n" for s in statuses),
         ext_constants="".join(f"    {constant(e)}: Final = {e!r}\n" for e in ext_names),
         extensions=_tuple([f"Extension.{constant(e)}" for e in ext_names]),
+        api_key=_api_key(spec),
     )
     listed = ", ".join(f"{n!r}: {_literal(v)}" for n, v in samples.items())
     out = [PREAMBLE, head, BASES, SAMPLES_SOURCE.substitute(samples=listed)]

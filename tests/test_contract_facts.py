@@ -158,3 +158,9 @@ def test_two_operations_with_one_class_name_fail_generation() -> None:
     spec["paths"]["/tasks"]["get"]["operationId"] = "get-task"
     with pytest.raises(ContractError, match="GetTask"):
         render(spec)
+
+
+def test_api_key_header_is_the_security_schemes() -> None:
+    """API_KEY_HEADER is the header of the spec's global apiKey scheme."""
+    scheme = SPEC["components"]["securitySchemes"]["APIKeyHeader"]
+    assert scheme["name"] == contract.API_KEY_HEADER

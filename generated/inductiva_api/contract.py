@@ -7,7 +7,8 @@ disappears from here, so every use of it fails ``make typecheck``.
 * ``__version__``: ``info.version``, the version of the API and of this project.
 * ``STATUSES`` (every ``TaskStatusCode`` value, in the spec's order), ``Status`` (one
   constant per value), ``FINAL_STATUSES`` (``x-final-statuses``), ``TaskStatusLiteral``.
-* ``Extension`` (one constant per ``x-inductiva-extension`` value) and ``EXTENSIONS``.
+* ``Extension`` (one constant per ``x-inductiva-extension`` value) and ``EXTENSIONS``;
+  ``API_KEY_HEADER`` (the header of the API key).
 * One :class:`Operation` subclass per operation, named after its ``operationId``
   (``list_tasks`` -> ``ListTasks``): ``METHOD``, ``PATH``, ``EXTENSION``, its
   parameters grouped by location (``ListTasks.Query.PER_PAGE``, a :class:`Field`:
@@ -27,6 +28,7 @@ from typing import Any, ClassVar, Final, Literal
 import attrs
 
 __all__ = [
+    "API_KEY_HEADER",
     "Content",
     "DownloadTaskOutput",
     "EXTENSIONS",
@@ -136,6 +138,10 @@ EXTENSIONS: frozenset[str] = frozenset(
     )
 )
 """Every extension the spec declares."""
+
+API_KEY_HEADER: Final = "X-API-Key"
+"""The header carrying the API key (the spec's global ``apiKey`` scheme)."""
+
 
 Location = Literal["path", "query", "header", "cookie", "body"]
 
