@@ -146,6 +146,8 @@ def _object(
     fills: tuple[tuple[str, Any, str], ...],
     children: tuple[tuple[str, Plan], ...],
 ) -> Plan:
+    required = frozenset(name for name, _, _ in fills)
+
     def shape(value: Any, notes: list[str]) -> bool:
         if type(value) is not dict:
             return False
@@ -159,11 +161,12 @@ def _object(
             found = value.get(name)
             if found is not None and child(found, notes):
                 changed = True
-        for name, sample, note in fills:
-            if name not in value:
-                value[name] = sample
-                notes.append(note)
-                changed = True
+        if not required <= value.keys():
+            for name, sample, note in fills:
+                if name not in value:
+                    value[name] = sample
+                    notes.append(note)
+            changed = True
         return changed
 
     return shape
@@ -181,6 +184,8 @@ def _choice(options: tuple[Option, ...]) -> Plan:
         for names, enums, plan in options:
             if any(n in value and str(value[n]) not in allowed for n, allowed in enums):
                 continue
+            if names.issuperset(value):  # every property declared: this branch
+                return plan(value, notes)
             score = len(names.intersection(value))
             if score > best_score:
                 best, best_score = plan, score
