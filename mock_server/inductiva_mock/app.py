@@ -32,7 +32,15 @@ from .handlers import Ctx, Handler
 from .operations import OperationFacts, extensions, is_json, operations
 from .routing import HANDLERS_MODULE, build_routes
 from .shaping import Plan, Shaper
-from .spec import ErrorItem, SpecRequest, SpecResponse, SpecValidator, json_bytes, load_spec_dict
+from .spec import (
+    KEPT_EXTENSIONS,
+    ErrorItem,
+    SpecRequest,
+    SpecResponse,
+    SpecValidator,
+    json_bytes,
+    load_spec_dict,
+)
 from .supervisor import FINAL_STATUSES, Supervisor
 
 __all__ = ["Ctx", "MockBackend", "create_app"]
@@ -106,7 +114,7 @@ class MockBackend:
 
         An extension operation does not exist in legacy mode (404 as on the real API).
         """
-        extension = facts.extension is not None
+        extension = facts.extension not in (None, *KEPT_EXTENSIONS)
         json_body = any(is_json(c.media_type) for c in facts.request)
         plans = {
             r.status: plan

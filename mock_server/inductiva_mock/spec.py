@@ -34,6 +34,7 @@ from starlette.datastructures import Headers, QueryParams
 from .operations import EXTENSION
 
 __all__ = [
+    "KEPT_EXTENSIONS",
     "ErrorItem",
     "ResponseValidationFailed",
     "SpecRequest",
