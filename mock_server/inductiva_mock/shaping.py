@@ -182,7 +182,7 @@ def _choice(options: tuple[Option, ...]) -> Plan:
         best: Plan | None = None
         best_score = -1
         for names, enums, plan in options:
-            if any(n in value and str(value[n]) not in allowed for n, allowed in enums):
+            if not _enums_agree(value, enums):
                 continue
             if names.issuperset(value):  # every property declared: this branch
                 return plan(value, notes)
@@ -192,3 +192,12 @@ def _choice(options: tuple[Option, ...]) -> Plan:
         return best(value, notes) if best is not None else False
 
     return shape
+
+
+def _enums_agree(value: dict[str, Any], enums: tuple[tuple[str, frozenset[str]], ...]) -> bool:
+    """Whether *value*'s enum-valued properties are all allowed (a plain loop: per item of
+    every answer, cheaper than all() over a generator)."""
+    for name, allowed in enums:  # noqa: SIM110
+        if name in value and str(value[name]) not in allowed:
+            return False
+    return True
