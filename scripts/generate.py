@@ -15,10 +15,35 @@ Three deterministic additions to what openapi-python-client writes:
   ``inductiva._client.call`` can type its remaining arguments with
   ``Concatenate[client, P]``;
 * ``py.typed`` (PEP 561), so type checkers read the generated package's hints;
-* ``contract.py``: facts of the spec that the generator does not model, i.e.
-  ``info.version`` (``__version__``, the single version of the project) and the
-  ``x-final-statuses`` list of ``TaskStatusCode`` (``FINAL_STATUSES``), and
-  ``TaskStatusLiteral``, a ``Literal`` of every ``TaskStatusCode`` value.
+* ``contract.py``: the facts of the spec that the layer and the mock read besides
+  the generated client, as typed constants, so that a fact the spec renames or
+  removes fails ``make typecheck`` at every use (``scripts/contract_source.py``
+  renders it; ruff formats it):
+
+  - ``__version__`` (``info.version``, the single version of the project);
+  - ``STATUSES`` (the ``TaskStatusCode`` values in the spec's order), ``Status``
+    (one constant each), ``FINAL_STATUSES`` (``x-final-statuses``) and
+    ``TaskStatusLiteral``;
+  - ``Extension`` (one constant per ``x-inductiva-extension`` value, e.g.
+    ``Extension.LONG_POLL == "long-poll"``) and ``EXTENSIONS``;
+  - one ``Operation`` subclass per operationId (``list_tasks`` -> ``ListTasks``):
+    ``METHOD``, ``PATH`` (template), ``EXTENSION``, its parameters as ``Field``
+    constants grouped by location (``ListTasks.Query.PER_PAGE.name == "per_page"``,
+    with ``required``, ``type``, ``extension``, ``enum``, ``default``, bounds),
+    ``REQUEST`` (body media types) and ``SUCCESS`` (2xx statuses, media types,
+    schema names and sample bodies); ``OPERATIONS`` lists them;
+  - ``Schemas``: per object schema, one ``Field`` per property
+    (``Schemas.TaskStatusesRequest.TASKS.max_items``);
+  - ``SAMPLES``: a deterministic, schema-valid sample of every component schema,
+    made by the mock's synthesizer ``inductiva_mock.samples`` (the rules are in its
+    docstring; a schema it cannot sample fails generation, asking for an
+    ``example``). The mock runs the same synthesizer at startup on the spec it
+    serves; the synthesizer and the spec reader ``inductiva_mock.operations`` use
+    only the standard library and import nothing generated, so generation works
+    while ``generated/`` is stale or absent.
+
+  Attribute access on these classes is checked by mypy: frozen attrs ``Field``,
+  ``Content`` and ``Success`` values, ``Final`` constants in plain classes.
 """
 
 from __future__ import annotations
@@ -26,16 +51,15 @@ from __future__ import annotations
 import argparse
 import difflib
 import importlib.util
-import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import yaml
+from contract_source import render
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "inductiva_api"
@@ -91,44 +115,14 @@ def _templates(dest: Path) -> Path:
     return dest
 
 
-def contract_module(spec: dict[str, Any]) -> str:
-    """The text of ``contract.py``: ``info.version``, the final statuses, the status Literal."""
-    version = str(spec["info"]["version"])
-    codes = spec["components"]["schemas"]["TaskStatusCode"]
-    final = codes.get("x-final-statuses")
-    if not isinstance(final, list) or not final:
-        raise SystemExit("TaskStatusCode needs an `x-final-statuses` list of its enum values")
-    unknown = sorted(set(final) - set(codes["enum"]))
-    if unknown:
-        raise SystemExit(f"x-final-statuses names values not in TaskStatusCode.enum: {unknown}")
-    items = "".join(f"        {json.dumps(str(value))},\n" for value in final)
-    known = "".join(f"    {json.dumps(str(value))},\n" for value in codes["enum"])
-    return (
-        '"""Facts of the API contract that the generator does not model (from openapi.yaml).\n'
-        "\n"
-        "Written by scripts/generate.py; never edited by hand.\n"
-        '"""\n'
-        "\n"
-        "from typing import Literal\n"
-        "\n"
-        f"__version__ = {json.dumps(version)}\n"
-        '"""``info.version`` of the contract: the version of the API and of this project."""\n'
-        "\n"
-        "FINAL_STATUSES: frozenset[str] = frozenset(\n"
-        f"    (\n{items}    )\n"
-        ")\n"
-        '"""``TaskStatusCode`` values after which a task never changes (``x-final-statuses``)."""\n'
-        "\n"
-        f"TaskStatusLiteral = Literal[\n{known}]\n"
-        '"""Every ``TaskStatusCode`` value, as a type checkers understand (``TaskStatus``)."""\n'
-    )
-
-
 def generate(spec: Path, config: Path, dest_parent: Path) -> Path:
     """Generate the package from ``spec`` into ``dest_parent/PACKAGE``."""
     out = dest_parent / PACKAGE
     document = yaml.safe_load(spec.read_text(encoding="utf-8"))
-    contract = contract_module(document)  # fail before generating on a bad x- list
+    try:  # fail before generating on a bad x- list or a schema without a sample
+        contract = render(document)
+    except ValueError as exc:
+        raise SystemExit(f"{spec.name}: {exc}") from None
     templates = _templates(dest_parent / "templates")
     env = dict(os.environ)
     # The post hooks call ``ruff``: use the one installed beside this Python.
@@ -158,7 +152,17 @@ def generate(spec: Path, config: Path, dest_parent: Path) -> Path:
         shutil.rmtree(cache)
     (out / "py.typed").write_text("", encoding="utf-8")
     (out / "contract.py").write_text(contract, encoding="utf-8")
+    _ruff_format(out / "contract.py", env)
     return out
+
+
+def _ruff_format(path: Path, env: dict[str, str]) -> None:
+    """Format *path* with the pinned ruff, isolated from any project configuration."""
+    cmd = ["ruff", "format", "--isolated", "--line-length", "100", str(path)]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stdout + proc.stderr)
+        raise SystemExit(f"ruff could not format {path.name}")
 
 
 def _files(root: Path) -> dict[str, str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from inductiva_api import contract
 from openapi_spec_validator import validate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,14 +80,7 @@ def test_error_responses_have_fastapi_shapes() -> None:
 
 
 REAL = json.loads((ROOT / "spec" / "reference" / "real-api-v035.json").read_text())
-EXTENSIONS = {
-    "long-poll",
-    "byte-ranges",
-    "idempotency-key",
-    "version",
-    "error-codes",
-    "batch-status",
-}
+EXTENSIONS = contract.EXTENSIONS
 
 
 def _is_extension(node: dict) -> bool:

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from inductiva_api.contract import Status
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -108,7 +109,7 @@ def admin_routes(b: MockBackend, token: str) -> list[Route]:
             count = int(data.get("count", 0))
         except (TypeError, ValueError):
             count = -1
-        status = str(data.get("status", "success"))
+        status = str(data.get("status", Status.SUCCESS))
         method = str(data.get("method", "fvm.openfoam.run_simulation"))
         api_key = key_hash(str(data.get("api_key") or b.cfg.api_keys[0]))
         if not 0 <= count <= MAX_SEED or status not in statuses:
@@ -118,13 +119,13 @@ def admin_routes(b: MockBackend, token: str) -> list[Route]:
                 f"{sorted(statuses)} (got {status!r}).",
             )
         final = status in FINAL_STATUSES
-        archive = seed_archive(b.data_dir) if status in ("success", "failed") else None
+        archive = seed_archive(b.data_dir) if status in (Status.SUCCESS, Status.FAILED) else None
         size = archive.stat().st_size if archive else None
         now = time.time_ns()
         rows = []
         for i in range(count):
             created = now - (count - i) * 1_000_000_000
-            started = status not in ("pending-input", "submitted")
+            started = status not in (Status.PENDING_INPUT, Status.SUBMITTED)
             rows.append(
                 {
                     "id": b.store.new_id(),
@@ -136,14 +137,14 @@ def admin_routes(b: MockBackend, token: str) -> list[Route]:
                     "create_ns": created,
                     "create_time": iso_from_ns(created),
                     "input_submit_time": None
-                    if status == "pending-input"
+                    if status == Status.PENDING_INPUT
                     else iso_from_ns(created),
                     "start_time": iso_from_ns(created + 10**8) if started else None,
                     "end_time": iso_from_ns(created + 9 * 10**8) if final else None,
                     "executer": json.dumps(gcloud_executer(b.cfg, "mock-seed"))
                     if started
                     else None,
-                    "input_size_bytes": None if status == "pending-input" else 1024,
+                    "input_size_bytes": None if status == Status.PENDING_INPUT else 1024,
                     "output_size_bytes": size,
                     "output_path": str(archive) if archive else None,
                     "pid": None,
@@ -181,8 +182,8 @@ def admin_routes(b: MockBackend, token: str) -> list[Route]:
         data = await _read_json(request)
         if isinstance(data, Response):
             return data
-        status = str(data.get("status", "success"))
-        if status not in FINAL_STATUSES and status != "started":
+        status = str(data.get("status", Status.SUCCESS))
+        if status not in FINAL_STATUSES and status != Status.STARTED:
             return error_response(
                 422, f"status must be 'started' (hang) or one of {sorted(FINAL_STATUSES)}."
             )
@@ -192,7 +193,7 @@ def admin_routes(b: MockBackend, token: str) -> list[Route]:
         if b.store.get(task_id) is None:
             return error_response(404, f"Task {task_id} not found.")
         archive = None
-        if status in ("success", "failed"):
+        if status in (Status.SUCCESS, Status.FAILED):
             archive = b.supervisor.output_archive(task_id).with_suffix(
                 f".forced-{uuid.uuid4().hex[:12]}.zip"
             )
@@ -208,8 +209,8 @@ def admin_routes(b: MockBackend, token: str) -> list[Route]:
         data = await _read_json(request)
         if isinstance(data, Response):
             return data
-        ids, status = data.get("ids"), str(data.get("status", "killed"))
-        if not isinstance(ids, list) or status not in FINAL_STATUSES or status == "success":
+        ids, status = data.get("ids"), str(data.get("status", Status.KILLED))
+        if not isinstance(ids, list) or status not in FINAL_STATUSES or status == Status.SUCCESS:
             return error_response(
                 422, 'The body must be {"ids": [...], "status": <a final status but success>}.'
             )

@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from inductiva_api.contract import Status
+
 __all__ = ["TaskRow", "TaskStore", "iso_from_ns", "key_hash", "utc_now"]
 
 SCHEMA = """
@@ -173,13 +175,14 @@ class TaskStore:
         task_id = self.new_id()
         self.conn.execute(
             "INSERT INTO tasks (id, api_key, method, params, resource_pool, status, create_ns,"
-            " create_time) VALUES (?, ?, ?, ?, ?, 'pending-input', ?, ?)",
+            " create_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 task_id,
                 api_key,
                 method,
                 json.dumps(params),
                 resource_pool,
+                Status.PENDING_INPUT,
                 now_ns,
                 iso_from_ns(now_ns),
             ),

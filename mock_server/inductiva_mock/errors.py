@@ -10,6 +10,7 @@ from starlette.responses import Response
 from .spec import ErrorItem, json_bytes
 
 __all__ = [
+    "PayloadResponse",
     "conflict",
     "error_response",
     "invalid",
@@ -24,19 +25,28 @@ AUTH_MESSAGE = (
 )
 
 
+class PayloadResponse(Response):
+    """A JSON response that keeps its payload, for the spec to shape before it is sent."""
+
+    media_type = "application/json"
+
+    def __init__(
+        self, payload: Any, status: int = 200, headers: Mapping[str, str] | None = None
+    ) -> None:
+        self.payload = payload
+        super().__init__(json_bytes(payload), status_code=status, headers=dict(headers or {}))
+
+
 def json_response(
     payload: Any, status: int = 200, headers: Mapping[str, str] | None = None
-) -> Response:
+) -> PayloadResponse:
     """A compact JSON body with the given status."""
-    return Response(
-        json_bytes(payload),
-        status_code=status,
-        headers=dict(headers or {}),
-        media_type="application/json",
-    )
+    return PayloadResponse(payload, status, headers)
 
 
-def error_response(status: int, detail: str, headers: Mapping[str, str] | None = None) -> Response:
+def error_response(
+    status: int, detail: str, headers: Mapping[str, str] | None = None
+) -> PayloadResponse:
     """An `HTTPError` body `{"detail": "..."}` (FastAPI's HTTPException) with *status*."""
     return json_response({"detail": detail}, status, headers)
 

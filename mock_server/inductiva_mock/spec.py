@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from inductiva_api.contract import Extension
 from jsonschema_path import SchemaPath
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
@@ -30,7 +31,10 @@ from openapi_core.validation.response.validators import (
 )
 from starlette.datastructures import Headers, QueryParams
 
+from .operations import EXTENSION
+
 __all__ = [
+    "KEPT_EXTENSIONS",
     "ErrorItem",
     "ResponseValidationFailed",
     "SpecRequest",
@@ -46,9 +50,8 @@ __all__ = [
 # The wheel ships the repository's openapi.yaml inside the package (hatch force-include);
 # a source checkout (editable install) reads it from the repository root.
 REPO_SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
-EXTENSION = "x-inductiva-extension"
 # Kept in legacy mode: a real FastAPI server answers these error codes too.
-KEPT_EXTENSIONS = frozenset({"error-codes"})
+KEPT_EXTENSIONS = frozenset({Extension.ERROR_CODES})
 CACHE_ENTRIES = 4096
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
 

@@ -18,7 +18,8 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from inductiva_api.contract import FINAL_STATUSES  # the spec's x-final-statuses, through codegen
+# The spec's statuses and x-final-statuses, through codegen.
+from inductiva_api.contract import FINAL_STATUSES, Status
 
 from .archive import (
     ARTIFACTS,
@@ -84,12 +85,14 @@ class Supervisor:
     def recover(self) -> None:
         """After a restart: partial files removed, orphaned runs terminated, submitted re-queued."""
         _remove_partial_files(self.data_dir)
-        for task in self.store.with_status(["started", "pending-kill"]):
+        for task in self.store.with_status([Status.STARTED, Status.PENDING_KILL]):
             if task.pid:
                 _kill_stale_group(task.pid)
-            final = "killed" if task.status == "pending-kill" else "executer-terminated"
+            final = (
+                Status.KILLED if task.status == Status.PENDING_KILL else Status.EXECUTER_TERMINATED
+            )
             self.set_status(task.id, final, end_time=utc_now(), pid=None)
-        for task in self.store.with_status(["submitted"]):
+        for task in self.store.with_status([Status.SUBMITTED]):
             self._queue.append(task.id)
         self._pump()
 
@@ -100,8 +103,12 @@ class Supervisor:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
             task = self.store.get(task_id)
-            if task is not None and task.status in ("started", "pending-kill"):
-                final = "killed" if task.status == "pending-kill" else "executer-terminated"
+            if task is not None and task.status in (Status.STARTED, Status.PENDING_KILL):
+                final = (
+                    Status.KILLED
+                    if task.status == Status.PENDING_KILL
+                    else Status.EXECUTER_TERMINATED
+                )
                 self.set_status(task_id, final, end_time=utc_now(), pid=None)
         for job in list(self._jobs):
             job.cancel()
@@ -116,7 +123,7 @@ class Supervisor:
         while self._queue and len(self._running) < self.cfg.max_concurrent:
             task_id = self._queue.popleft()
             task = self.store.get(task_id)
-            if task is None or task.status != "submitted":
+            if task is None or task.status != Status.SUBMITTED:
                 continue
             self._running[task_id] = None
             job = asyncio.get_running_loop().create_task(self._run(task_id))
@@ -131,33 +138,33 @@ class Supervisor:
         """
         task = self.store.get(task_id)
         assert task is not None
-        if task.status == "pending-kill" or task.status in FINAL_STATUSES:
+        if task.status == Status.PENDING_KILL or task.status in FINAL_STATUSES:
             return task.status
-        if task.status in ("pending-input", "submitted"):
+        if task.status in (Status.PENDING_INPUT, Status.SUBMITTED):
             with contextlib.suppress(ValueError):
                 self._queue.remove(task_id)
-            self.set_status(task_id, "killed", end_time=utc_now())
-            return "killed"
+            self.set_status(task_id, Status.KILLED, end_time=utc_now())
+            return Status.KILLED
         if task_id in self._hung:  # no process to stop: killed shortly after the request
             self._hung.discard(task_id)
-            self.set_status(task_id, "pending-kill")
+            self.set_status(task_id, Status.PENDING_KILL)
             delay = min(self.cfg.kill_grace_seconds, 0.2)
             asyncio.get_running_loop().call_later(delay, self._killed_if_pending, task_id)
-            return "pending-kill"
+            return Status.PENDING_KILL
         # started (or any unknown non-final status): stop the process group.
         self._kill_requested.add(task_id)
-        self.set_status(task_id, "pending-kill")
+        self.set_status(task_id, Status.PENDING_KILL)
         proc = self._running.get(task_id)
         if proc is not None and proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
             asyncio.get_running_loop().call_later(self.cfg.kill_grace_seconds, _force_kill, proc)
-        return "pending-kill"
+        return Status.PENDING_KILL
 
     def _killed_if_pending(self, task_id: str) -> None:
         task = self.store.get(task_id)
-        if task is not None and task.status == "pending-kill":
-            self.set_status(task_id, "killed", end_time=utc_now(), pid=None)
+        if task is not None and task.status == Status.PENDING_KILL:
+            self.set_status(task_id, Status.KILLED, end_time=utc_now(), pid=None)
 
     # -- admin: forcing outcomes and wiping state ----------------------------
     def force(self, task_id: str, status: str, archive: Path | None = None) -> None:
@@ -183,7 +190,7 @@ class Supervisor:
         if task.start_time is None:
             fields["start_time"] = now
             fields["executer"] = gcloud_executer(self.cfg, f"mock-{self._host}-forced")
-        if status == "started":
+        if status == Status.STARTED:
             self._hung.add(task_id)
             fields["end_time"] = None
         else:
@@ -224,7 +231,7 @@ class Supervisor:
                 await self._fail(task_id, f"The input archive was refused: {exc}.")
                 return
             task = self.store.get(task_id)
-            if task is None or task.status != "submitted":
+            if task is None or task.status != Status.SUBMITTED:
                 shutil.rmtree(work, ignore_errors=True)
                 shutil.rmtree(out, ignore_errors=True)
                 return
@@ -251,7 +258,7 @@ class Supervisor:
             self._running[task_id] = proc
             (tdir / "runner.pid").write_text(str(proc.pid))
             current = self.store.get(task_id)
-            if current is None or current.status != "submitted":
+            if current is None or current.status != Status.SUBMITTED:
                 # Killed while the process was being spawned: it never counts as started.
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
@@ -259,7 +266,7 @@ class Supervisor:
                 return
             self.set_status(
                 task_id,
-                "started",
+                Status.STARTED,
                 start_time=utc_now(),
                 pid=proc.pid,
                 executer=gcloud_executer(self.cfg, f"mock-{self._host}-{proc.pid}"),
@@ -279,7 +286,7 @@ class Supervisor:
                 dest.unlink(missing_ok=True)
             else:
                 fields.update(output_path=str(dest), output_size_bytes=size)
-            status = "killed" if killed else ("success" if code == 0 else "failed")
+            status = Status.KILLED if killed else (Status.SUCCESS if code == 0 else Status.FAILED)
             self.set_status(task_id, status, **fields)
         except asyncio.CancelledError:
             raise
@@ -316,7 +323,7 @@ class Supervisor:
             log.warning("task %s: no output archive for its failure: %s", task_id, exc)
         for attempt in range(STATUS_WRITE_ATTEMPTS):
             try:
-                self.set_status(task_id, "executer-failed", **fields)
+                self.set_status(task_id, Status.EXECUTER_FAILED, **fields)
                 return
             except sqlite3.Error as exc:
                 log.warning("task %s: status write failed (%s), retrying", task_id, exc)

@@ -11,20 +11,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
+from inductiva_api import contract
 from inductiva_mock.launcher import MockServer
 
 SYNTHETIC = "test.synthetic.run_simulation"
 OPENFOAM = "fvm.openfoam.run_simulation"
 GROMACS = "md.gromacs.run_simulation"
 PROTEIN_SOLVATION = "protein_solvation.gromacs.run_simulation"
-FINAL = {
-    "success",
-    "failed",
-    "killed",
-    "executer-terminated",
-    "executer-failed",
-    "spot-instance-preempted",
-}
+FINAL = contract.FINAL_STATUSES
 
 
 def make_zip(files: Mapping[str, bytes | str] | None = None) -> bytes:

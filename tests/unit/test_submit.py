@@ -11,12 +11,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from inductiva._retry import RetryPolicy
+from inductiva_api import contract
 
 import inductiva
 from inductiva import _capabilities, _client, _submit, errors
 
 TASK_ID = "1691150776862178362"
-ALL_EXTENSIONS = ["long-poll", "byte-ranges", "idempotency-key", "version", "error-codes"]
+ALL_EXTENSIONS = sorted(contract.EXTENSIONS)
 
 
 class Server:
