@@ -23,9 +23,9 @@ API) is silent.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from inductiva_api.contract import __version__
-from inductiva_api.models import Version
 
 from ._http._flow import Flow, call, park, session
 from .errors import (
@@ -36,6 +36,9 @@ from .errors import (
     RateLimitError,
     ServerError,
 )
+
+if TYPE_CHECKING:  # generated models are imported where used (see _task_info)
+    from inductiva_api.models import Version
 
 __all__ = ["check_api_version", "compatibility_key", "extensions", "offers"]
 
@@ -73,7 +76,7 @@ def check_api_version(api_version: str) -> None:
 
 def _from_answer(answer: Version | Exception) -> tuple[frozenset[str], bool]:
     """The extensions an answer of ``GET /version`` declares, and whether to keep them."""
-    if isinstance(answer, Version):
+    if not isinstance(answer, Exception):
         names = frozenset(n for n in answer.extensions if isinstance(n, str))
         logger.debug("API %s declares extensions: %s", answer.api_version, sorted(names))
         check_api_version(str(answer.api_version))

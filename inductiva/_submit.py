@@ -21,9 +21,9 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from inductiva_api.models import TaskRequest, TaskRequestParams
+from inductiva_api import contract
 from inductiva_api.types import UNSET
 
 from ._capabilities import offers
@@ -31,15 +31,20 @@ from ._http._flow import Flow, call, call_idempotent
 from ._http._retry import RetryPolicy
 from .errors import ApiConnectionError, ServerError
 
+if TYPE_CHECKING:  # generated models are imported where used (see _task_info)
+    from inductiva_api.models import TaskRequest
+
 __all__ = ["IDEMPOTENCY_EXTENSION", "register_flow"]
 
 logger = logging.getLogger("inductiva")
 
-IDEMPOTENCY_EXTENSION = "idempotency-key"
+IDEMPOTENCY_EXTENSION = contract.Extension.IDEMPOTENCY_KEY
 """The extension name a server lists in ``GET /version`` when it honours Idempotency-Key."""
 
 
 def _body(method: str, params: Mapping[str, Any], resource_pool: str | None) -> TaskRequest:
+    from inductiva_api.models import TaskRequest, TaskRequestParams
+
     return TaskRequest(
         method=method,
         params=TaskRequestParams.from_dict(dict(params)),

@@ -4,6 +4,14 @@ Nothing here does I/O. :class:`TaskInfo` is the frozen value object wrapping
 the generated ``Task`` model (which stays the single source of truth for its
 fields); the functions decide whether a status is final
 and validate user arguments with errors that name what is allowed.
+
+Every fact of the contract comes from generated code: the statuses and their
+order (``contract.STATUSES``), the final ones (``x-final-statuses``), the
+model's fields. Generated model classes are never imported at module level: a
+schema renamed by a regeneration fails ``make typecheck`` where it is used, not
+``import inductiva``. The executer is read by its attributes, whatever model
+the contract names it (an executer of a kind this client does not know, kept
+as its raw data by the generated parser, is read by its keys).
 """
 
 from __future__ import annotations
@@ -14,9 +22,7 @@ import logging
 from typing import TYPE_CHECKING, Any, cast
 
 import attrs
-from inductiva_api.contract import FINAL_STATUSES
-from inductiva_api.models import GCloudExecuter, InductivaExecuter, TaskStatusCode
-from inductiva_api.models import Task as TaskModel
+from inductiva_api.contract import FINAL_STATUSES, STATUSES
 from inductiva_api.types import Unset
 
 from ._types import TaskStatus
@@ -25,6 +31,8 @@ from .errors import InvalidArgumentError
 
 if TYPE_CHECKING:
     from attrs import AttrsInstance
+    from inductiva_api.models import Task as TaskModel
+    from inductiva_api.models import TaskStatusCode
 
 __all__ = [
     "ALL_STATUSES",
@@ -44,20 +52,8 @@ __all__ = [
 
 logger = logging.getLogger("inductiva")
 
-_LIFECYCLE = (
-    "pending-input",
-    "submitted",
-    "started",
-    "success",
-    "failed",
-    "pending-kill",
-    "killed",
-)
-ALL_STATUSES: tuple[str, ...] = (
-    *_LIFECYCLE,
-    *(s.value for s in TaskStatusCode if s.value not in _LIFECYCLE),
-)
-"""Every status of the API contract, in lifecycle order."""
+ALL_STATUSES: tuple[str, ...] = STATUSES
+"""Every status of the API contract, in the contract's (lifecycle) order."""
 TERMINAL_STATUSES: frozenset[str] = FINAL_STATUSES
 """The final statuses, as the contract lists them (``x-final-statuses``, generated)."""
 _warned_unknown: set[str] = set()
@@ -65,11 +61,13 @@ _warned_unknown: set[str] = set()
 
 def status_text(status: TaskStatusCode | str) -> str:
     """The plain string of a status, known (enum) or not."""
-    return status.value if isinstance(status, TaskStatusCode) else str(status)
+    return status.value if isinstance(status, enum.Enum) else str(status)
 
 
 def known_status(status: str) -> TaskStatusCode | None:
     """The enum member for ``status``, or None for a status this client does not know."""
+    from inductiva_api.models import TaskStatusCode
+
     try:
         return TaskStatusCode(status)
     except ValueError:
@@ -176,13 +174,16 @@ def model_fields(model: object) -> dict[str, Any]:
     return out
 
 
-def _executer_fields(executer: object) -> dict[str, Any]:
-    """host_type, vm_type, CPU counts and memory of either executer variant (or a dict)."""
-    if isinstance(executer, GCloudExecuter | InductivaExecuter):
-        executer = executer.to_dict()
-    if not isinstance(executer, dict):  # None / UNSET: not started yet
-        return {}
-    return executer
+def _executer_value(executer: object, name: str) -> object:
+    """Field ``name`` of the executer: an attribute of its model, or a key of raw data.
+
+    None (or UNSET) before the task runs; an executer of a kind this client's
+    contract does not know stays the raw dict the generated parser kept.
+    """
+    if isinstance(executer, dict):
+        return executer.get(name)
+    value = getattr(executer, name, None)
+    return None if isinstance(value, Unset) else value
 
 
 @attrs.frozen
@@ -272,7 +273,7 @@ class TaskInfo:
         return _aware(self.model.end_time)
 
     def _executer(self, name: str) -> object:
-        return _executer_fields(self.model.executer).get(name)
+        return _executer_value(self.model.executer, name)
 
     def _text(self, name: str) -> str | None:
         value = self._executer(name)

@@ -40,9 +40,9 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from inductiva_api.models import KnownTaskStatus, TaskStatusCode, TaskStatusesRequest
+from inductiva_api import contract
 from inductiva_api.types import UNSET, Unset
 
 from ._capabilities import offers
@@ -59,6 +59,7 @@ __all__ = [
     "BATCH_MAX",
     "BLOCKED_RECHECK",
     "DEFAULT_POLL",
+    "HOLD_MAX",
     "LONG_POLL_SHARE",
     "MAX_BATCHES",
     "POOL_CONNECTIONS",
@@ -68,6 +69,9 @@ __all__ = [
     "wait_flow",
 ]
 
+if TYPE_CHECKING:
+    from inductiva_api.models import KnownTaskStatus, TaskStatusCode, TaskStatusesRequest
+
 logger = logging.getLogger("inductiva")
 
 DEFAULT_POLL = 30.0
@@ -76,9 +80,11 @@ BACKOFF_START = 0.5
 """First interval between status requests once the server is seen not to hold long-polls."""
 BACKOFF_CAP = 5.0
 """Longest interval between status requests without long-poll (at most 12 a minute)."""
-BATCH_EXTENSION = "batch-status"
-BATCH_MAX = 1000
+BATCH_EXTENSION = contract.Extension.BATCH_STATUS
+BATCH_MAX = int(contract.Schemas.TaskStatusesRequest.TASKS.max_items or 1000)
 """Most task ids in one ``POST /tasks/status`` (the contract's ``maxItems``)."""
+HOLD_MAX = float(contract.GetTaskStatus.Query.WAIT_SECONDS.maximum or 60.0)
+"""Longest a status request may ask to be held (the contract's ``wait_seconds`` maximum)."""
 MAX_BATCHES = 8
 """Most multiplexed long-polls in flight per client."""
 LONG_POLL_SHARE = 0.5
@@ -156,7 +162,7 @@ class Waiting:
 
     def _seconds(self, status: str) -> float:
         """How long the next long-poll may hold; TaskTimeoutError once the deadline passed."""
-        seconds = min(self._poll, 60.0, self._hold_cap)
+        seconds = min(self._poll, HOLD_MAX, self._hold_cap)
         if self._deadline is None:
             return seconds
         remaining = self._deadline - self._clock()
@@ -306,6 +312,8 @@ class _Hub:
         short, non-held request): the second value is then True (blocked), and
         the waiter is woken when one comes back.
         """
+        from inductiva_api.models import KnownTaskStatus
+
         with self._lock:
             signal.clear()
             watch = self._watch[task_id]
@@ -385,6 +393,8 @@ def hub_for(state: dict[str, Any]) -> _Hub:
 
 
 def _request(batch: list[KnownTaskStatus], hold: float) -> TaskStatusesRequest:
+    from inductiva_api.models import TaskStatusesRequest
+
     return TaskStatusesRequest(tasks=batch, wait_seconds=round(max(0.0, hold), 3))
 
 

@@ -86,21 +86,25 @@ class _Tasks:
     def __init__(self, core: HttpCore) -> None:
         self._core = core
 
-    def get(self, last_n: int, status: TaskStatus | None = None) -> TaskList:
+    def get(self, last_n: int, status: TaskStatus | None = None, **filters: object) -> TaskList:
         """As :func:`inductiva.tasks.get`; the tasks keep using this client."""
-        return _tasks.get(last_n, status=status, client=self._core)
+        return _tasks.get(last_n, status, client=self._core, **filters)
 
-    async def get_async(self, last_n: int, status: TaskStatus | None = None) -> TaskList:
+    async def get_async(
+        self, last_n: int, status: TaskStatus | None = None, **filters: object
+    ) -> TaskList:
         """As :func:`inductiva.tasks.get_async`; the tasks keep using this client."""
-        return await _tasks.get_async(last_n, status=status, client=self._core)
+        return await _tasks.get_async(last_n, status, client=self._core, **filters)
 
-    def list(self, last_n: int, status: TaskStatus | None = None) -> None:
+    def list(self, last_n: int, status: TaskStatus | None = None, **filters: object) -> None:
         """As :func:`inductiva.tasks.list`: print the table of the most recent tasks."""
-        _tasks.list(last_n, status=status, client=self._core)
+        _tasks.list(last_n, status, client=self._core, **filters)
 
-    async def list_async(self, last_n: int, status: TaskStatus | None = None) -> None:
+    async def list_async(
+        self, last_n: int, status: TaskStatus | None = None, **filters: object
+    ) -> None:
         """As :func:`inductiva.tasks.list_async`."""
-        await _tasks.list_async(last_n, status=status, client=self._core)
+        await _tasks.list_async(last_n, status, client=self._core, **filters)
 
     def render(self, tasks: builtins.list[Task]) -> str:
         """As :func:`inductiva.tasks.render`."""

@@ -11,14 +11,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-from inductiva_api.models import FileInfo, OutputArchiveInfo
 
 from ._format import format_bytes
 from ._task_info import model_fields
 from ._validate import printable
+
+if TYPE_CHECKING:  # generated models are imported where used (see _task_info)
+    from inductiva_api.models import FileInfo, OutputArchiveInfo
 
 __all__ = ["OutputFile", "OutputInfo"]
 
@@ -58,6 +60,8 @@ class OutputFile(_ModelView):
     def __init__(
         self, name: str | FileInfo, size: int | None = None, compressed_size: int | None = None
     ) -> None:
+        from inductiva_api.models import FileInfo
+
         if isinstance(name, FileInfo):
             model = name
         else:
@@ -101,6 +105,8 @@ class OutputInfo(_ModelView):
         contents: tuple[OutputFile, ...] = (),
     ) -> None:
         if model is None:
+            from inductiva_api.models import OutputArchiveInfo
+
             model = OutputArchiveInfo(size=size, contents=[f.model for f in contents])
         self.__attrs_init__(model)
 

@@ -1,19 +1,22 @@
 """Tasks from previous sessions: ``inductiva.tasks.get(last_n)`` and ``.list(last_n)``.
 
 Both fetch whole pages of the API's plain task array (up to 1000 tasks per
-request), never one request per task, and stop at the first page shorter than
-asked for (the API sends no total). The returned
-:class:`~inductiva.task.Task` objects carry the fetched information, so
-printing the table needs no further requests.
+request, or the contract's ``per_page`` maximum if lower), never one request
+per task, and stop at the first page shorter than asked for (the API sends no
+total). The returned :class:`~inductiva.task.Task` objects carry the fetched
+information, so printing the table needs no further requests.
+
+Any other query parameter the contract gives ``GET /tasks`` is a keyword filter
+(``inductiva.tasks.get(10, project="demo")`` once the contract has ``project``):
+a filter added to the contract reaches users with ``make generate`` alone.
 """
 
 from __future__ import annotations
 
 import builtins
-from typing import TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from inductiva_api.models import Task as TaskModel
-from inductiva_api.models import TaskStatusCode
+from inductiva_api import contract
 from inductiva_api.types import UNSET, Unset
 
 from ._format import render_task_table
@@ -21,11 +24,44 @@ from ._http import core_of
 from ._http._flow import Flow, call
 from ._task_info import TaskInfo, validate_last_n, validate_status
 from ._types import TaskStatus
+from ._validate import printable
+from .errors import InvalidArgumentError
 from .task import Task
+
+if TYPE_CHECKING:  # generated models are imported where used (see _task_info)
+    from inductiva_api.models import Task as TaskModel
+    from inductiva_api.models import TaskStatusCode
 
 __all__ = ["MAX_PER_PAGE", "TaskList", "get", "get_async", "list", "list_async", "render"]
 
-MAX_PER_PAGE = 1000
+_PAGE = contract.ListTasks.Query.PER_PAGE
+MAX_PER_PAGE = min(1000, int(_PAGE.maximum)) if _PAGE.maximum is not None else 1000
+"""Most tasks asked for per page: 1000, or the contract's ``per_page`` maximum if lower."""
+_PAGING = {"page", "per_page", "status"}
+
+
+def _filters(given: dict[str, object]) -> dict[str, Any]:
+    """The keyword filters checked against the contract's query parameters of ``GET /tasks``."""
+    import inductiva_api.models
+
+    fields = {f.name: f for f in contract.ListTasks.PARAMETERS if f.location == "query"}
+    allowed = sorted(set(fields) - _PAGING)
+    out: dict[str, Any] = {}
+    for name, value in given.items():
+        field = fields.get(name)
+        if field is None or name in _PAGING:
+            raise InvalidArgumentError(
+                f"{printable(name)!r} is not a filter of the task list; the API offers "
+                f"{', '.join(allowed) or 'none besides status'}."
+            )
+        kind = getattr(inductiva_api.models, field.schema, None) if field.schema else None
+        try:
+            out[name] = kind(value) if isinstance(kind, type) else value
+        except ValueError:
+            raise InvalidArgumentError(
+                f"{name}={printable(repr(value)[:80])} is not one of the values the API allows"
+            ) from None
+    return out
 
 
 class TaskList(builtins.list[Task]):
@@ -56,9 +92,12 @@ class _Paging:
     arrived meanwhile) are kept once.
     """
 
-    def __init__(self, last_n: int, status: str | None, client: object) -> None:
+    def __init__(
+        self, last_n: int, status: str | None, client: object, filters: dict[str, object]
+    ) -> None:
         member = validate_status(status)
         self._client = client
+        self.filters = _filters(filters)
         self._last_n = validate_last_n(last_n)
         self._per_page = min(self._last_n, MAX_PER_PAGE)
         self._status: TaskStatusCode | Unset = member or UNSET
@@ -92,27 +131,30 @@ def _get_flow(paging: _Paging) -> Flow[TaskList]:
     from inductiva_api.api.tasks import list_tasks
 
     while (kwargs := paging.next_request()) is not None:
-        paging.add((yield from call(list_tasks.sync_detailed, **kwargs)))
+        paging.add((yield from call(list_tasks.sync_detailed, **kwargs, **paging.filters)))
     return paging.tasks
 
 
-def get(last_n: int, status: TaskStatus | None = None, *, client: object = None) -> TaskList:
+def get(
+    last_n: int, status: TaskStatus | None = None, *, client: object = None, **filters: object
+) -> TaskList:
     """The ``last_n`` most recent tasks (newest first), optionally only those in ``status``.
 
-    ``status`` is one of the API's task statuses, e.g. ``"success"`` or ``"submitted"``.
+    ``status`` is one of the API's task statuses, e.g. ``"success"`` or ``"submitted"``;
+    ``filters`` are the contract's other query parameters of ``GET /tasks``.
     The requests (and those of the returned tasks) go through ``client`` (an
     :class:`inductiva.Client`; by default the module's default client).
     """
     core = core_of(client)
-    return core.run(_get_flow(_Paging(last_n, status, core)))
+    return core.run(_get_flow(_Paging(last_n, status, core, filters)))
 
 
 async def get_async(
-    last_n: int, status: TaskStatus | None = None, *, client: object = None
+    last_n: int, status: TaskStatus | None = None, *, client: object = None, **filters: object
 ) -> TaskList:
     """The asyncio twin of :func:`get`."""
     core = core_of(client)
-    return await core.run_async(_get_flow(_Paging(last_n, status, core)))
+    return await core.run_async(_get_flow(_Paging(last_n, status, core, filters)))
 
 
 def render(tasks: builtins.list[Task]) -> str:
@@ -120,13 +162,15 @@ def render(tasks: builtins.list[Task]) -> str:
     return render_task_table(t.info if t.info is not None else t.get_info() for t in tasks)
 
 
-def list(last_n: int, status: TaskStatus | None = None, *, client: object = None) -> None:
+def list(
+    last_n: int, status: TaskStatus | None = None, *, client: object = None, **filters: object
+) -> None:
     """Print a table of the ``last_n`` most recent tasks (same arguments as :func:`get`)."""
-    print(render(get(last_n, status=status, client=client)))
+    print(render(get(last_n, status, client=client, **filters)))
 
 
 async def list_async(
-    last_n: int, status: TaskStatus | None = None, *, client: object = None
+    last_n: int, status: TaskStatus | None = None, *, client: object = None, **filters: object
 ) -> None:
     """The asyncio twin of :func:`list`."""
-    print(render(await get_async(last_n, status=status, client=client)))
+    print(render(await get_async(last_n, status, client=client, **filters)))

@@ -48,9 +48,7 @@ from inductiva_api.models import HTTPError, HTTPValidationError
 from inductiva_api.types import Response
 
 from .. import _signals, errors
-from .._redact import redact
-from .._validate import printable
-from . import _wire
+from . import _skew, _wire
 from ._errors import connection_error
 from ._flow import (
     Budgeted,
@@ -67,7 +65,6 @@ from ._flow import (
     Read,
     Signal,
     Sleep,
-    async_twin,
 )
 from ._retry import declared_idempotent, retry_budget
 from ._settings import Settings
@@ -92,21 +89,6 @@ class Session:
     def new_signal(self) -> Signal:
         """A flag flows of this pool can set and park on."""
         return asyncio.Event() if self.is_async else threading.Event()
-
-
-_UNREADABLE = (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
-"""What the generated parsers raise on an answer that is not what the contract says."""
-
-
-def _unreadable(effect: Call, exc: BaseException) -> errors.InvalidResponseError:
-    operation = effect.endpoint.__module__.rsplit(".", 1)[-1]
-    return errors.InvalidResponseError(
-        redact(
-            f"The API's answer to {operation} is not what the contract describes "
-            f"({type(exc).__name__}: {printable(str(exc)[:200])}). Is INDUCTIVA_API_URL the "
-            "API's address (not a proxy or a web page), and is this client up to date?"
-        )
-    )
 
 
 def _parsed(response: Response[Any]) -> Any:
@@ -232,14 +214,11 @@ class _Runner:
             finally:
                 self.reading = None
         if isinstance(effect, Call):
-            try:
-                with declared_idempotent(effect.idempotent):
-                    answer = effect.endpoint(self.session.api, *effect.args, **effect.kwargs)
-            except errors.InductivaError:
-                raise
-            except _UNREADABLE as exc:
-                raise _unreadable(effect, exc) from None
-            return _parsed(answer)
+            module = _skew.endpoint_module(effect.endpoint)
+            request = _skew.request_of(module, effect.args, dict(effect.kwargs))
+            with declared_idempotent(effect.idempotent):
+                response = self.http.request(**request)
+            return _parsed(_skew.build(module, self.session.api, response))
         if isinstance(effect, Open):
             stream = _SyncStream(self.http, effect)
             self.streams.append(stream)
@@ -436,15 +415,11 @@ class _AsyncRunner:
             assert isinstance(effect.stream, _AsyncStream)
             return await effect.stream.read()
         if isinstance(effect, Call):
-            twin = async_twin(effect.endpoint)
-            try:
-                with declared_idempotent(effect.idempotent):
-                    answer = await twin(self.session.api, *effect.args, **effect.kwargs)
-            except errors.InductivaError:
-                raise
-            except _UNREADABLE as exc:
-                raise _unreadable(effect, exc) from None
-            return _parsed(answer)
+            module = _skew.endpoint_module(effect.endpoint)
+            request = _skew.request_of(module, effect.args, dict(effect.kwargs))
+            with declared_idempotent(effect.idempotent):
+                response = await self.http.request(**request)
+            return _parsed(_skew.build(module, self.session.api, response))
         if isinstance(effect, Open):
             stream = await _AsyncStream.open(self.http, effect)
             self.streams.append(stream)

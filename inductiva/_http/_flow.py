@@ -30,7 +30,7 @@ Drivers never ``close()`` a flow that is still running.
 from __future__ import annotations
 
 import sys
-from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol, TypeVar
 
 import attrs
@@ -58,11 +58,11 @@ __all__ = [
     "Outcome",
     "Park",
     "Read",
+    "Request",
     "Session",
     "Signal",
     "Sleep",
     "Stream",
-    "async_twin",
     "budgeted",
     "call",
     "call_idempotent",
@@ -72,6 +72,7 @@ __all__ = [
     "open_stream",
     "park",
     "read",
+    "request_of",
     "session",
     "sleep",
 ]
@@ -276,26 +277,38 @@ def call_idempotent(
     return result
 
 
-def async_twin(
-    endpoint: Callable[..., Response[Any]],
-) -> Callable[..., Awaitable[Response[Any]]]:
-    """The ``asyncio_detailed`` function of the generated module of ``endpoint``."""
-    twin: Callable[..., Awaitable[Response[Any]]] = sys.modules[
-        endpoint.__module__
-    ].asyncio_detailed
-    return twin
+@attrs.frozen
+class Request:
+    """A request as a generated endpoint builds it: method, path, query and headers."""
+
+    method: str
+    url: str
+    params: Any = None
+    headers: Mapping[str, str] | None = None
 
 
-def open_stream(
-    method: str,
-    url: str,
-    *,
-    params: Any = None,
-    headers: Mapping[str, str] | None = None,
-    max_bytes: int | None = None,
-) -> Flow[Stream]:
-    """Send a streamed request; its :class:`Stream` once the status and headers arrived."""
-    stream: Stream = yield Open(method, url, params, headers, max_bytes)
+def request_of(
+    endpoint: Callable[Concatenate[AuthenticatedClient, P], Response[Any]],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> Request:
+    """The request a generated endpoint would send for these arguments (to stream it).
+
+    The path, the query and header names all come from the generated code, so a
+    parameter the contract renames or removes fails ``make typecheck`` here.
+    """
+    built = sys.modules[endpoint.__module__]._get_kwargs(*args, **kwargs)
+    return Request(
+        str(built["method"]).upper(), str(built["url"]), built.get("params"), built.get("headers")
+    )
+
+
+def open_stream(request: Request, *, max_bytes: int | None = None) -> Flow[Stream]:
+    """Send ``request`` streamed; its :class:`Stream` once the status and headers arrived."""
+    stream: Stream = yield Open(
+        request.method, request.url, request.params, request.headers, max_bytes
+    )
     return stream
 
 

@@ -20,8 +20,9 @@ from __future__ import annotations
 import logging
 
 from .. import errors
-from .._http._flow import Flow, Stream, close, offload, open_stream, read
+from .._http._flow import Flow, Request, Stream, close, offload, open_stream, read
 from . import _remote_zip
+from ._output import output_request
 from ._remote_zip import RemoteZip
 
 __all__ = [
@@ -29,7 +30,7 @@ __all__ = [
     "RangesUnsupportedError",
     "fetch_range",
     "open_remote_zip",
-    "range_headers",
+    "range_request",
     "read_all",
     "read_directory",
 ]
@@ -51,12 +52,9 @@ class _NeedRange(Exception):
         self.start, self.end = start, end
 
 
-def range_headers(start: int, end: int, etag: str | None) -> dict[str, str]:
+def range_request(task_id: str, start: int, end: int, etag: str | None) -> Request:
     """The request for bytes ``[start, end)`` of the archive version ``etag``."""
-    headers = {"Range": f"bytes={start}-{end - 1}"}
-    if etag:
-        headers["If-Range"] = etag
-    return headers
+    return output_request(task_id, byte_range=f"bytes={start}-{end - 1}", if_range=etag or None)
 
 
 def read_all(stream: Stream) -> Flow[bytes]:
@@ -69,9 +67,8 @@ def read_all(stream: Stream) -> Flow[bytes]:
 
 def fetch_range(task_id: str, start: int, end: int, etag: str | None) -> Flow[bytes]:
     """Bytes ``[start, end)`` of the archive (small reads only); TransferError if it changed."""
-    path = _remote_zip.output_path(task_id)
-    headers = range_headers(start, end, etag)
-    stream = yield from open_stream("GET", path, headers=headers, max_bytes=end - start)
+    request = range_request(task_id, start, end, etag)
+    stream = yield from open_stream(request, max_bytes=end - start)
     try:
         if stream.status_code != 206:
             raise errors.TransferError(
@@ -88,9 +85,8 @@ def fetch_range(task_id: str, start: int, end: int, etag: str | None) -> Flow[by
 
 def _tail(task_id: str) -> Flow[tuple[bytes, int, str | None]]:
     """``(tail, total, etag)`` of the archive, checked against the answer's Content-Range."""
-    path = _remote_zip.output_path(task_id)
-    headers = {"Range": f"bytes=-{TAIL_BYTES}"}
-    stream = yield from open_stream("GET", path, headers=headers, max_bytes=TAIL_BYTES)
+    request = output_request(task_id, byte_range=f"bytes=-{TAIL_BYTES}")
+    stream = yield from open_stream(request, max_bytes=TAIL_BYTES)
     try:
         if stream.status_code != 206:  # closed below before any of the body is read
             raise RangesUnsupportedError(

@@ -23,7 +23,7 @@ from .. import errors
 from .._http._flow import Flow, close, offload, open_stream, read, session, sleep
 from .._http._retry import budget_mark, resume_delay
 from . import _extract, _limits, _remote_zip, _zipstream
-from ._directory import range_headers
+from ._directory import range_request
 from ._pipe import ChunkPipe
 from ._progress import byte_bar
 
@@ -84,9 +84,8 @@ def _fetch_plan(
         update(len(held))
         yield from offload(lambda: read_plan(plan, iter([held]), staged, done))
         return
-    path = _remote_zip.output_path(archive.task_id)
-    headers = range_headers(plan.start, plan.end, archive.etag)
-    stream = yield from open_stream("GET", path, headers=headers, max_bytes=plan.end - plan.start)
+    request = range_request(archive.task_id, plan.start, plan.end, archive.etag)
+    stream = yield from open_stream(request, max_bytes=plan.end - plan.start)
     try:
         _check_answer(archive, plan, stream.status_code, stream.headers.get("Content-Range", ""))
         pipe = ChunkPipe(lambda chunks: read_plan(plan, chunks, staged, done), "inductiva-unzip")

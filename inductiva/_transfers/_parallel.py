@@ -39,7 +39,6 @@ from .. import errors
 from .._http._flow import Cancelled, Flow, Stream, close, gather, open_stream, read, sleep
 from .._http._retry import RetryPolicy, budget_mark, resume_delay
 from .._http._settings import DEFAULT_DOWNLOAD_CONNECTIONS, Settings
-from . import _remote_zip
 from ._part import PartState, Segment
 from ._progress import byte_bar
 from ._ranges import Changed, RangePlan
@@ -135,9 +134,8 @@ def _fill(
 
 def _request(plan: RangePlan, seg: Segment, update: Update) -> Flow[None]:
     """One request for the rest of ``seg``."""
-    path = _remote_zip.output_path(plan.task_id)
     left = seg[1] - seg[0] - seg[2]
-    stream = yield from open_stream("GET", path, headers=plan.headers(seg), max_bytes=left)
+    stream = yield from open_stream(plan.request(seg), max_bytes=left)
     try:
         plan.check_answer(seg, stream.status_code, stream.headers.get("Content-Range"))
         yield from _fill(plan, seg, stream, update, b"")

@@ -25,7 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .. import errors
+from .._http._flow import Request
 from . import _limits, _part, _remote_zip
+from ._output import output_request
 from ._part import PartState, Segment
 
 __all__ = ["Changed", "Closed", "RangePlan"]
@@ -178,9 +180,10 @@ class RangePlan:
             _part.save(self.part, self.state())
 
     # -- requests ---------------------------------------------------------------------
-    def headers(self, seg: Segment) -> dict[str, str]:
+    def request(self, seg: Segment) -> Request:
         """The request for the rest of ``seg``, of this archive version only."""
-        return {"Range": f"bytes={seg[0] + seg[2]}-{seg[1] - 1}", "If-Range": self.etag}
+        byte_range = f"bytes={seg[0] + seg[2]}-{seg[1] - 1}"
+        return output_request(self.task_id, byte_range=byte_range, if_range=self.etag)
 
     def check_answer(self, seg: Segment, status: int, content_range: str | None) -> None:
         """:class:`Changed` unless the answer is the 206 of exactly the rest of ``seg``."""

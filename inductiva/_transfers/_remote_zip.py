@@ -31,7 +31,6 @@ __all__ = [
     "RangePlan",
     "RemoteZip",
     "build_remote_zip",
-    "output_path",
     "parse_central_directory",
     "parse_content_range",
     "plan_ranges",
@@ -112,11 +111,6 @@ class RangePlan:
     start: int
     end: int
     members: tuple[MemberEntry, ...]
-
-
-def output_path(task_id: str) -> str:
-    """The API path of a task's output archive."""
-    return f"/tasks/{task_id}/output"
 
 
 def parse_content_range(value: str | None) -> tuple[int, int, int]:

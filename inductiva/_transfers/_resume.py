@@ -35,8 +35,9 @@ from .. import _capabilities, errors
 from .._http._flow import Flow, Stream, close, offload, open_stream, read, session, sleep
 from .._http._retry import budget_mark, resume_delay
 from .._http._settings import Settings
-from . import _limits, _listing, _parallel, _part, _remote_zip, _zipstream
+from . import _limits, _listing, _output, _parallel, _part, _remote_zip, _zipstream
 from ._directory import read_directory
+from ._output import output_request
 from ._part import PartState
 from ._pipe import ChunkPipe
 from ._progress import byte_bar
@@ -46,7 +47,7 @@ __all__ = ["BYTE_RANGES", "ArchiveWriter", "fetch_archive"]
 
 logger = logging.getLogger("inductiva")
 
-BYTE_RANGES = "byte-ranges"
+BYTE_RANGES = _output.BYTE_RANGES
 
 
 class ArchiveWriter:
@@ -184,11 +185,10 @@ class _Fetch:
     def _stream(self, state: PartState | None) -> Flow[None]:
         """One request continuing ``part`` from what ``state`` holds."""
         have = state.held_prefix if state is not None else 0
-        headers: dict[str, str] = {}
+        request = output_request(self.task_id)
         if have and state is not None and state.etag:
-            headers = {"Range": f"bytes={have}-", "If-Range": state.etag}
-        path = _remote_zip.output_path(self.task_id)
-        stream = yield from open_stream("GET", path, headers=headers)
+            request = output_request(self.task_id, byte_range=f"bytes={have}-", if_range=state.etag)
+        stream = yield from open_stream(request)
         try:
             have, total = self._answer(stream, state)
             if total is not None:

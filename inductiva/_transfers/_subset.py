@@ -24,8 +24,9 @@ from urllib.parse import urlencode
 from .. import errors
 from .._http._flow import Flow, close, offload, open_stream, read, session, sleep
 from .._http._retry import budget_mark, resume_delay
-from . import _extract, _remote_zip
+from . import _extract
 from ._listing import Listing
+from ._output import output_request
 from ._progress import byte_bar
 
 __all__ = ["MAX_QUERY", "download_subset", "subset_batches", "subset_bound"]
@@ -40,7 +41,7 @@ def subset_batches(names: Sequence[str], limit: int = MAX_QUERY) -> Iterator[lis
     batch: list[str] = []
     length = 0
     for name in names:
-        size = len(urlencode([("filename", name)])) + 1
+        size = len(urlencode([("filename", name)])) + 1  # the query's length, name and all
         if batch and length + size > limit:
             yield batch
             batch, length = [], 0
@@ -66,10 +67,8 @@ def subset_bound(listing: Listing, names: Sequence[str]) -> int:
 
 def _fetch(task_id: str, names: Sequence[str], dest: Path, bound: int) -> Flow[None]:
     """Stream the subset zip of ``names`` into ``dest``; IntegrityError if cut short or too long."""
-    query = urlencode([("filename", n) for n in names])
-    path = f"{_remote_zip.output_path(task_id)}?{query}"
     settings = (yield from session()).settings
-    stream = yield from open_stream("GET", path)
+    stream = yield from open_stream(output_request(task_id, filenames=names))
     try:
         length = stream.headers.get("Content-Length", "")
         total = int(length) if length.isdigit() and len(length) < 17 else None
