@@ -132,7 +132,7 @@ TASK = {
 
 SCRIPT = """
 import io, json, contextlib, httpx, inductiva_api, inductiva
-from inductiva import _client, cli
+from inductiva import _http, cli
 assert inductiva_api.__file__.startswith(TARGET), inductiva_api.__file__
 body = json.loads(BODY)
 def handler(request):
@@ -142,7 +142,7 @@ def handler(request):
         assert request.headers["X-API-Key"] == "k"
         return httpx.Response(200, json={"usd": 2.5})
     return httpx.Response(200, json=body)
-_client.set_transport(httpx.MockTransport(handler))
+_http.set_transport(httpx.MockTransport(handler))
 inductiva.api_key, inductiva.api_url = "k", "http://mock.invalid"
 task = inductiva.Task(body["task_id"])
 print("wait:", task.wait(timeout=5))
@@ -347,3 +347,102 @@ def test_regenerated_breaking_variant_has_the_new_shapes(breaking_variant: Varia
     assert "filename" not in endpoints["download_task_output"]["parameters"]
     assert "params" not in models["TaskRequest"]
     assert "TaskSubmittedInfo" in endpoints["submit_task"]["returns"]
+
+
+# --- the real changes through the layer and the mock: what reaches a user -------------------
+
+THROUGH_THE_MOCK = """
+import json, sys
+import httpx, inductiva, inductiva_api
+from inductiva_mock.launcher import MockServer
+from inductiva_api.api.tasks import get_task_position_in_queue
+
+assert inductiva_api.__file__.startswith(TARGET), inductiva_api.__file__
+sent = []
+
+
+class Recording(httpx.HTTPTransport):
+    def handle_request(self, request):
+        sent.append(str(request.url))
+        return super().handle_request(request)
+
+
+with MockServer(api_keys=("drill-key",), extra_args=["--spec", SPEC], strict_responses=True) as m:
+    client = inductiva.Client(api_key="drill-key", api_url=m.url, transport=Recording())
+    task = client.simulators.Synthetic().run(duration=0.1)
+    info = task.get_info()
+    found = client.tasks.get(600, project=info.project)
+    position = client.api.call(get_task_position_in_queue.sync_detailed, task_id=task.id)
+    errors = m.stats().get("response_validation_errors", [])
+print(json.dumps({
+    "project": info.project,
+    "fields": sorted(info.fields()),
+    "found": [t.id for t in found],
+    "task": task.id,
+    "position": position.to_dict(),
+    "list_urls": [u for u in sent if "/tasks?" in u],
+    "errors": errors,
+}))
+"""
+
+
+def _through_the_mock(variant: Variant) -> dict[str, Any]:
+    script = THROUGH_THE_MOCK.replace("TARGET", repr(str(variant.target)))
+    script = script.replace("SPEC", repr(str(variant.spec_path)))
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=variant.env()
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result: dict[str, Any] = json.loads(proc.stdout.splitlines()[-1])
+    return result
+
+
+def test_drill_additive_changes_reach_users_through_the_mock(additive_variant: Variant) -> None:
+    """The real additive changes, regenerated: a new field, filter and endpoint work end to end.
+
+    No hand-written line of the layer or the mock changes: the mock serves the new
+    spec (a required ``project`` filled, a new operation answered from its sample),
+    ``TaskInfo.project`` is an attribute, ``tasks.get(project=...)`` sends the new
+    filter, and the new endpoint is callable through ``client.api``.
+    """
+    result = _through_the_mock(additive_variant)
+    assert isinstance(result["project"], str) and "project" in result["fields"]
+    assert result["task"] in result["found"]
+    assert all("project=" in url for url in result["list_urls"]), result["list_urls"]
+    assert "tasks_ahead" in result["position"]
+    assert result["errors"] == []
+
+
+def test_drill_tightened_page_bound_is_followed(breaking_variant: Variant) -> None:
+    """per_page's new maximum (500, v0.6.0) is followed by tasks.get with no hand edit."""
+    code = "import inductiva; from inductiva import tasks; print(tasks.MAX_PER_PAGE)"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=breaking_variant.env()
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "500"
+
+
+def test_drill_breaking_changes_import_and_fail_the_type_check_naming_each(
+    breaking_variant: Variant, tmp_path: Path
+) -> None:
+    """Breaking variant: ``import inductiva`` works; mypy names each change needing a hand edit.
+
+    The executer reshaped into one model (v0.5.0) and submit's new answer (v0.8.0)
+    flow in untouched; the ``filename`` query removed (v0.8.0), ``TaskRequest.params``
+    removed (v0.7.0) and the multipart upload replaced (v0.6.0) fail the type check
+    where the layer uses them.
+    """
+    imports = "import inductiva, inductiva.cli, inductiva.client, inductiva.demo; print('ok')"
+    proc = subprocess.run(
+        [sys.executable, "-c", imports], capture_output=True, text=True, env=breaking_variant.env()
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+    checked = _mypy(breaking_variant.target, tmp_path)
+    assert checked.returncode == 1, checked.stdout
+    errors = [line for line in checked.stdout.splitlines() if ": error:" in line]
+    text = "\n".join(errors)
+    assert '"filename"' in text and "_output.py" in text, text
+    assert "TaskRequestParams" in text or '"params"' in text, text
+    assert "BodyUploadTaskInput" in text, text
+    assert not any("_task_info.py" in line or "executer" in line.lower() for line in errors), text

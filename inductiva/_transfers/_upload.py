@@ -27,9 +27,8 @@ import shutil
 import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, BinaryIO, cast
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
 
-from inductiva_api.models import BodyUploadTaskInput
 from inductiva_api.types import File
 
 from .. import errors
@@ -38,6 +37,9 @@ from .._http._retry import RetryPolicy
 from . import _zipwrite
 from ._ahead import AheadReader
 from ._progress import ProgressReader, byte_bar
+
+if TYPE_CHECKING:  # generated models are imported where used (see _task_info)
+    from inductiva_api.models import BodyUploadTaskInput
 
 __all__ = [
     "INPUT_JSON",
@@ -177,6 +179,8 @@ def multipart_body(
 
     The bar (``size`` bytes) is closed on exit.
     """
+    from inductiva_api.models import BodyUploadTaskInput
+
     with byte_bar(size, desc="Uploading input", progress=progress) as bar:
         reader = ProgressReader(stream, bar)
         file = File(
