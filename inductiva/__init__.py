@@ -24,8 +24,8 @@ from __future__ import annotations
 from inductiva_api.contract import __version__
 
 from . import api, errors, molecules, simulators, tasks
-from .client import AsyncClient, Client
 from ._types import TaskStatus
+from .client import AsyncClient, Client
 from .errors import InductivaError
 from .output_info import OutputFile, OutputInfo
 from .task import Task, TaskInfo

@@ -230,7 +230,6 @@ class Waiting:
         return pause
 
 
-
 class _Watch:
     """One task some waits are waiting on."""
 

@@ -32,7 +32,6 @@ from ._simulation import check_positive, existing_file, submit, submit_async
 from .errors import InvalidArgumentError
 from .task import Task
 
-
 __all__ = ["ProteinSolvation", "ProteinSolvationOutput", "parse_energies"]
 
 _TEMPLATES = "templates/protein_solvation"

@@ -29,7 +29,6 @@ from ._simulation import check_positive, commands_param, existing_dir, submit
 from .errors import InvalidArgumentError
 from .task import Task
 
-
 __all__ = ["GROMACS", "ForceCoefficients", "OpenFOAM", "OpenFOAMOutput", "Synthetic"]
 
 

@@ -103,9 +103,9 @@ def kill_flow(task_id: str, wait_timeout: float | None) -> Flow[TaskStatus]:
     try:  # killing twice is killing once: safe to re-send
         answer = yield from call_idempotent(kill_task.sync_detailed, task_id=task_id)
     except ConflictError as exc:  # older servers answer 409 for a finished task
-        status = yield from status_flow(task_id)
-        raise _already_finished(task_id, status) from exc
-    status = status_text(answer.status)
+        final = yield from status_flow(task_id)
+        raise _already_finished(task_id, final) from exc
+    status: str = status_text(answer.status)
     if status != "killed" and is_terminal(status):
         raise _already_finished(task_id, status)
     if status == "killed" or wait_timeout == 0:
@@ -204,7 +204,9 @@ class Task(Generic[OutputT]):
     def _info_flow(self) -> Flow[TaskInfo]:
         from inductiva_api.api.tasks import get_task
 
-        self._info = TaskInfo.from_model((yield from call(get_task.sync_detailed, task_id=self._id)))
+        self._info = TaskInfo.from_model(
+            (yield from call(get_task.sync_detailed, task_id=self._id))
+        )
         return self._info
 
     def get_info(self) -> TaskInfo:

@@ -16,9 +16,9 @@ from inductiva_api.models import Task as TaskModel
 from inductiva_api.models import TaskStatusCode
 from inductiva_api.types import UNSET, Unset
 
+from ._format import render_task_table
 from ._http import core_of
 from ._http._flow import Flow, call
-from ._format import render_task_table
 from ._task_info import TaskInfo, validate_last_n, validate_status
 from ._types import TaskStatus
 from .task import Task

@@ -25,7 +25,6 @@ import httpx
 
 from .._validate import printable
 from ..errors import InvalidArgumentError
-
 from ._core import HttpCore
 from ._flow import Flow
 from ._settings import Settings, resolve_settings
@@ -41,6 +40,7 @@ __all__ = [
     "resolve_settings",
     "set_transport",
 ]
+
 
 class ClientLike(Protocol):
     """What a client object offers the layers below it: its :class:`HttpCore`."""

@@ -123,9 +123,7 @@ class BoundedTransport(httpx.BaseTransport):
 class AsyncBoundedTransport(httpx.AsyncBaseTransport):
     """The asyncio twin of :class:`BoundedTransport`."""
 
-    def __init__(
-        self, wrapped: httpx.AsyncBaseTransport, max_bytes: int, deadline: float
-    ) -> None:
+    def __init__(self, wrapped: httpx.AsyncBaseTransport, max_bytes: int, deadline: float) -> None:
         self._wrapped, self._max, self._deadline = wrapped, max_bytes, deadline
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

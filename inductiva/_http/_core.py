@@ -220,7 +220,7 @@ class HttpCore:
         return _drive.run(flow, session, interruptible=interruptible)
 
     async def run_async(self, flow: Flow[T]) -> T:
-        """Run ``flow`` on the running loop's pool (see :func:`inductiva._http._drive.run_async`)."""
+        """Run ``flow`` on the running loop's pool (see :func:`._drive.run_async`)."""
         try:
             session = self.session_async()
         except BaseException:

@@ -290,8 +290,13 @@ class _Runner:
             while left:
                 if finished.acquire(timeout=0.1):
                     left -= 1
-                    if any(isinstance(o, BaseException) and not isinstance(o, Cancelled)
-                           for o in outcomes) and not cancel.is_set():
+                    if (
+                        any(
+                            isinstance(o, BaseException) and not isinstance(o, Cancelled)
+                            for o in outcomes
+                        )
+                        and not cancel.is_set()
+                    ):
                         self._stop(cancel, runners)
                 elif self.cancel is not None and self.cancel.is_set():
                     raise Cancelled
@@ -464,9 +469,7 @@ class _AsyncRunner:
         raise TypeError(f"not an effect: {effect!r}")
 
     async def _gather(self, effect: Gather) -> list[Any]:
-        tasks = [
-            asyncio.ensure_future(_AsyncRunner(self.session).drive(f)) for f in effect.flows
-        ]
+        tasks = [asyncio.ensure_future(_AsyncRunner(self.session).drive(f)) for f in effect.flows]
         try:
             pending = set(tasks)
             while pending:
@@ -482,9 +485,7 @@ class _AsyncRunner:
                 if not task.cancelled():
                     task.exception()
             raise
-        return [
-            Cancelled() if t.cancelled() else (t.exception() or t.result()) for t in tasks
-        ]
+        return [Cancelled() if t.cancelled() else (t.exception() or t.result()) for t in tasks]
 
 
 async def _settle(tasks: list[asyncio.Task[Any]]) -> None:

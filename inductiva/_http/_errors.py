@@ -104,8 +104,10 @@ def connection_error(exc: httpx.TransportError) -> errors.ApiConnectionError:
     url = redact(url)
     if isinstance(exc, RetriesExhausted):
         return errors.ApiConnectionError(
-            redact(f"{exc} ({exc.request.method} {url}). The API may be overloaded or down; "
-                   "retry later, or raise max_retries.")
+            redact(
+                f"{exc} ({exc.request.method} {url}). The API may be overloaded or down; "
+                "retry later, or raise max_retries."
+            )
         )
     if isinstance(exc, httpx.TimeoutException):
         return errors.ApiTimeoutError(

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Protocol
 
 import attrs
 from inductiva_api import AuthenticatedClient
+from inductiva_api.models import HTTPError, HTTPValidationError
 from inductiva_api.types import Response
 
 if TYPE_CHECKING:
@@ -43,7 +44,9 @@ if TYPE_CHECKING:
     from ._settings import Settings
 
 __all__ = [
+    "Budgeted",
     "Call",
+    "Cancelled",
     "Close",
     "Effect",
     "ErrorModel",
@@ -52,15 +55,13 @@ __all__ = [
     "GetSession",
     "Offload",
     "Open",
+    "Outcome",
     "Park",
     "Read",
     "Session",
     "Signal",
     "Sleep",
     "Stream",
-    "Cancelled",
-    "Outcome",
-    "Budgeted",
     "async_twin",
     "budgeted",
     "call",
@@ -82,10 +83,8 @@ Flow = Generator["Effect", Any, T]
 """A flow returning ``T``: ``result = yield from flow`` inside another flow."""
 
 
-class ErrorModel(Protocol):
-    """What the generated error models (``HTTPError``, ``HTTPValidationError``) share."""
-
-    def to_dict(self) -> dict[str, Any]: ...
+ErrorModel = HTTPError | HTTPValidationError
+"""The generated error models an endpoint's ``Response`` may hold besides its 2xx model."""
 
 
 Endpoint = Callable[Concatenate[AuthenticatedClient, P], Response[Any]]
@@ -199,7 +198,7 @@ class GetSession(Effect):
     """Answered with the run's :class:`Session`."""
 
 
-class Cancelled(BaseException):  # noqa: N818 (named like asyncio.CancelledError's role)
+class Cancelled(BaseException):
     """Thrown into a :class:`Gather`'s sub-flow when a sibling failed or the run is interrupted."""
 
 
@@ -281,9 +280,8 @@ def async_twin(
     endpoint: Callable[..., Response[Any]],
 ) -> Callable[..., Awaitable[Response[Any]]]:
     """The ``asyncio_detailed`` function of the generated module of ``endpoint``."""
-    twin: Callable[..., Awaitable[Response[Any]]] = getattr(
-        sys.modules[endpoint.__module__], "asyncio_detailed"
-    )
+    module = sys.modules[endpoint.__module__]
+    twin: Callable[..., Awaitable[Response[Any]]] = module.asyncio_detailed
     return twin
 
 

@@ -12,8 +12,9 @@ where that is provably safe:
   server (read/write errors and timeouts) are retried only for idempotent
   requests: GET/HEAD/PUT/DELETE/OPTIONS, and requests sent inside
   :func:`declared_idempotent` (the caller vouches that a re-send is safe: a
-  kill, since killing twice is killing once, or a read sent as a POST). An ``Idempotency-Key`` header alone does not count: a
-  server may ignore it (the real API does) and register a second task.
+  kill, since killing twice is killing once, or a read sent as a POST). An
+  ``Idempotency-Key`` header alone does not count: a server may ignore it (the
+  real API does) and register a second task.
   :mod:`inductiva._submit` declares a submission idempotent only when the
   server lists ``idempotency-key`` in ``GET /version``;
 * at most ``max_attempts`` sends in all; ``Retry-After`` (seconds or an HTTP

@@ -12,11 +12,11 @@ import sys
 from collections.abc import Callable, Sequence
 
 from inductiva import errors, tasks
+from inductiva._render import render_task_info
 from inductiva._validate import printable
 from inductiva.cli._exit import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from inductiva.cli._json import dumps, output_info_json, task_json
 from inductiva.cli._messages import cli_message
-from inductiva._render import render_task_info
 from inductiva.task import Task
 
 __all__ = ["COMMANDS", "ask_confirmation", "run"]
