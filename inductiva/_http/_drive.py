@@ -38,7 +38,7 @@ import contextvars
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import attrs
@@ -76,6 +76,12 @@ __all__ = ["Session", "in_thread", "run", "run_async"]
 
 T = TypeVar("T")
 
+# The time every run reads (Session.clock) and sleeps by. Module attributes, so a test can
+# run long waits on a simulated clock (replacing the three together).
+monotonic: Callable[[], float] = time.monotonic
+sleep: Callable[[float], None] = time.sleep
+sleep_async: Callable[[float], Awaitable[None]] = asyncio.sleep
+
 # Effects a flow that was already told of its cancellation may still have carried out.
 _CLEANUP = (Close, Offload, GetSession)
 
@@ -92,6 +98,10 @@ class Session:
     def new_signal(self) -> Signal:
         """A flag flows of this pool can set and park on."""
         return asyncio.Event() if self.is_async else threading.Event()
+
+    def clock(self) -> float:
+        """Seconds on the monotonic clock :class:`~._flow.Sleep` is measured by."""
+        return monotonic()
 
 
 _UNREADABLE = (ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError)
@@ -247,7 +257,7 @@ class _Runner:
             if self.cancel is not None:
                 self.cancel.wait(max(0.0, effect.seconds))
             else:
-                time.sleep(max(0.0, effect.seconds))
+                sleep(max(0.0, effect.seconds))
             return None
         if isinstance(effect, Offload):
             return effect.fn()
@@ -448,7 +458,7 @@ class _AsyncRunner:
             await effect.stream.close()
             return None
         if isinstance(effect, Sleep):
-            await asyncio.sleep(max(0.0, effect.seconds))
+            await sleep_async(max(0.0, effect.seconds))
             return None
         if isinstance(effect, Offload):
             return await in_thread(effect.fn)
