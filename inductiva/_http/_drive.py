@@ -296,18 +296,20 @@ class _Runner:
             thread.start()
             threads.append(thread)
         left = len(threads)
+        abandon_at: float | None = None  # once a sub-flow failed: when to stop waiting
         try:
             while left:
                 if finished.acquire(timeout=0.1):
                     left -= 1
-                    if (
-                        any(
-                            isinstance(o, BaseException) and not isinstance(o, Cancelled)
-                            for o in outcomes
-                        )
-                        and not cancel.is_set()
-                    ):
+                    failed = any(
+                        isinstance(o, BaseException) and not isinstance(o, Cancelled)
+                        for o in outcomes
+                    )
+                    if failed and abandon_at is None:
                         self._stop(cancel, runners)
+                        abandon_at = time.monotonic() + effect.grace
+                elif abandon_at is not None and time.monotonic() >= abandon_at:
+                    break  # still blocked (disk, a socket abort cannot wake): left behind
                 elif self.cancel is not None and self.cancel.is_set():
                     raise Cancelled
                 else:
