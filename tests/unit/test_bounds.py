@@ -121,7 +121,9 @@ def test_archives_are_not_bounded_by_max_response_bytes() -> None:
 )
 def test_malformed_answer_raises_invalid_response_error(content_type: str, body: bytes) -> None:
     """A 200 that is not what the contract says is an InvalidResponseError, never a raw error."""
-    api = client(lambda r: httpx.Response(200, headers={"Content-Type": content_type}, content=body))
+    api = client(
+        lambda r: httpx.Response(200, headers={"Content-Type": content_type}, content=body)
+    )
     with pytest.raises(errors.InvalidResponseError, match="not what the contract describes"):
         api.task("1").get_info()
 
@@ -129,19 +131,28 @@ def test_malformed_answer_raises_invalid_response_error(content_type: str, body:
 def test_unparseable_date_shows_as_unknown() -> None:
     """A date the client cannot read is shown as unknown (None), not an error."""
     body = json.dumps({**TASK, "create_time": "yesterday"}).encode()
-    api = client(lambda r: httpx.Response(200, headers={"Content-Type": "application/json"}, content=body))
+    api = client(
+        lambda r: httpx.Response(200, headers={"Content-Type": "application/json"}, content=body)
+    )
     assert api.task("1").get_info().create_time is None
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.binary(max_size=2000) | st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-    max_leaves=30,
-).map(lambda v: json.dumps(v).encode()))
+@given(
+    st.binary(max_size=2000)
+    | st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+        ),
+        max_leaves=30,
+    ).map(lambda v: json.dumps(v).encode())
+)
 def test_any_answer_gives_a_result_or_an_inductiva_error(body: bytes) -> None:
     """Whatever a server answers with 200, every call returns or raises an InductivaError."""
-    api = client(lambda r: httpx.Response(200, headers={"Content-Type": "application/json"}, content=body))
+    api = client(
+        lambda r: httpx.Response(200, headers={"Content-Type": "application/json"}, content=body)
+    )
     task = api.task("1")
     for call in (task.get_info, task.get_status, task.get_output_files_info):
         try:
