@@ -1,8 +1,10 @@
-"""Answers to API calls are bounded in size and time, and malformed ones raise InvalidResponseError."""
+"""inductiva._http._bounds: answers to API calls are bounded in size and time; malformed ones
+raise InvalidResponseError."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -155,7 +157,5 @@ def test_any_answer_gives_a_result_or_an_inductiva_error(body: bytes) -> None:
     )
     task = api.task("1")
     for call in (task.get_info, task.get_status, task.get_output_files_info):
-        try:
+        with contextlib.suppress(errors.InductivaError):
             call()
-        except errors.InductivaError:
-            pass
