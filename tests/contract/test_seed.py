@@ -22,7 +22,7 @@ import pytest
 from inductiva_mock.launcher import MockServer
 
 import inductiva
-from inductiva import _client
+from inductiva import _http
 from inductiva.simulators import Synthetic
 
 pytestmark = pytest.mark.contract
@@ -183,9 +183,9 @@ def workdir(
     monkeypatch.setattr(inductiva, "api_key", "seed-key")
     monkeypatch.chdir(tmp_path)
     (tmp_path / "my_protein.pdb").write_text(PDB)
-    _client.reset()
+    _http.reset()
     yield tmp_path
-    _client.reset()
+    _http.reset()
 
 
 def _run(block: str, namespace: dict[str, Any], placeholder: str = "") -> str:
