@@ -132,7 +132,7 @@ TASK = {
 
 SCRIPT = """
 import io, json, contextlib, httpx, inductiva_api, inductiva
-from inductiva import _client, cli
+from inductiva import _http, cli
 assert inductiva_api.__file__.startswith(TARGET), inductiva_api.__file__
 body = json.loads(BODY)
 def handler(request):
@@ -142,7 +142,7 @@ def handler(request):
         assert request.headers["X-API-Key"] == "k"
         return httpx.Response(200, json={"usd": 2.5})
     return httpx.Response(200, json=body)
-_client.set_transport(httpx.MockTransport(handler))
+_http.set_transport(httpx.MockTransport(handler))
 inductiva.api_key, inductiva.api_url = "k", "http://mock.invalid"
 task = inductiva.Task(body["task_id"])
 print("wait:", task.wait(timeout=5))
