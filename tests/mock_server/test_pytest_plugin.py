@@ -88,8 +88,7 @@ def test_legacy_fixture(inductiva_mock_legacy: MockServer, user_api: httpx.Clien
 def test_inductiva_client_is_a_client_bound_to_the_mock(
     inductiva_mock: MockServer, inductiva_client: Any
 ) -> None:
-    """inductiva_client is an inductiva.Client with the mock's URL and key; module settings
-    are left alone."""
+    """inductiva_client is a Client with the mock's URL and key; module settings untouched."""
     import inductiva
 
     assert isinstance(inductiva_client, inductiva.Client)
@@ -140,8 +139,7 @@ pytest_client = []
 
 
 def test_fixtures_reset_the_mock_and_restore_the_client_between_tests(tmp_path: Path) -> None:
-    """A test's tasks, faults, legacy mode and inductiva_configured settings are gone in the next
-    test, whose inductiva_client is a new client (the previous one closed)."""
+    """The next test finds no tasks, faults, legacy mode or settings, and a new client."""
     (tmp_path / "test_order.py").write_text(ORDER_SUITE)
     run = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly", "-q"]
     proc = subprocess.run(

@@ -68,8 +68,7 @@ def test_client_download_connections_must_be_a_positive_integer(bad: object) -> 
 def test_download_connections_resolve_argument_module_env_default(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """download_connections: the Client argument, then inductiva.<name>, then env, then 4;
-    the default client reads the module's, a client's tasks their client's."""
+    """download_connections: argument > inductiva.<name> > env > 4, held per client."""
     assert inductiva.Client(api_key="k", api_url="http://api").download_connections == 4
     monkeypatch.setenv("INDUCTIVA_DOWNLOAD_CONNECTIONS", "3")
     assert inductiva.Client(api_key="k", api_url="http://api").download_connections == 3
@@ -194,8 +193,7 @@ def _coroutines(owner: object) -> list[str]:
     ids=lambda o: getattr(o, "__name__", str(o)),
 )
 def test_every_coroutine_ends_in_async_and_has_a_blocking_twin(owner: object) -> None:
-    """A coroutine's name ends in _async; the same name without it is a blocking function
-    (AsyncClient.close_async's twin is Client.close)."""
+    """Each coroutine's name ends in _async, and that name without it is a blocking twin."""
     coroutines = _coroutines(owner)
     assert coroutines, owner
     blocking_owner = inductiva.Client if owner is inductiva.AsyncClient else owner

@@ -338,8 +338,7 @@ def test_park_wakes_when_another_flow_sets_the_signal(drive: Drive) -> None:
 def test_an_asyncio_cancel_reaches_the_flow_whose_finally_still_runs(
     api: Api, core: HttpCore
 ) -> None:
-    """Cancelling run_async throws CancelledError in at the awaited effect; cleanup requests
-    in the flow's finally are still made before the cancel goes on."""
+    """A cancel reaches the awaited effect; the flow's finally still makes its requests."""
 
     def flow() -> Flow[None]:
         try:
@@ -377,8 +376,7 @@ def test_ctrl_c_reaches_a_blocking_flow_whose_finally_still_runs(api: Api, core:
 
 
 def test_a_swallowed_sigterm_is_raised_at_the_next_effect(core: HttpCore) -> None:
-    """SIGTERM caught by code the flow runs (a library's except BaseException) is raised at the
-    flow's next effect, in an interruptible run."""
+    """A SIGTERM swallowed by code the flow runs is raised at the flow's next effect."""
     seen: list[str] = []
 
     def swallowing() -> str:

@@ -114,8 +114,7 @@ def test_bad_simulation_parameters_are_rejected(
 def test_protein_solvation_async_submits_and_uploads(
     fake_api: FakeApi, pdb: pathlib.Path, run: Run
 ) -> None:
-    """simulate(run_async=True) (and simulate_async) register the era's method and commands,
-    upload and return."""
+    """simulate(run_async=True) registers the era's method and commands, uploads, returns."""
     scenario = inductiva.molecules.ProteinSolvation(protein_pdb=str(pdb))
     task = run(scenario.simulate, simulation_time_ns=0.5, temperature=310, run_async=True)
     assert isinstance(task, inductiva.Task)

@@ -175,8 +175,7 @@ def test_declared_idempotent_post_is_retried_with_the_same_key() -> None:
 def test_a_post_is_retried_only_when_its_flow_declares_it(
     scripted_api: Callable[[Script], None], run: Run
 ) -> None:
-    """A kill POST answered 503 is re-sent by call_idempotent (killing twice is killing once);
-    the same POST through call(), or by its path alone, is sent once."""
+    """A POST (a kill) is re-sent after a 503 only through call_idempotent, not by its path."""
     script = Script(status_response(503, "0"))
     scripted_api(script)
     assert run(default_core().run, call_idempotent(kill_task.sync_detailed, task_id=TASK))
