@@ -485,7 +485,9 @@ def _multiplexed(hub: _Hub, waiting: Waiting, signal: Signal) -> Flow[str]:
 def wait_flow(task_id: str, timeout: float | None, poll: float = DEFAULT_POLL) -> Flow[str]:
     """Wait until the task finishes; its final status (TaskTimeoutError after ``timeout``)."""
     current = yield from session()
-    waiting = Waiting(task_id, timeout, poll, hold_cap=current.settings.timeout * 0.75)
+    waiting = Waiting(
+        task_id, timeout, poll, hold_cap=current.settings.timeout * 0.75, clock=current.clock
+    )
     hub = hub_for(current.state)
     signal = current.new_signal()
     hub.register(task_id, signal)

@@ -31,7 +31,7 @@ from ._outputs import TaskOutput, output_class
 from ._signals import sigterm_as_interrupt
 from ._task_info import TaskInfo, is_terminal, status_text, validate_task_id, validate_timeout
 from ._types import TaskStatus
-from ._validate import check_path, printable
+from ._validate import check_path, check_seconds, printable
 from .errors import (
     ConflictError,
     InvalidArgumentError,
@@ -259,6 +259,7 @@ class Task(Generic[OutputT]):
         :meth:`sync_context` for that.
         """
         validate_timeout("timeout", timeout)
+        check_seconds("poll", poll)  # before any request, like the timeout
         return self._core.run(self._wait_flow(timeout, poll))
 
     async def wait_async(
@@ -266,6 +267,7 @@ class Task(Generic[OutputT]):
     ) -> TaskStatus:
         """The asyncio twin of :meth:`wait`."""
         validate_timeout("timeout", timeout)
+        check_seconds("poll", poll)
         return await self._core.run_async(self._wait_flow(timeout, poll))
 
     # -- killing -----------------------------------------------------------

@@ -189,9 +189,9 @@ def make_task(server: Any, tmp: Path, files: list[dict[str, Any]]) -> str:
 def archive_size(task_id: str) -> int:
     from inductiva_api.api.tasks import list_task_outputs
 
-    from inductiva import _client
+    import inductiva
 
-    return int(_client.call(list_task_outputs.sync_detailed, task_id=task_id).size)
+    return int(inductiva.api.call(list_task_outputs.sync_detailed, task_id=task_id).size)
 
 
 CURL = ["curl", "-sS", "--fail", "-H", f"X-API-Key: {KEY}"]
@@ -325,9 +325,9 @@ def _partial_rows(server: Any, table: Table, tmp: Path, task_id: str) -> None:
     """Bytes and requests for 2 small files of the big archive (Range requests)."""
     from inductiva_api.api.tasks import list_task_outputs
 
-    from inductiva import _client
+    import inductiva
 
-    listing = _client.call(list_task_outputs.sync_detailed, task_id=task_id)
+    listing = inductiva.api.call(list_task_outputs.sync_detailed, task_id=task_id)
     members = {c.name: c for c in listing.contents}
     wanted = [n for n, _ in SMALL]
     compressed = sum(int(members[n].compressed_size) for n in wanted)
@@ -399,12 +399,13 @@ def bench_ranges(server: Any, table: Table, tmp: Path) -> None:
 UPLOAD_CHILD = """
 import sys, json, time
 from pathlib import Path
-from inductiva import _submit
+from inductiva import _http, _submit
 from inductiva._transfers import _upload
+core = _http.default_core()
 params = {"sim_dir": "sim_dir", "duration": 0.0}
-task_id = _submit.register("test.synthetic.run_simulation", params, None)
+task_id = core.run(_submit.register_flow("test.synthetic.run_simulation", params, None))
 began = time.perf_counter()
-_upload.upload_input(task_id, Path(sys.argv[1]), params)
+core.run(_upload.upload_flow(task_id, Path(sys.argv[1]), params))
 print(task_id, time.perf_counter() - began)
 """
 

@@ -12,7 +12,7 @@ Three deterministic additions to what openapi-python-client writes:
 
 * every endpoint function takes ``client`` as its *first* parameter (a patch of
   the generator's ``arguments`` macro, applied to a temporary template copy), so
-  ``inductiva._client.call`` can type its remaining arguments with
+  ``inductiva._http._flow.call`` can type its remaining arguments with
   ``Concatenate[client, P]``;
 * ``py.typed`` (PEP 561), so type checkers read the generated package's hints;
 * ``contract.py``: the facts of the spec that the layer and the mock read besides

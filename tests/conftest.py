@@ -1,13 +1,17 @@
-"""Session fixtures: the local mock server and Stoplight Prism."""
+"""Shared fixtures: isolation of every test, the drivers, the local mock server and Prism."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import shutil
 import socket
 import subprocess
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -16,6 +20,83 @@ from inductiva_mock.launcher import MockServer, free_port
 REPO = Path(__file__).resolve().parents[1]
 PRISM = REPO / "node_modules" / ".bin" / "prism"
 TEST_KEYS = ("test-key", "other-key")
+SETTINGS = (
+    "api_key",
+    "api_url",
+    "timeout",
+    "max_retries",
+    "progress",
+    "max_extract_size",
+    "max_compression_ratio",
+    "download_connections",
+    "max_response_bytes",
+)
+"""Every ``inductiva.<name>`` setting (and ``INDUCTIVA_<NAME>`` variable) a client reads."""
+LOGGERS = ("inductiva", "httpx", "httpcore")
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test starts from unset settings and leaves nothing behind, in any order.
+
+    ``inductiva.<setting>`` is None and ``INDUCTIVA_<SETTING>`` unset (a value a test
+    sets, with or without monkeypatch, is undone); the once-per-process warnings are
+    forgotten; the default client's transports and pools, and the loggers' levels and
+    handlers, are restored afterwards.
+    """
+    import inductiva
+    from inductiva import _capabilities, _http, _task_info
+    from inductiva._http import _settings
+
+    for name in SETTINGS:
+        monkeypatch.setattr(inductiva, name, None, raising=False)
+        monkeypatch.delenv(f"INDUCTIVA_{name.upper()}", raising=False)
+    monkeypatch.setattr(_settings, "_warned_plain_http", set())
+    monkeypatch.setattr(_capabilities, "_warned_versions", set())
+    monkeypatch.setattr(_task_info, "_warned_unknown", set())
+    loggers = [logging.getLogger(name) for name in LOGGERS]
+    saved = [(lg.level, list(lg.handlers), lg.propagate) for lg in loggers]
+    _http.set_transport()
+    try:
+        yield
+    finally:
+        _http.set_transport()
+        for logger, (level, handlers, propagate) in zip(loggers, saved, strict=True):
+            logger.setLevel(level)
+            logger.handlers[:] = handlers
+            logger.propagate = propagate
+
+
+@pytest.fixture(params=["sync", "async"])
+def driver(request: pytest.FixtureRequest) -> str:
+    """The flow driver a test runs with: ``"sync"`` (blocking) or ``"async"`` (asyncio)."""
+    name: str = request.param
+    return name
+
+
+def twin_async(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The coroutine function of ``function``'s name + ``_async`` (the async naming rule)."""
+    owner = getattr(function, "__self__", None)
+    if owner is None:
+        owner = sys.modules[function.__module__]
+    twin: Callable[..., Any] = getattr(owner, f"{function.__name__}_async")
+    return twin
+
+
+Run = Callable[..., Any]
+
+
+@pytest.fixture
+def run(driver: str) -> Run:
+    """``run(obj.method, *args, **kwargs)`` calls the blocking method (driver ``sync``),
+    or ``asyncio.run``s its ``_async`` twin (``async``): one test, both APIs."""
+
+    def call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if driver == "sync":
+            return function(*args, **kwargs)
+        return asyncio.run(twin_async(function)(*args, **kwargs))
+
+    return call
 
 
 def _session_server(

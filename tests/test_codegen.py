@@ -239,7 +239,7 @@ def test_regenerated_variant_and_layer_decode_new_status_and_field(tmp_path: Pat
     script = textwrap.dedent(
         f"""
         import json, httpx, inductiva_api, inductiva
-        from inductiva import _client
+        from inductiva import _http
         from inductiva_api.models import Task, TaskStatusCode
         assert inductiva_api.__file__.startswith({str(target)!r}), inductiva_api.__file__
         assert TaskStatusCode("zombie").value == "zombie"
@@ -250,7 +250,7 @@ def test_regenerated_variant_and_layer_decode_new_status_and_field(tmp_path: Pat
             if request.url.path.endswith("/status"):
                 return httpx.Response(200, json={{"id": body["task_id"], "status": "zombie"}})
             return httpx.Response(200, json=body)
-        _client.set_transport(httpx.MockTransport(handler))
+        _http.set_transport(httpx.MockTransport(handler))
         inductiva.api_key, inductiva.api_url = "k", "http://mock.invalid"
         t = inductiva.Task(body["task_id"])
         assert t.get_status() == "zombie", t.get_status()

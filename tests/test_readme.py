@@ -21,7 +21,7 @@ import pytest
 from inductiva_mock.launcher import MockServer
 
 import inductiva
-from inductiva import _client
+from inductiva import _http
 from inductiva.demo import _prepare_inputs
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -35,6 +35,7 @@ SETTINGS = (
     "progress",
     "max_extract_size",
     "max_compression_ratio",
+    "download_connections",
 )
 
 MYPY_PRELUDE = textwrap.dedent(
@@ -95,9 +96,9 @@ def readme_dir(
     monkeypatch.setenv("INDUCTIVA_PROGRESS", "0")
     for name in SETTINGS:
         monkeypatch.setattr(inductiva, name, None)
-    _client.reset()
+    _http.reset()
     yield tmp_path
-    _client.reset()
+    _http.reset()
 
 
 def test_readme_python_examples_run_as_written(readme_dir: pathlib.Path) -> None:

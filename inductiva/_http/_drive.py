@@ -38,7 +38,7 @@ import contextvars
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import attrs
@@ -73,6 +73,12 @@ __all__ = ["Session", "in_thread", "run", "run_async"]
 
 T = TypeVar("T")
 
+# The time every run reads (Session.clock) and sleeps by. Module attributes, so a test can
+# run long waits on a simulated clock (replacing the three together).
+monotonic: Callable[[], float] = time.monotonic
+sleep: Callable[[float], None] = time.sleep
+sleep_async: Callable[[float], Awaitable[None]] = asyncio.sleep
+
 # Effects a flow that was already told of its cancellation may still have carried out.
 _CLEANUP = (Close, Offload, GetSession)
 
@@ -89,6 +95,10 @@ class Session:
     def new_signal(self) -> Signal:
         """A flag flows of this pool can set and park on."""
         return asyncio.Event() if self.is_async else threading.Event()
+
+    def clock(self) -> float:
+        """Seconds on the monotonic clock :class:`~._flow.Sleep` is measured by."""
+        return monotonic()
 
 
 def _parsed(response: Response[Any]) -> Any:
@@ -231,7 +241,7 @@ class _Runner:
             if self.cancel is not None:
                 self.cancel.wait(max(0.0, effect.seconds))
             else:
-                time.sleep(max(0.0, effect.seconds))
+                sleep(max(0.0, effect.seconds))
             return None
         if isinstance(effect, Offload):
             return effect.fn()
@@ -270,18 +280,20 @@ class _Runner:
             thread.start()
             threads.append(thread)
         left = len(threads)
+        abandon_at: float | None = None  # once a sub-flow failed: when to stop waiting
         try:
             while left:
                 if finished.acquire(timeout=0.1):
                     left -= 1
-                    if (
-                        any(
-                            isinstance(o, BaseException) and not isinstance(o, Cancelled)
-                            for o in outcomes
-                        )
-                        and not cancel.is_set()
-                    ):
+                    failed = any(
+                        isinstance(o, BaseException) and not isinstance(o, Cancelled)
+                        for o in outcomes
+                    )
+                    if failed and abandon_at is None:
                         self._stop(cancel, runners)
+                        abandon_at = time.monotonic() + effect.grace
+                elif abandon_at is not None and time.monotonic() >= abandon_at:
+                    break  # still blocked (disk, a socket abort cannot wake): left behind
                 elif self.cancel is not None and self.cancel.is_set():
                     raise Cancelled
                 else:
@@ -429,7 +441,7 @@ class _AsyncRunner:
             await effect.stream.close()
             return None
         if isinstance(effect, Sleep):
-            await asyncio.sleep(max(0.0, effect.seconds))
+            await sleep_async(max(0.0, effect.seconds))
             return None
         if isinstance(effect, Offload):
             return await in_thread(effect.fn)

@@ -242,6 +242,10 @@ class Session(Protocol):
 
     def new_signal(self) -> Signal: ...
 
+    def clock(self) -> float:
+        """Seconds on the monotonic clock :class:`Sleep` is measured by (flows read no other)."""
+        ...
+
 
 # -- typed helpers: ``x = yield from helper(...)`` -------------------------------------
 

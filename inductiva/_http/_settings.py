@@ -196,11 +196,16 @@ def parse_progress(value: object, where: str = "progress") -> bool | None:
 
 
 def _progress(argument: object) -> bool | None:
-    if argument is not None:
-        return parse_progress(argument, "progress")
-    module_value = _module_value("progress")
-    if module_value is not None:
-        return parse_progress(module_value, "inductiva.progress")
+    """The argument or ``inductiva.progress`` (True, False or None: no strings), else the env."""
+    for value, where in ((argument, "progress"), (_module_value("progress"), "inductiva.progress")):
+        if value is not None:
+            if not isinstance(value, bool):
+                raise errors.ConfigurationError(
+                    f"{where}={printable(repr(value)[:60])} is not valid: expected True (show "
+                    "progress bars), False (hide them) or None (use INDUCTIVA_PROGRESS, else a "
+                    "terminal only)"
+                )
+            return value
     raw = os.environ.get("INDUCTIVA_PROGRESS", "")
     return parse_progress(raw, "INDUCTIVA_PROGRESS")
 

@@ -9,8 +9,10 @@ one of the fixtures, once per session, and stops at the end of the session.
   counters, startup legacy mode): handles `set_faults`, `clear_faults`, `set_legacy`,
   `seed`, `finish_task`, `fail_task`, `hang_task`, `stats`, `url`, `api_key`.
 * `inductiva_mock_url` / `inductiva_api_key`: its URL and an API key it accepts.
-* `inductiva_client`: the `inductiva` package configured for the mock (`api_url`,
-  `api_key`, client reset), restored afterwards.
+* `inductiva_client`: an `inductiva.Client` bound to the mock (its URL and API key),
+  closed afterwards; the module settings are left alone.
+* `inductiva_configured`: the `inductiva` package's module settings (`api_url`, `api_key`)
+  pointed at the mock, for code that uses the module-level API; restored afterwards.
 * `inductiva_mock_legacy`: `inductiva_mock` in legacy mode (the real API only).
 
 `--inductiva-mock-legacy` starts the session server in legacy mode, and
@@ -23,6 +25,7 @@ import importlib
 import secrets
 from collections.abc import Iterator
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -31,6 +34,7 @@ from .launcher import MockServer
 __all__ = [
     "inductiva_api_key",
     "inductiva_client",
+    "inductiva_configured",
     "inductiva_mock",
     "inductiva_mock_legacy",
     "inductiva_mock_server",
@@ -103,17 +107,34 @@ def inductiva_api_key(inductiva_mock: MockServer) -> str:
 
 
 @pytest.fixture
-def inductiva_client(inductiva_mock: MockServer) -> Iterator[ModuleType]:
-    """The `inductiva` package pointed at the mock (`api_url`, `api_key`), restored after."""
+def inductiva_client(inductiva_mock: MockServer) -> Iterator[Any]:
+    """An `inductiva.Client` bound to the (reset) mock: its URL and an API key it accepts.
+
+    Its connections are closed after the test; `inductiva.api_url`/`api_key` are not touched.
+    """
+    # Imported here: the mock does not depend on the client (only this fixture uses it).
     inductiva = importlib.import_module("inductiva")
-    client = importlib.import_module("inductiva._client")
+    client = inductiva.Client(api_key=inductiva_mock.api_key, api_url=inductiva_mock.url)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def inductiva_configured(inductiva_mock: MockServer) -> Iterator[ModuleType]:
+    """The `inductiva` package with `api_url`/`api_key` pointed at the mock (the module-level
+    API: `inductiva.tasks.get`, `inductiva.Task(...)`); both restored after the test, and the
+    default client's connections closed before and after."""
+    inductiva = importlib.import_module("inductiva")
+    default = importlib.import_module("inductiva._http")
     saved = {name: getattr(inductiva, name) for name in ("api_url", "api_key")}
     inductiva.api_url = inductiva_mock.url  # type: ignore[attr-defined]
     inductiva.api_key = inductiva_mock.api_key  # type: ignore[attr-defined]
-    client.reset()
+    default.reset()
     try:
         yield inductiva
     finally:
         for name, value in saved.items():
             setattr(inductiva, name, value)
-        client.reset()
+        default.reset()

@@ -10,7 +10,7 @@ from inductiva_api.api.tasks import get_task
 from inductiva_mock.launcher import MockServer
 
 import inductiva
-from inductiva import _capabilities, _client, errors
+from inductiva import _capabilities, _http, errors
 
 pytestmark = pytest.mark.contract
 
@@ -21,7 +21,7 @@ def no_module_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("api_key", "api_url"):
         monkeypatch.setattr(inductiva, name, None)
         monkeypatch.delenv(f"INDUCTIVA_{name.upper()}", raising=False)
-    _client.reset()
+    _http.reset()
 
 
 def test_two_clients_with_two_keys_in_one_process(
@@ -59,7 +59,7 @@ def test_task_keeps_its_client(mock_server: MockServer, no_module_settings: None
             inductiva.Task(task.id).get_status()
     finally:
         inductiva.api_key = inductiva.api_url = None
-        _client.reset()
+        _http.reset()
         client.close()
 
 
@@ -70,13 +70,13 @@ def test_module_api_unchanged_uses_default_client(
     monkeypatch.setattr(inductiva, "api_key", None)
     monkeypatch.setenv("INDUCTIVA_API_KEY", "test-key")
     monkeypatch.setattr(inductiva, "api_url", mock_server.url)
-    _client.reset()
+    _http.reset()
     task = inductiva.simulators.Synthetic().run(duration=0, run_async=True)
     assert task.wait(timeout=60) == "success"
     client = inductiva.Client()
     assert client.api_key == "test-key" and client.api_url == mock_server.url
     assert inductiva.Client(api_key="other-key").api_key == "other-key"
-    _client.reset()
+    _http.reset()
 
 
 def test_capabilities_are_per_client(
@@ -85,23 +85,21 @@ def test_capabilities_are_per_client(
     """One client talks to a server with extensions, another to a legacy one, side by side."""
     modern = inductiva.Client(api_key="test-key", api_url=mock_server.url)
     legacy = inductiva.Client(api_key="test-key", api_url=legacy_mock_server.url)
-    with _client.using(modern._core):
-        assert _capabilities.offers("byte-ranges")
-    with _client.using(legacy._core):
-        assert not _capabilities.offers("byte-ranges")
-    with _client.using(modern._core):
-        assert _capabilities.offers("long-poll") or _capabilities.extensions()
+    assert modern._core.run(_capabilities.offers("byte-ranges"))
+    assert not legacy._core.run(_capabilities.offers("byte-ranges"))
+    assert modern._core.run(_capabilities.offers("long-poll"))
+    assert legacy._core.run(_capabilities.extensions()) == frozenset()
 
 
 def test_async_client_two_keys(mock_server: MockServer, no_module_settings: None) -> None:
-    """AsyncClient: awaited tasks.get, bound tasks, async with closes the pool."""
+    """AsyncClient: tasks.get_async, bound tasks, async with closes the pool."""
 
     async def main() -> tuple[set[str], set[str], str]:
         async with (
             inductiva.AsyncClient(api_key="test-key", api_url=mock_server.url) as a,
             inductiva.AsyncClient(api_key="other-key", api_url=mock_server.url) as b,
         ):
-            ta, tb = await a.tasks.get(last_n=50), await b.tasks.get(last_n=50)
+            ta, tb = await a.tasks.get_async(last_n=50), await b.tasks.get_async(last_n=50)
             status = await a.task(ta[0].id).wait_async(timeout=60) if ta else "success"
             return {t.id for t in ta}, {t.id for t in tb}, status
 

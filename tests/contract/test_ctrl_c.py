@@ -15,7 +15,7 @@ import pytest
 from inductiva_mock.launcher import MockServer
 
 import inductiva
-from inductiva import _client
+from inductiva import _http
 
 pytestmark = pytest.mark.contract
 
@@ -43,9 +43,9 @@ def server(any_mock_server: MockServer, monkeypatch: pytest.MonkeyPatch) -> Iter
     """The test's own client pointed at a session mock server (each mode)."""
     monkeypatch.setattr(inductiva, "api_url", any_mock_server.url)
     monkeypatch.setattr(inductiva, "api_key", "test-key")
-    _client.reset()
+    _http.reset()
     yield any_mock_server
-    _client.reset()
+    _http.reset()
 
 
 def _wait_for(predicate: object, what: str, timeout: float = 30.0) -> object:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import pathlib
 import zipfile
@@ -11,7 +12,7 @@ import pytest
 from inductiva_mock.launcher import MockServer
 
 import inductiva
-from inductiva import _client, errors
+from inductiva import _http, errors
 from inductiva.molecules import ProteinSolvationOutput
 from inductiva.simulators import OpenFOAMOutput, Synthetic
 
@@ -31,9 +32,9 @@ def server(
     monkeypatch.setattr(inductiva, "api_url", any_mock_server.url)
     monkeypatch.setattr(inductiva, "api_key", "test-key")
     monkeypatch.chdir(tmp_path)
-    _client.reset()
+    _http.reset()
     yield any_mock_server
-    _client.reset()
+    _http.reset()
 
 
 @pytest.fixture
@@ -93,6 +94,21 @@ def test_kill_is_confirmed_and_idempotent(server: MockServer) -> None:
     assert task.kill() == "killed"
     assert task.get_status() == "killed"
     assert task.kill() == "killed"
+
+
+def test_get_async_status_and_kill_async(server: MockServer) -> None:
+    """get_async lists tasks; get_status_async and kill_async work on them."""
+    long_task = Synthetic().run(duration=60, run_async=True)
+
+    async def main() -> tuple[list[inductiva.Task], str, str]:
+        recent = await inductiva.tasks.get_async(last_n=3)
+        status = await long_task.get_status_async()
+        return recent, status, await long_task.kill_async()
+
+    recent, status, killed = asyncio.run(main())
+    assert recent[0] == long_task and status in {"submitted", "started"} and killed == "killed"
+    with pytest.raises(errors.TaskFinishedError):
+        asyncio.run(Synthetic().run(duration=0).kill_async())
 
 
 def test_kill_finished_task(server: MockServer) -> None:
@@ -199,9 +215,9 @@ def default_server(
     monkeypatch.setattr(inductiva, "api_url", mock_server.url)
     monkeypatch.setattr(inductiva, "api_key", "test-key")
     monkeypatch.chdir(tmp_path)
-    _client.reset()
+    _http.reset()
     yield mock_server
-    _client.reset()
+    _http.reset()
 
 
 def test_long_poll_wait_returns_within_0_2s_of_completion(default_server: MockServer) -> None:

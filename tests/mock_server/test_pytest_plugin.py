@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import httpx
 import pytest
@@ -31,23 +32,6 @@ def test_fixtures_give_a_running_mock(
     assert inductiva_mock_url == inductiva_mock.url and inductiva_mock.admin_token
     r = httpx.get(f"{inductiva_mock_url}/tasks", headers={"X-API-Key": inductiva_api_key})
     assert r.status_code == 200 and r.json() == []
-
-
-def test_state_left_behind(inductiva_mock: MockServer, user_api: httpx.Client) -> None:
-    """Leaves a task, a fault and a legacy switch behind (checked by the next test)."""
-    submit(user_api, SYNTHETIC, {"duration": 30})
-    inductiva_mock.set_faults(delay_seconds=0.01)
-    inductiva_mock.set_legacy(True)
-    assert user_api.get("/tasks").json()
-
-
-def test_each_test_starts_fresh(inductiva_mock: MockServer, user_api: httpx.Client) -> None:
-    """The previous test's task, faults, counters and legacy mode are gone."""
-    assert user_api.get("/tasks").json() == []
-    assert user_api.get("/version").status_code == 200
-    assert inductiva_mock.stats()["requests"] == 2
-    r = httpx.get(f"{inductiva_mock.url}/__mock__/faults", headers=inductiva_mock.admin_headers)
-    assert r.json()["delay_seconds"] == 0
 
 
 def test_finish_task_with_outputs(inductiva_mock: MockServer, user_api: httpx.Client) -> None:
@@ -101,25 +85,68 @@ def test_legacy_fixture(inductiva_mock_legacy: MockServer, user_api: httpx.Clien
     assert r.status_code == 200 and "etag" not in r.headers
 
 
-@pytest.fixture
-def client_importable() -> None:
-    """Skip while the `inductiva` client does not import (it is being rewritten)."""
-    pytest.importorskip("inductiva", exc_type=ImportError)
-
-
-def test_inductiva_client_is_configured(
-    client_importable: None, inductiva_mock: MockServer, inductiva_client: ModuleType
+def test_inductiva_client_is_a_client_bound_to_the_mock(
+    inductiva_mock: MockServer, inductiva_client: Any
 ) -> None:
-    """inductiva_client points inductiva.api_url/api_key at the mock."""
-    assert inductiva_client.api_url == inductiva_mock.url
-    assert inductiva_client.api_key == inductiva_mock.api_key
-
-
-def test_inductiva_client_restored(client_importable: None) -> None:
-    """After the test using inductiva_client, the settings are back to the unset defaults."""
+    """inductiva_client is a Client with the mock's URL and key; module settings untouched."""
     import inductiva
 
+    assert isinstance(inductiva_client, inductiva.Client)
+    assert inductiva_client.api_url == inductiva_mock.url
+    assert inductiva_client.api_key == inductiva_mock.api_key
     assert inductiva.api_url is None and inductiva.api_key is None
+    assert inductiva_client.tasks.get(last_n=5) == []
+
+
+def test_inductiva_configured_points_the_module_api_at_the_mock(
+    inductiva_mock: MockServer, inductiva_configured: ModuleType
+) -> None:
+    """inductiva_configured sets inductiva.api_url/api_key: the module API reaches the mock."""
+    assert inductiva_configured.api_url == inductiva_mock.url
+    assert inductiva_configured.api_key == inductiva_mock.api_key
+    assert inductiva_configured.tasks.get(last_n=5) == []
+
+
+ORDER_SUITE = """
+import httpx
+import inductiva
+
+def test_1_leaves_state_behind(inductiva_mock, inductiva_configured, inductiva_client):
+    headers = {"X-API-Key": inductiva_mock.api_key}
+    body = {"method": "test.synthetic.run_simulation", "params": {"duration": 30}}
+    r = httpx.post(f"{inductiva_mock.url}/tasks/submit", headers=headers, json=body)
+    assert r.status_code == 202, r.text
+    inductiva_mock.set_faults(delay_seconds=0.01)
+    inductiva_mock.set_legacy(True)
+    assert inductiva.api_url == inductiva_mock.url
+    assert inductiva_client.api_url == inductiva_mock.url
+    pytest_client.append(inductiva_client)
+
+def test_2_each_test_starts_fresh(inductiva_mock, inductiva_client):
+    assert inductiva.api_url is None and inductiva.api_key is None
+    assert inductiva_client.tasks.get(last_n=5) == []
+    headers = {"X-API-Key": inductiva_mock.api_key}
+    assert httpx.get(f"{inductiva_mock.url}/version", headers=headers).status_code == 200
+    assert inductiva_mock.stats()["requests"] == 2
+    admin = inductiva_mock.admin_headers
+    faults = httpx.get(f"{inductiva_mock.url}/__mock__/faults", headers=admin).json()
+    assert faults["delay_seconds"] == 0
+    assert inductiva_client is not pytest_client[0]
+    assert pytest_client[0]._core._sync is None  # the first test's client was closed
+
+pytest_client = []
+"""
+
+
+def test_fixtures_reset_the_mock_and_restore_the_client_between_tests(tmp_path: Path) -> None:
+    """The next test finds no tasks, faults, legacy mode or settings, and a new client."""
+    (tmp_path / "test_order.py").write_text(ORDER_SUITE)
+    run = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:randomly", "-q"]
+    proc = subprocess.run(
+        [*run, str(tmp_path)], capture_output=True, text=True, cwd=tmp_path, timeout=180
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 passed" in proc.stdout, proc.stdout
 
 
 PLUGIN_SUITE = """
@@ -144,5 +171,11 @@ def test_plugin_starts_nothing_unless_used(tmp_path: Path) -> None:
     listed = subprocess.run(
         [*run, "--fixtures"], capture_output=True, text=True, cwd=tmp_path, timeout=120
     ).stdout
-    for name in ("inductiva_mock", "inductiva_mock_url", "inductiva_api_key", "inductiva_client"):
+    for name in (
+        "inductiva_mock",
+        "inductiva_mock_url",
+        "inductiva_api_key",
+        "inductiva_client",
+        "inductiva_configured",
+    ):
         assert f"{name} " in listed or f"{name} [" in listed, listed[-2000:]

@@ -14,14 +14,14 @@ from inductiva import _http
 
 @pytest.fixture
 def scripted_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Script], None]]:
-    """Point the shared client at a scripted MockTransport."""
+    """Point the default client (blocking and asyncio) at a scripted MockTransport."""
     monkeypatch.setattr(inductiva, "api_key", "test-key")
     monkeypatch.setattr(inductiva, "api_url", "http://api")
     for name in ("INDUCTIVA_MAX_RETRIES", "INDUCTIVA_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
 
     def use(script: Script) -> None:
-        _http.set_transport(httpx.MockTransport(script))
+        _http.set_transport(httpx.MockTransport(script), httpx.MockTransport(script))
 
     yield use
     _http.set_transport()

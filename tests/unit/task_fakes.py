@@ -3,23 +3,31 @@
 It speaks the real API's wire shapes (``task_id``, plain-array listing, kill
 answered 200, ``{"detail": ...}`` errors). Long-polls (``wait_seconds`` > 0)
 advance a task along its scripted statuses, so a test can say "the next status
-change is to success" without timing.
+change is to success" without timing. Time is simulated: the drivers read and
+sleep by :class:`SimClock` (see :func:`simulated_time`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import re
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 from inductiva_api.models import Task as TaskModel
 
-from inductiva import _client
+import inductiva
+from inductiva import _http
+from inductiva._http import _drive
 from inductiva._task_info import TaskInfo
+
+Run = Callable[..., Any]
+"""The ``run`` fixture (tests/conftest.py): ``run(task.wait)`` under the test's driver."""
 
 FINISHED_OTHERWISE = {"success", "failed", "spot-instance-preempted", "executer-terminated"}
 
@@ -64,8 +72,34 @@ def _error(status: int, message: str) -> httpx.Response:
     return httpx.Response(status, json={"detail": message})
 
 
+def multipart_parts(request: httpx.Request) -> dict[str, tuple[str | None, bytes]]:
+    """The parts of a multipart/form-data request: name -> (filename, body)."""
+    match = re.search(r"boundary=([^;]+)", request.headers.get("Content-Type", ""))
+    assert match, request.headers.get("Content-Type")
+    delimiter = b"--" + match.group(1).strip('"').encode()
+    parts: dict[str, tuple[str | None, bytes]] = {}
+    for raw in request.content.split(delimiter)[1:]:
+        if raw.startswith(b"--"):
+            break
+        head, _, body = raw[2:].partition(b"\r\n\r\n")
+        disposition = head.decode()
+        name = re.search(r'name="([^"]*)"', disposition)
+        filename = re.search(r'filename="([^"]*)"', disposition)
+        assert name, disposition
+        parts[name.group(1)] = (filename.group(1) if filename else None, body[: -len(b"\r\n")])
+    return parts
+
+
+def input_zip(data: bytes) -> tuple[dict[str, bytes], dict[str, object]]:
+    """An uploaded input zip's members and its parsed ``input.json``."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert zf.testzip() is None
+        members = {i.filename: zf.read(i) for i in zf.infolist()}
+    return members, json.loads(members["input.json"])
+
+
 class SimClock:
-    """Simulated monotonic time: sleeping advances it at once (installed into inductiva.task)."""
+    """Simulated monotonic time: sleeping advances it at once (see :func:`simulated_time`)."""
 
     def __init__(self) -> None:
         self.now = 1000.0
@@ -77,7 +111,7 @@ class SimClock:
         """Advance the clock by ``seconds`` without waiting."""
         self.now += max(0.0, seconds)
 
-    async def asleep(self, seconds: float) -> None:
+    async def sleep_async(self, seconds: float) -> None:
         """Advance the clock, yielding to the event loop once."""
         self.now += max(0.0, seconds)
         await asyncio.sleep(0)
@@ -101,6 +135,9 @@ class FakeApi:
         self.kill_status = "killed"
         self.kill_conflict = False  # answer a kill of a finished task 409 (older servers)
         self.outputs: dict[str, Any] = {"size": 0, "contents": []}
+        self.upload_status: list[int] = []  # answers to the next uploads (then accepted)
+        self.uploads: list[bytes] = []  # the input.zip of every accepted upload
+        self.upload_parts: list[dict[str, tuple[str | None, bytes]]] = []
         self.requests: list[httpx.Request] = []
         self.next_id = 1691150776862178000
 
@@ -174,7 +211,11 @@ class FakeApi:
         if method == "GET" and rest == "/output/list":
             return httpx.Response(200, json=self.outputs)
         if method == "POST" and rest == "/input":
-            request.read()
+            if self.upload_status:
+                return _error(self.upload_status.pop(0), "try later")
+            parts = multipart_parts(request)
+            self.upload_parts.append(parts)
+            self.uploads.append(parts["file"][1])
             task["status"] = "submitted"
             return httpx.Response(200, json={"id": task["task_id"], "status": "submitted"})
         return _error(405, "Method Not Allowed")
@@ -195,22 +236,37 @@ class FakeApi:
         ]
         return httpx.Response(200, json=rows[(page - 1) * per_page : page * per_page])
 
+    def client(self, **settings: Any) -> inductiva.Client:
+        """An :class:`inductiva.Client` whose requests (blocking and asyncio) reach this fake."""
+        transport = httpx.MockTransport(self)
+        return inductiva.Client(
+            api_key="unit-key",
+            api_url="http://fake.test",
+            transport=transport,
+            async_transport=transport,
+            **settings,
+        )
+
+
+def simulated_time(monkeypatch: pytest.MonkeyPatch, clock: SimClock) -> None:
+    """Run every flow on ``clock``: what the drivers read and sleep by (blocking and asyncio)."""
+    monkeypatch.setattr(_drive, "monotonic", clock)
+    monkeypatch.setattr(_drive, "sleep", clock.sleep)
+    monkeypatch.setattr(_drive, "sleep_async", clock.sleep_async)
+
 
 def installed(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
-    """A FakeApi wired into the shared client (sync and async), with test settings.
+    """A FakeApi behind the default client (module settings, sync and async), on simulated time.
 
     Use as ``yield from installed(monkeypatch)`` in a test module's fixture.
     """
     monkeypatch.setattr("inductiva.api_key", "unit-key")
     monkeypatch.setattr("inductiva.api_url", "http://fake.test")
-    monkeypatch.setattr("inductiva._task_info._warned_unknown", set())
     api = FakeApi()
-    monkeypatch.setattr("inductiva.task._clock", api.clock)
-    monkeypatch.setattr("inductiva.task._sleep", api.clock.sleep)
-    monkeypatch.setattr("inductiva.task._asleep", api.clock.asleep)
+    simulated_time(monkeypatch, api.clock)
     transport = httpx.MockTransport(api)
-    _client.set_transport(transport, transport)
+    _http.set_transport(transport, transport)
     try:
         yield api
     finally:
-        _client.set_transport()
+        _http.set_transport()

@@ -1,4 +1,5 @@
-"""Answers to API calls are bounded in size and time; malformed ones raise InvalidResponseError."""
+"""inductiva._http._bounds: answers to API calls are bounded in size and time; malformed ones
+raise InvalidResponseError."""
 
 from __future__ import annotations
 

@@ -6,15 +6,20 @@ import datetime
 import io
 import logging
 import re
+import string
+import tempfile
 import zipfile
 from collections.abc import Iterator
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import inductiva
-from inductiva import _client, cli, errors
+from inductiva import _http, cli, errors
 
 KEY = "unit-key"
 URL = "http://api.test"
@@ -139,9 +144,9 @@ def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeApi]:
     monkeypatch.setenv("INDUCTIVA_API_KEY", KEY)
     monkeypatch.setenv("INDUCTIVA_API_URL", URL)
     monkeypatch.setenv("INDUCTIVA_MAX_RETRIES", "0")
-    _client.set_transport(httpx.MockTransport(fake))
+    _http.set_transport(httpx.MockTransport(fake))
     yield fake
-    _client.set_transport()
+    _http.set_transport()
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -382,9 +387,7 @@ def test_verbose_logs_to_stderr(api: FakeApi, capsys: pytest.CaptureFixture[str]
 
 def test_server_error_is_one_line(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
     """A 5xx from the API exits 1 with one line and no traceback."""
-    _client.set_transport(
-        httpx.MockTransport(lambda r: httpx.Response(503, json={"detail": "down"}))
-    )
+    _http.set_transport(httpx.MockTransport(lambda r: httpx.Response(503, json={"detail": "down"})))
     code, _, err = _run(capsys, "tasks", "info", T1)
     assert code == cli.EXIT_ERROR
     assert err.count("\n") == 1 and "down" in err
@@ -479,3 +482,99 @@ def test_transfer_errors_speak_cli(
     message = cli_message(error)
     assert expected in message
     assert not any(word in message for word in python_words)
+
+
+# -- hostile input and hostile servers --------------------------------------------------------
+
+DOCUMENTED_EXIT_CODES = {0, 1, 2, 3, 4, 130, 143}
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[::1", "http://host:99999", "ftp://x", "http://", "https://a b", "x\x1b"]
+)
+def test_malformed_api_url_exits_2_without_a_traceback(
+    capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    """A malformed --api-url is a usage error (2): one clean line, no escape sequence."""
+    code, _out, err = _run(capsys, "--api-url", url, "--api-key", "k", "tasks", "info", T1)
+    assert code == 2 and "Traceback" not in err and "\x1b" not in err
+
+
+def test_files_escapes_terminal_sequences_from_the_server(
+    api: FakeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Member names with ESC sequences are printed escaped by `inductiva tasks files`."""
+    api.archive = _zip({"artifacts/evil\x1b]0;pwned\x07\x1b[2J.txt": b"x"})
+    code, out, _err = _run(capsys, "tasks", "files", T1)
+    assert code == 0
+    assert "\x1b" not in out and "\x07" not in out
+    assert "evil\\x1b]0;pwned\\x07" in out
+
+
+def test_task_table_escapes_server_strings(
+    api: FakeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`tasks list` shows a simulator/vm_type with ESC escaped."""
+    task = api.tasks[T1]
+    task["method_name"] = "x\x1b[31m.run"
+    task["executer"] = {"vm_type": "vm\x1b[2J", "host_type": "gcloud"}
+    code, out, err = _run(capsys, "tasks", "list", "-n", "1")
+    assert code == 0, err
+    assert "\x1b" not in out and "\\x1b" in out
+
+
+_argv_piece = st.one_of(
+    st.sampled_from(
+        [
+            "tasks",
+            "list",
+            "info",
+            "kill",
+            "wait",
+            "download",
+            "files",
+            "--dir",
+            "--timeout",
+            "--filenames",
+            "--no-uncompress",
+            "-n",
+            "--status",
+            "--api-url",
+            "--api-key",
+            "-y",
+            T1,
+            "/dev/null/x",
+            "nan",
+            "inf",
+            "1e400",
+            "-1",
+            "0",
+            "",
+            "\x1b[2J",
+            "http://[::1",
+        ]
+    ),
+    st.text(alphabet=string.printable, max_size=12),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(argv=st.lists(_argv_piece, max_size=8))
+def test_cli_exits_only_with_documented_codes(argv: list[str]) -> None:
+    """Hostile command lines end in a documented exit code, never a traceback."""
+    mp = pytest.MonkeyPatch()
+    mp.chdir(tempfile.mkdtemp())
+    mp.setenv("INDUCTIVA_API_KEY", "k")
+    mp.setenv("INDUCTIVA_API_URL", "http://127.0.0.1:9")
+    mp.setenv("INDUCTIVA_MAX_RETRIES", "0")
+    mp.setattr("sys.stdin", io.StringIO(""))
+    _http.set_transport(httpx.MockTransport(lambda r: httpx.Response(404, json={"detail": "x"})))
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            code = cli.main(["tasks", *argv] if argv[:1] != ["tasks"] else argv)
+    finally:
+        mp.undo()
+        _http.set_transport()
+    assert code in DOCUMENTED_EXIT_CODES
+    assert "Traceback" not in err.getvalue() and "unexpected" not in err.getvalue()

@@ -151,7 +151,7 @@ def test_status_choices_match_the_api() -> None:
 
 
 def test_cli_is_one_subpackage() -> None:
-    """The CLI lives in the `inductiva.cli` subpackage; the old flat modules are gone."""
+    """The CLI is the `inductiva.cli` subpackage (its renderer is `inductiva._render`, below it)."""
     import importlib.util
     import subprocess
     import sys
@@ -159,8 +159,10 @@ def test_cli_is_one_subpackage() -> None:
     assert cli.__path__  # a package
     for old in ("_cli_commands", "_cli_render", "_cli_exit"):
         assert importlib.util.find_spec(f"inductiva.{old}") is None
-    for module in ("_commands", "_render", "_exit"):
+    for module in ("_commands", "_exit", "_json", "_messages"):
         assert importlib.util.find_spec(f"inductiva.cli.{module}") is not None
+    assert importlib.util.find_spec("inductiva.cli._render") is None
+    assert importlib.util.find_spec("inductiva._render") is not None
     out = subprocess.run(
         [sys.executable, "-m", "inductiva", "--version"], capture_output=True, text=True
     )

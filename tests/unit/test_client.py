@@ -1,261 +1,60 @@
-"""The shared client: settings that tune it, its lifecycle, and streamed requests."""
+"""inductiva.client: Client and AsyncClient hold their settings and pools, bind the whole API
+to themselves, and follow the async naming rule."""
 
 from __future__ import annotations
 
 import asyncio
-import gc
-from collections.abc import Callable, Iterator
+import inspect
+import pathlib
+import types
+from collections.abc import Iterator
 
 import httpx
 import pytest
-from http_script import STATUS_BODY, TASK, Script, status_response
-from inductiva_api.api.tasks import get_task_status
+from http_script import STATUS_BODY, TASK
+from task_fakes import FakeApi, Run
 
 import inductiva
-from inductiva import _client, errors
-
-
-def test_max_retries_env_and_attribute(
-    scripted_api: Callable[[Script], None], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """INDUCTIVA_MAX_RETRIES sets attempts; inductiva.max_retries overrides it."""
-    monkeypatch.setenv("INDUCTIVA_MAX_RETRIES", "1")
-    assert _client.resolve_settings().retry_policy.max_attempts == 2
-    monkeypatch.setattr(inductiva, "max_retries", 3)
-    assert _client.resolve_settings().retry_policy.max_attempts == 4
-    script = Script(*[status_response(503, "0") for _ in range(10)])
-    scripted_api(script)
-    with pytest.raises(errors.ServerError):
-        _client.call(get_task_status.sync_detailed, task_id=TASK)
-    assert len(script.requests) == 4
-
-
-def test_timeout_env_and_attribute(monkeypatch: pytest.MonkeyPatch) -> None:
-    """INDUCTIVA_TIMEOUT sets the read timeout; inductiva.timeout overrides it."""
-    monkeypatch.setattr(inductiva, "api_key", "test-key")
-    monkeypatch.setattr(inductiva, "api_url", "http://api")
-    monkeypatch.setenv("INDUCTIVA_TIMEOUT", "7.5")
-    try:
-        assert _client.get_client().get_httpx_client().timeout.read == 7.5
-        monkeypatch.setattr(inductiva, "timeout", 2.0)
-        assert _client.get_client().get_httpx_client().timeout.read == 2.0
-    finally:
-        _client.reset()
-
-
-def test_invalid_retry_settings_are_configuration_errors(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Non-numeric or negative settings raise ConfigurationError naming the variable."""
-    monkeypatch.setenv("INDUCTIVA_MAX_RETRIES", "many")
-    with pytest.raises(errors.ConfigurationError, match="INDUCTIVA_MAX_RETRIES"):
-        _client.resolve_settings()
-    monkeypatch.setenv("INDUCTIVA_MAX_RETRIES", "-1")
-    with pytest.raises(errors.ConfigurationError, match="max_retries"):
-        _client.resolve_settings()
-    monkeypatch.delenv("INDUCTIVA_MAX_RETRIES")
-    monkeypatch.setenv("INDUCTIVA_TIMEOUT", "0")
-    with pytest.raises(errors.ConfigurationError, match="timeout"):
-        _client.resolve_settings()
-
-
-@pytest.mark.parametrize(
-    ("name", "value"),
-    [
-        ("timeout", "fast"),
-        ("timeout", float("nan")),
-        ("timeout", float("inf")),
-        ("timeout", True),
-        ("max_retries", 2.5),
-        ("max_retries", True),
-        ("max_retries", "3"),
-    ],
-)
-def test_invalid_setting_attributes_are_configuration_errors(
-    monkeypatch: pytest.MonkeyPatch, name: str, value: object
-) -> None:
-    """Wrong types, NaN or infinity set on inductiva.* are ConfigurationErrors saying what fits."""
-    monkeypatch.setattr(inductiva, name, value)
-    with pytest.raises(errors.ConfigurationError, match=f"{name} must be"):
-        _client.resolve_settings()
-
-
-def test_non_finite_timeout_environment_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
-    """INDUCTIVA_TIMEOUT=nan or inf parses as a float but is refused."""
-    for raw in ("nan", "inf"):
-        monkeypatch.setenv("INDUCTIVA_TIMEOUT", raw)
-        with pytest.raises(errors.ConfigurationError, match="finite number of seconds"):
-            _client.resolve_settings()
-
-
-def test_timeouts_become_api_timeout_error(
-    scripted_api: Callable[[Script], None], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A read timeout on every attempt surfaces as ApiTimeoutError."""
-    script = Script(*[httpx.ReadTimeout("slow") for _ in range(5)])
-    scripted_api(script)
-    monkeypatch.setenv("INDUCTIVA_MAX_RETRIES", "0")
-    with pytest.raises(errors.ApiTimeoutError, match="INDUCTIVA_TIMEOUT"):
-        _client.call(get_task_status.sync_detailed, task_id=TASK)
-
-
-class LoopBoundTransport(httpx.AsyncBaseTransport):
-    """Answers 200 and, like pooled sockets, keeps references to the loops it served."""
-
-    def __init__(self) -> None:
-        self.loops: list[asyncio.AbstractEventLoop] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Remember the running loop, then answer with the status body."""
-        self.loops.append(asyncio.get_running_loop())
-        return httpx.Response(200, json=STATUS_BODY)
+from inductiva import _http, errors
+from inductiva._http import default_core
 
 
 @pytest.fixture
-def async_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[LoopBoundTransport]:
-    """Point the shared async client at a LoopBoundTransport."""
-    monkeypatch.setattr(inductiva, "api_key", "test-key")
-    monkeypatch.setattr(inductiva, "api_url", "http://api")
-    transport = LoopBoundTransport()
-    _client.set_transport(async_transport=transport)
-    yield transport
-    _client.set_transport()
+def fake_api() -> FakeApi:
+    """The in-memory API."""
+    return FakeApi()
 
 
-async def _status_and_client() -> httpx.AsyncClient:
-    await _client.acall(get_task_status.asyncio_detailed, task_id=TASK)
-    return _client.get_async_client().get_async_httpx_client()
+@pytest.fixture
+def client(fake_api: FakeApi) -> Iterator[inductiva.Client]:
+    """A client whose requests (blocking and asyncio) reach the fake API."""
+    with fake_api.client() as client:
+        yield client
 
 
-def test_async_client_is_closed_when_its_loop_shuts_down(async_api: LoopBoundTransport) -> None:
-    """asyncio.run closes the loop's AsyncClient before the loop closes."""
-    client = asyncio.run(_status_and_client())
-    assert client.is_closed
+def test_client_settings_are_resolved_and_held() -> None:
+    """A Client resolves its settings when built and shows them; bad values are refused."""
+    client = inductiva.Client(
+        api_key="k", api_url="http://x.test/", timeout=5, max_retries=1, download_connections=2
+    )
+    assert (client.api_key, client.api_url, client.timeout, client.max_retries) == (
+        "k",
+        "http://x.test",
+        5.0,
+        1,
+    )
+    assert (client.download_connections, client.progress) == (2, None)
+    assert client.settings.timeout == 5.0 and repr(client) == "Client(api_url='http://x.test')"
+    with pytest.raises(errors.ConfigurationError):
+        inductiva.Client(api_url="ftp://nope")
+    with pytest.raises(errors.ConfigurationError):
+        inductiva.Client(progress="yes")  # type: ignore[arg-type]
 
 
-def test_closed_loops_do_not_accumulate_clients(async_api: LoopBoundTransport) -> None:
-    """Clients of finished loops leave the per-loop cache, though transports hold the loops."""
-    clients = [asyncio.run(_status_and_client()) for _ in range(3)]
-    gc.collect()
-    assert len(set(map(id, clients))) == 3 and len(async_api.loops) == 3
-    assert len(_client._async) == 1
-
-
-def test_async_client_replaced_on_settings_change_is_closed(
-    async_api: LoopBoundTransport, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A settings change on a running loop builds a new AsyncClient and closes the old one."""
-
-    async def main() -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
-        first = await _status_and_client()
-        monkeypatch.setattr(inductiva, "timeout", 5.0)
-        second = await _status_and_client()
-        for _ in range(100):  # event-loop steps, not time: the close is scheduled on the loop
-            if first.is_closed:
-                break
-            await asyncio.sleep(0)
-        assert first.is_closed and not second.is_closed
-        return first, second
-
-    first, second = asyncio.run(main())
-    assert first is not second and second.is_closed
-
-
-def test_streamed_error_response_raises_api_error(scripted_api: Callable[[Script], None]) -> None:
-    """The response hook turns a non-2xx streamed response into an exception with its message."""
-    scripted_api(Script(httpx.Response(404, json={"detail": "no such task"})))
-    with (
-        pytest.raises(errors.NotFoundError, match="no such task") as info,
-        _client.stream("GET", f"/tasks/{TASK}/output"),
-    ):
-        pass
-    assert info.value.status_code == 404 and info.value.message.startswith("no such task (GET")
-    assert info.value.detail == []
-
-
-def test_streamed_get_is_retried_after_503(scripted_api: Callable[[Script], None]) -> None:
-    """A streamed GET answered 503 (Retry-After: 0) is sent again and the 200 body is read."""
-    script = Script(status_response(503, "0"))
-    scripted_api(script)
-    with _client.stream("GET", f"/tasks/{TASK}/output") as response:
-        assert response.status_code == 200
-        assert response.read() == httpx.Response(200, json=STATUS_BODY).read()
-    assert len(script.requests) == 2
-
-
-def test_connection_error_while_reading_a_stream_is_translated(
-    scripted_api: Callable[[Script], None],
-) -> None:
-    """A ReadError in the middle of a streamed body surfaces as ApiConnectionError."""
-
-    class Broken(httpx.SyncByteStream):
-        def __iter__(self) -> Iterator[bytes]:
-            yield b"partial"
-            raise httpx.ReadError("connection reset")
-
-    scripted_api(Script(httpx.Response(200, stream=Broken())))
-    with (
-        pytest.raises(errors.ApiConnectionError, match="connection reset"),
-        _client.stream("GET", f"/tasks/{TASK}/output") as response,
-    ):
-        for _ in response.iter_bytes():
-            pass
-
-
-def test_http_error_body_detail_is_the_message(scripted_api: Callable[[Script], None]) -> None:
-    """A {"detail": "..."} body (FastAPI's HTTPException) becomes the exception's message."""
-    scripted_api(Script(httpx.Response(409, json={"detail": "Task is not running."})))
-    with pytest.raises(errors.ConflictError) as info:
-        _client.call(get_task_status.sync_detailed, task_id=TASK)
-    assert str(info.value).startswith(f"Task is not running. (GET http://api/tasks/{TASK}/status")
-
-
-def test_validation_error_keeps_and_shows_its_detail_list(
-    scripted_api: Callable[[Script], None],
-) -> None:
-    """A 422 {"detail": [{loc, msg, type}]} is kept on ValidationError.detail and shown."""
-    body = {
-        "detail": [
-            {"loc": ["body", "file"], "msg": "field required", "type": "value_error.missing"},
-            {"loc": ["query", "page", 0], "msg": "not an int", "type": "type_error.integer"},
-        ]
-    }
-    scripted_api(Script(httpx.Response(422, json=body)))
-    with pytest.raises(errors.ValidationError) as info:
-        _client.call(get_task_status.sync_detailed, task_id=TASK)
-    assert info.value.detail == [
-        errors.FieldError(("body", "file"), "field required", "value_error.missing"),
-        errors.FieldError(("query", "page", 0), "not an int", "type_error.integer"),
-    ]
-    assert "body.file: field required; query.page.0: not an int" in str(info.value)
-
-
-@pytest.mark.parametrize(
-    ("body", "expected"),
-    [
-        (b"<html>Bad Gateway</html>", "<html>Bad Gateway</html>"),
-        (b'{"code": "old", "message": "older shape"}', "older shape"),
-        (b'{"detail": {"nested": true}}', '{"detail": {"nested": true}}'),
-        (b"", "HTTP 418"),
-    ],
-)
-def test_error_bodies_of_neither_shape_are_tolerated(
-    scripted_api: Callable[[Script], None], body: bytes, expected: str
-) -> None:
-    """A body that is neither error shape still gives an ApiError quoting it."""
-    scripted_api(Script(httpx.Response(418, content=body)))
-    with pytest.raises(errors.ApiError) as info:
-        _client.call(get_task_status.sync_detailed, task_id=TASK)
-    assert info.value.status_code == 418 and str(info.value).startswith(expected)
-
-
-def test_validation_items_of_another_shape_are_kept_as_text(
-    scripted_api: Callable[[Script], None],
-) -> None:
-    """422 detail items lacking loc/msg are kept (as text), not dropped or fatal."""
-    scripted_api(Script(httpx.Response(422, json={"detail": ["bad thing", {"msg": "x"}]})))
-    with pytest.raises(errors.ValidationError) as info:
-        _client.call(get_task_status.sync_detailed, task_id=TASK)
-    assert [d.msg for d in info.value.detail] == ["bad thing", "{'msg': 'x'}"]
-    assert "bad thing" in str(info.value)
+def test_client_repr_hides_a_url_password() -> None:
+    """repr(client) shows the URL without its password."""
+    client = inductiva.AsyncClient(api_key="k", api_url="https://user:s3cret-pw@api.test")
+    assert "s3cret-pw" not in repr(client) and repr(client).startswith("AsyncClient(api_url=")
 
 
 @pytest.mark.parametrize("bad", [0, -2, 1.5, "4", True])
@@ -269,21 +68,139 @@ def test_client_download_connections_must_be_a_positive_integer(bad: object) -> 
 def test_download_connections_resolve_argument_module_env_default(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """download_connections: the Client argument, then inductiva.<name>, then env, then 4."""
-    from inductiva._transfers import _parallel
-
-    monkeypatch.setattr(inductiva, "download_connections", None)
-    monkeypatch.delenv("INDUCTIVA_DOWNLOAD_CONNECTIONS", raising=False)
+    """download_connections: argument > inductiva.<name> > env > 4, held per client."""
     assert inductiva.Client(api_key="k", api_url="http://api").download_connections == 4
     monkeypatch.setenv("INDUCTIVA_DOWNLOAD_CONNECTIONS", "3")
     assert inductiva.Client(api_key="k", api_url="http://api").download_connections == 3
     monkeypatch.setattr(inductiva, "download_connections", 2)
+    monkeypatch.setattr(inductiva, "api_key", "k")
     client = inductiva.AsyncClient(api_key="k", api_url="http://api", download_connections=6)
     assert client.download_connections == 6
-    assert _parallel.connections() == 2  # the default client: the module setting
-    with _client.using(client._core):
-        assert _parallel.connections() == 6  # a task of that client: its own
+    assert default_core().session().settings.download_connections == 2  # the module setting
+    assert client._core.session().settings.download_connections == 6  # its tasks: its own
     monkeypatch.setenv("INDUCTIVA_DOWNLOAD_CONNECTIONS", "many")
     monkeypatch.setattr(inductiva, "download_connections", None)
     with pytest.raises(errors.ConfigurationError, match="INDUCTIVA_DOWNLOAD_CONNECTIONS"):
         inductiva.Client(api_key="k", api_url="http://api")
+
+
+def test_module_settings_are_the_clients_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Client without arguments takes inductiva.<name>, then INDUCTIVA_<NAME>."""
+    monkeypatch.setenv("INDUCTIVA_API_KEY", "env-key")
+    monkeypatch.setattr(inductiva, "api_url", "http://module.test")
+    client = inductiva.Client()
+    assert (client.api_key, client.api_url) == ("env-key", "http://module.test")
+    assert inductiva.Client(api_key="other-key").api_key == "other-key"
+
+
+def test_client_task_and_tasks_are_bound(
+    fake_api: FakeApi, client: inductiva.Client, run: Run
+) -> None:
+    """client.task(id) (alias client.Task) and client.tasks.get() send through the client."""
+    refused: list[httpx.Request] = []
+    _http.set_transport(httpx.MockTransport(lambda r: refused.append(r) or httpx.Response(500)))
+    fake_api.add("7", "started")
+    assert run(client.task("7").get_status) == "started"
+    assert run(client.Task("7").get_status) == "started"
+    [task] = run(client.tasks.get, last_n=5)
+    assert task.id == "7" and run(task.get_status) == "started"
+    assert "7" in client.tasks.render([task])
+    assert refused == []
+
+
+def test_task_accepts_a_client_or_an_async_client(fake_api: FakeApi) -> None:
+    """inductiva.Task(id, client=...) takes a Client or an AsyncClient and uses it."""
+    fake_api.add("7", "started")
+    transport = httpx.MockTransport(fake_api)
+    aclient = inductiva.AsyncClient("k", "http://fake.test", async_transport=transport)
+    assert asyncio.run(inductiva.Task("7", client=aclient).get_status_async()) == "started"
+    with inductiva.Client("k", "http://fake.test", transport=transport) as client:
+        assert inductiva.Task("7", client=client).get_status() == "started"
+
+
+def test_scenarios_and_simulators_are_bound(
+    client: inductiva.Client, tmp_path: pathlib.Path
+) -> None:
+    """client.molecules and client.simulators build scenarios that submit through the client."""
+    pdb = tmp_path / "p.pdb"
+    pdb.write_text("ATOM      1  N   MET A   1      0.0   0.0   0.0  1.00  0.00           N\n")
+    assert client.molecules.ProteinSolvation(protein_pdb=pdb).client is client
+    assert client.simulators.OpenFOAM().client is client
+    assert client.simulators.GROMACS().client is client
+    assert client.simulators.Synthetic().client is client
+
+
+def test_close_and_context_manager_close_the_pool() -> None:
+    """with Client(...) closes its pool at the end; a later request opens a new one."""
+    transport = httpx.MockTransport(lambda r: httpx.Response(200, json=STATUS_BODY))
+    with inductiva.Client("k", "http://api", transport=transport) as client:
+        client.task(TASK).get_status()
+        http = client._core.api().get_httpx_client()
+    assert http.is_closed
+    assert client.task(TASK).get_status() == "success"
+    client.close()
+
+
+def test_close_async_and_its_alias_aclose_close_the_loops_pool() -> None:
+    """AsyncClient.close_async() (and aclose, its standard alias) close the loop's pool now."""
+    transport = httpx.MockTransport(lambda r: httpx.Response(200, json=STATUS_BODY))
+
+    async def main(close: str) -> bool:
+        client = inductiva.AsyncClient("k", "http://api", async_transport=transport)
+        await client.task(TASK).get_status_async()
+        http = client._core.api_async().get_async_httpx_client()
+        await getattr(client, close)()
+        return http.is_closed
+
+    assert asyncio.run(main("close_async")) and asyncio.run(main("aclose"))
+    assert inductiva.AsyncClient.aclose is inductiva.AsyncClient.close_async
+
+    async def with_block() -> bool:
+        async with inductiva.AsyncClient("k", "http://api", async_transport=transport) as client:
+            await client.task(TASK).get_status_async()
+            http = client._core.api_async().get_async_httpx_client()
+        return http.is_closed
+
+    assert asyncio.run(with_block())
+
+
+# -- the async naming rule ----------------------------------------------------------------
+
+_EXEMPT = {"aclose", "__aenter__", "__aexit__"}
+"""Standard protocol names (aclose is the alias of close_async)."""
+
+
+def _coroutines(owner: object) -> list[str]:
+    names = []
+    for name, value in inspect.getmembers(owner):
+        function = getattr(value, "__func__", value)
+        if inspect.iscoroutinefunction(function) and name not in _EXEMPT:
+            names.append(name)
+    return names
+
+
+@pytest.mark.parametrize(
+    "owner",
+    [
+        inductiva.Task,
+        inductiva.tasks,
+        inductiva.api,
+        inductiva.api.Api,
+        inductiva.molecules.ProteinSolvation,
+        inductiva.client._Tasks,
+        inductiva.AsyncClient,
+    ],
+    ids=lambda o: getattr(o, "__name__", str(o)),
+)
+def test_every_coroutine_ends_in_async_and_has_a_blocking_twin(owner: object) -> None:
+    """Each coroutine's name ends in _async, and that name without it is a blocking twin."""
+    coroutines = _coroutines(owner)
+    assert coroutines, owner
+    blocking_owner = inductiva.Client if owner is inductiva.AsyncClient else owner
+    for name in coroutines:
+        assert name.endswith("_async"), name
+        twin = getattr(blocking_owner, name.removesuffix("_async"), None)
+        assert twin is not None, f"{name} has no blocking twin"
+        assert callable(twin) and not inspect.iscoroutinefunction(twin), name
+    if isinstance(owner, types.ModuleType):
+        assert all(name in owner.__all__ for name in coroutines)

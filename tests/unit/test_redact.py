@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import logging
+import socket
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
 
 import httpx
 import pytest
 
 import inductiva
-from inductiva import errors
+from inductiva import cli, errors
 from inductiva._redact import MASK, RedactingFilter, redact, redact_url, register
 
 CANARY = "canary-4f9d2c7e1b"
@@ -80,3 +85,67 @@ def test_bad_api_url_message_hides_its_password() -> None:
     with pytest.raises(errors.ConfigurationError) as info:
         inductiva.Client(api_key=CANARY, api_url="ftp://carol:pw-canary-88@host")
     assert "pw-canary-88" not in str(info.value)
+
+
+FILE_CANARY = "CANARY-k3y-0123456789abcdef"
+
+
+def _dead_url() -> str:
+    """The URL of a local port nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_canary_key_never_leaks_on_any_error_path(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """Across every error path, no exception, DEBUG log record or CLI output holds the key."""
+    caplog.set_level(logging.DEBUG)
+    for name in ("httpx", "httpcore", "inductiva"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    seen: list[str] = []
+    monkeypatch.setattr(inductiva, "max_retries", 1)
+    monkeypatch.setattr("inductiva._http._retry.RetryPolicy.delay", lambda *a, **k: 0.0)
+
+    def attempt(call: object) -> None:
+        try:
+            call()  # type: ignore[operator]
+        except BaseException as exc:
+            seen.extend([str(exc), repr(exc), repr(exc.__cause__), repr(exc.__context__)])
+
+    answers = [
+        httpx.Response(401, json={"detail": "bad key"}),
+        httpx.Response(404, json={"detail": "nope"}),
+        httpx.Response(500, text="boom"),
+        httpx.Response(302, headers={"Location": "https://elsewhere/"}),
+        httpx.Response(422, json={"detail": [{"loc": ["q"], "msg": "m", "type": "t"}]}),
+    ]
+    task_id = "1234567890123456789"
+    for answer in answers:
+        monkeypatch.setattr(inductiva, "api_key", f"{FILE_CANARY}\n")
+        transport = httpx.MockTransport(lambda r, a=answer: a)
+        inductiva._http.set_transport(transport, transport)
+        attempt(lambda: inductiva.Task(task_id).get_status())
+        attempt(lambda: inductiva.Task(task_id).download_outputs(output_dir=tmp_path / "o"))
+        attempt(lambda: asyncio.run(inductiva.Task(task_id).get_status_async()))
+    inductiva._http.set_transport()
+    for key in (FILE_CANARY + "\x00", FILE_CANARY + "é", FILE_CANARY):
+        monkeypatch.setattr(inductiva, "api_key", key)
+        monkeypatch.setattr(inductiva, "api_url", _dead_url())
+        attempt(lambda: inductiva.Task(task_id).get_status())
+        attempt(lambda: inductiva.Task(task_id).download_outputs(output_dir=tmp_path / "d"))
+    monkeypatch.setattr(inductiva, "api_key", None)
+    monkeypatch.setattr(inductiva, "api_url", None)
+    for key in (FILE_CANARY, FILE_CANARY + "\n", FILE_CANARY + "\x7f"):
+        for argv in (["tasks", "info", task_id], ["tasks", "download", task_id, "--dir", "/x\0"]):
+            out, err = io.StringIO(), io.StringIO()
+            with redirect_stdout(out), redirect_stderr(err):
+                cli.main(["-vv", "--api-key", key, "--api-url", _dead_url(), *argv])
+            seen.extend([out.getvalue(), err.getvalue()])
+    seen.extend(r.getMessage() for r in caplog.records)
+    seen.extend(str(r.args) for r in caplog.records)
+    assert seen
+    leaks = [text for text in seen if FILE_CANARY in text]
+    assert leaks == []

@@ -1,16 +1,26 @@
-"""RetryTransport/RetryPolicy: what is retried and how long it waits."""
+"""inductiva._http._retry: what RetryTransport/RetryPolicy retry, how long they wait, and one
+retry budget per call (blocking and asyncio)."""
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
-from http_script import TASK, Handler, Script, status_response
-from inductiva._retry import (
+from http_script import STATUS_BODY, TASK, Handler, Script, status_response
+from inductiva_api.api.tasks import get_task_status, kill_task
+from task_fakes import Run
+
+import inductiva
+from inductiva import errors
+from inductiva._http import default_core
+from inductiva._http._flow import Flow, Request, call, call_idempotent, open_stream, read
+from inductiva._http._retry import (
     AsyncRetryTransport,
     RetryPolicy,
     RetryTransport,
@@ -19,10 +29,11 @@ from inductiva._retry import (
     resume_delay,
     retry_budget,
 )
-from inductiva_api.api.tasks import get_task_status
 
-import inductiva
-from inductiva import _client, errors
+
+def _status() -> Flow[object]:
+    """A status request (a GET), as every flow makes its calls."""
+    return call(get_task_status.sync_detailed, task_id=TASK)
 
 
 class WireTransport(httpx.BaseTransport):
@@ -57,31 +68,64 @@ def test_retries_503_honouring_retry_after_then_succeeds() -> None:
 
 
 def test_gives_up_after_max_attempts_with_server_error(
-    scripted_api: Callable[[Script], None],
+    scripted_api: Callable[[Script], None], monkeypatch: pytest.MonkeyPatch, run: Run
 ) -> None:
     """inductiva.max_retries=2 means 3 attempts, then ServerError."""
     script = Script(*[status_response(503, "0") for _ in range(10)])
     scripted_api(script)
-    inductiva.max_retries = 2
-    try:
-        with pytest.raises(errors.ServerError) as info:
-            _client.call(get_task_status.sync_detailed, task_id=TASK)
-    finally:
-        inductiva.max_retries = None
+    monkeypatch.setattr(inductiva, "max_retries", 2)
+    with pytest.raises(errors.ServerError) as info:
+        run(default_core().run, _status())
     assert info.value.status_code == 503
     assert len(script.requests) == 3
 
 
-def test_exhausted_429_raises_rate_limit_error(scripted_api: Callable[[Script], None]) -> None:
+def test_max_retries_from_the_environment_bounds_the_attempts(
+    scripted_api: Callable[[Script], None], monkeypatch: pytest.MonkeyPatch, run: Run
+) -> None:
+    """INDUCTIVA_MAX_RETRIES=1 means 2 attempts; inductiva.max_retries=3 (beating it) means 4."""
+    monkeypatch.setenv("INDUCTIVA_MAX_RETRIES", "1")
+    script = Script(*[status_response(503, "0") for _ in range(10)])
+    scripted_api(script)
+    with pytest.raises(errors.ServerError):
+        run(default_core().run, _status())
+    assert len(script.requests) == 2
+    monkeypatch.setattr(inductiva, "max_retries", 3)
+    script = Script(*[status_response(503, "0") for _ in range(10)])
+    scripted_api(script)
+    with pytest.raises(errors.ServerError):
+        run(default_core().run, _status())
+    assert len(script.requests) == 4
+
+
+def test_streamed_get_is_retried_after_503(
+    scripted_api: Callable[[Script], None], run: Run
+) -> None:
+    """A streamed GET answered 503 (Retry-After: 0) is sent again and the 200 body is read."""
+    script = Script(status_response(503, "0"))
+    scripted_api(script)
+
+    def fetch() -> Flow[tuple[int, bytes]]:
+        stream = yield from open_stream(Request("GET", f"/tasks/{TASK}/output"))
+        body = b""
+        while chunk := (yield from read(stream)):
+            body += chunk
+        return stream.status_code, body
+
+    status, body = run(default_core().run, fetch())
+    assert status == 200 and body == httpx.Response(200, json=STATUS_BODY).read()
+    assert len(script.requests) == 2
+
+
+def test_exhausted_429_raises_rate_limit_error(
+    scripted_api: Callable[[Script], None], monkeypatch: pytest.MonkeyPatch, run: Run
+) -> None:
     """Still 429 after every attempt becomes RateLimitError."""
     script = Script(*[status_response(429, "0") for _ in range(10)])
     scripted_api(script)
-    inductiva.max_retries = 1
-    try:
-        with pytest.raises(errors.RateLimitError):
-            _client.call(get_task_status.sync_detailed, task_id=TASK)
-    finally:
-        inductiva.max_retries = None
+    monkeypatch.setattr(inductiva, "max_retries", 1)
+    with pytest.raises(errors.RateLimitError):
+        run(default_core().run, _status())
     assert len(script.requests) == 2
 
 
@@ -128,12 +172,23 @@ def test_declared_idempotent_post_is_retried_with_the_same_key() -> None:
     assert {r.content for r in script.requests} == {b'{"a":1}'}
 
 
-def test_kill_post_counts_as_idempotent() -> None:
-    """POST /tasks/{id}/kill is idempotent by contract, so a 503 is retried."""
+def test_a_post_is_retried_only_when_its_flow_declares_it(
+    scripted_api: Callable[[Script], None], run: Run
+) -> None:
+    """A POST (a kill) is re-sent after a 503 only through call_idempotent, not by its path."""
+    script = Script(status_response(503, "0"))
+    scripted_api(script)
+    assert run(default_core().run, call_idempotent(kill_task.sync_detailed, task_id=TASK))
+    assert [r.url.path for r in script.requests] == [f"/tasks/{TASK}/kill"] * 2
+    script = Script(status_response(503, "0"))
+    scripted_api(script)
+    with pytest.raises(errors.ServerError):
+        run(default_core().run, call(kill_task.sync_detailed, task_id=TASK))
+    assert len(script.requests) == 1
     script = Script(status_response(503, "0"))
     client, _ = _client_for(script)
-    assert client.post(f"/tasks/{TASK}/kill").status_code == 200
-    assert len(script.requests) == 2
+    assert client.post(f"/tasks/{TASK}/kill").status_code == 503
+    assert len(script.requests) == 1
 
 
 def test_streaming_bodies_are_never_replayed() -> None:
@@ -179,14 +234,14 @@ def test_read_errors_are_retried_only_when_idempotent() -> None:
 
 
 def test_connection_error_after_retries_becomes_api_connection_error(
-    scripted_api: Callable[[Script], None], monkeypatch: pytest.MonkeyPatch
+    scripted_api: Callable[[Script], None], monkeypatch: pytest.MonkeyPatch, run: Run
 ) -> None:
     """Connect errors on every attempt surface as ApiConnectionError naming the URL."""
     script = Script(*[httpx.ConnectError("refused") for _ in range(5)])
     scripted_api(script)
     monkeypatch.setenv("INDUCTIVA_MAX_RETRIES", "0")
     with pytest.raises(errors.ApiConnectionError, match="http://api"):
-        _client.call(get_task_status.sync_detailed, task_id=TASK)
+        run(default_core().run, _status())
     assert len(script.requests) == 1
 
 
@@ -271,3 +326,44 @@ def test_resume_delay_gives_up_when_the_calls_budget_is_spent() -> None:
         assert budget.left == 1
         assert resume_delay(policy, 2, budget_mark(), exc) is None
         assert budget.spent and "dropped" in budget.last
+
+
+def test_one_retry_budget_bounds_a_download_against_a_dead_port(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, run: Run
+) -> None:
+    """download_outputs with max_retries=4 makes at most 5 connection attempts in all."""
+    attempts: list[str] = []
+
+    class Counting(httpx.HTTPTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            attempts.append(request.url.path)
+            return super().handle_request(request)
+
+    class AsyncCounting(httpx.AsyncHTTPTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            attempts.append(request.url.path)
+            return await super().handle_async_request(request)
+
+    monkeypatch.setattr(inductiva, "api_key", "k")
+    monkeypatch.setattr(inductiva, "api_url", _dead_url())
+    monkeypatch.setattr(inductiva, "max_retries", 4)
+    monkeypatch.setattr(RetryPolicy, "delay", lambda *a, **k: 0.0)
+    inductiva._http.set_transport(Counting(), AsyncCounting())
+    task = inductiva.Task(TASK)
+    for uncompress in (True, False):
+        attempts.clear()
+        with pytest.raises(errors.ApiConnectionError):
+            run(task.download_outputs, output_dir=tmp_path, uncompress=uncompress)
+        assert 1 <= len(attempts) <= 5, attempts
+    attempts.clear()
+    with pytest.raises(errors.ApiConnectionError):
+        run(task.download_outputs, output_dir=tmp_path, filenames=["a.txt"])
+    assert 1 <= len(attempts) <= 5, attempts
+
+
+def _dead_url() -> str:
+    """The URL of a local port nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"

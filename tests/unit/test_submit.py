@@ -1,23 +1,40 @@
-"""_submit.register and _capabilities.offers on httpx.MockTransport: a submission is re-sent
-only where provably safe (connection never made, 429; or any retryable failure when the server
-declares idempotency-key in GET /version), always with one fresh Idempotency-Key.
+"""inductiva._submit and inductiva._simulation on httpx.MockTransport, under both drivers.
+
+register_flow: a submission is re-sent only where provably safe (connection never made, 429;
+or any retryable failure when the server declares idempotency-key in GET /version), always
+with one fresh Idempotency-Key. The submit flow (register, upload, optionally wait) leaves no
+task half-submitted: a failed, interrupted or cancelled upload kills the registered task.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Iterator
+import pathlib
+import threading
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
-from inductiva._retry import RetryPolicy
 from inductiva_api import contract
+from task_fakes import FakeApi, Run, simulated_time
 
 import inductiva
-from inductiva import _capabilities, _client, _submit, errors
+from inductiva import _simulation, _submit, errors
+from inductiva._http._flow import Flow, sleep
+from inductiva._http._retry import RetryPolicy
 
 TASK_ID = "1691150776862178362"
+METHOD = "test.synthetic.run_simulation"
 ALL_EXTENSIONS = sorted(contract.EXTENSIONS)
+
+
+def _fresh(step: httpx.Response | Exception) -> httpx.Response | Exception:
+    """A new copy of a parametrized response (a transport consumes the one it is given)."""
+    if isinstance(step, httpx.Response):
+        return httpx.Response(step.status_code, headers=step.headers, content=step.read())
+    return step
 
 
 class Server:
@@ -25,8 +42,7 @@ class Server:
 
     def __init__(self, extensions: list[str] | None, *submit_steps: httpx.Response | Exception):
         self.extensions = extensions
-        self.version_status = 200
-        self.steps = list(submit_steps)
+        self.steps = [_fresh(step) for step in submit_steps]
         self.requests: list[httpx.Request] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -34,9 +50,7 @@ class Server:
         if request.url.path == "/version":
             if self.extensions is None:
                 return httpx.Response(404, json={"detail": "Not Found"})
-            if self.version_status != 200:
-                return httpx.Response(self.version_status, json={"detail": "down"})
-            body = {"version": "1", "api_version": "0.5.0", "extensions": self.extensions}
+            body = {"version": "1", "api_version": "0.6.0", "extensions": self.extensions}
             return httpx.Response(200, json=body)
         assert (request.method, request.url.path) == ("POST", "/tasks/submit")
         if self.steps:
@@ -50,44 +64,53 @@ class Server:
         """The submit requests received."""
         return [r for r in self.requests if r.url.path == "/tasks/submit"]
 
-    def version_requests(self) -> int:
-        """How many times GET /version was asked."""
-        return sum(r.url.path == "/version" for r in self.requests)
-
 
 @pytest.fixture
-def serve(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[Server]]:
-    """Install a Server (no backoff sleeps, 3 retries) behind the shared client."""
-    monkeypatch.setattr(inductiva, "api_key", "test-key")
-    monkeypatch.setattr(inductiva, "api_url", "http://api")
-    monkeypatch.setattr(inductiva, "max_retries", 3)
+def register(
+    monkeypatch: pytest.MonkeyPatch, run: Run
+) -> Callable[..., tuple[Server, Callable[[], str]]]:
+    """``server, send = register(extensions, *steps)``: send() registers a task through a client
+    of that Server (3 retries, no backoff sleeps) under the test's driver."""
     monkeypatch.setattr(RetryPolicy, "delay", lambda self, attempt, retry_after=None: 0.0)
 
-    class Installed(Server):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-            _client.set_transport(httpx.MockTransport(self))
+    def make(*args: Any) -> tuple[Server, Callable[[], str]]:
+        server = Server(*args)
+        transport = httpx.MockTransport(server)
+        client = inductiva.Client(
+            "test-key", "http://api", max_retries=3, transport=transport, async_transport=transport
+        )
 
-    yield Installed
-    _client.set_transport()
+        def send() -> str:
+            flow = _submit.register_flow(METHOD, {"sim_dir": "sim_dir"}, None)
+            result: str = run(client._core.run, flow)
+            return result
 
+        return server, send
 
-def _register() -> str:
-    return _submit.register("test.synthetic.run_simulation", {"sim_dir": "sim_dir"}, None)
+    return make
 
 
 def _keys(server: Server) -> list[str]:
     return [r.headers["Idempotency-Key"] for r in server.submits()]
 
 
-def test_register_sends_the_task_request_with_a_fresh_key(serve: type[Server]) -> None:
-    """register() posts TaskRequest {method, params} and returns the id; each call, a new key."""
-    server = serve(ALL_EXTENSIONS)
-    assert _register() == TASK_ID and _register() == TASK_ID
+def test_register_sends_the_task_request_with_a_fresh_key(register: Any) -> None:
+    """register_flow posts TaskRequest {method, params} and returns the id; each, a new key."""
+    server, send = register(ALL_EXTENSIONS)
+    assert send() == TASK_ID and send() == TASK_ID
     body = json.loads(server.submits()[0].content)
-    assert body == {"method": "test.synthetic.run_simulation", "params": {"sim_dir": "sim_dir"}}
+    assert body == {"method": METHOD, "params": {"sim_dir": "sim_dir"}}
     keys = _keys(server)
     assert len(keys) == 2 and keys[0] != keys[1] and all(keys)
+
+
+def test_register_sends_the_resource_pool(run: Run) -> None:
+    """A resource_pool is sent in the TaskRequest; without one the field is left out."""
+    server = Server(None)
+    transport = httpx.MockTransport(server)
+    client = inductiva.Client("k", "http://api", transport=transport, async_transport=transport)
+    run(client._core.run, _submit.register_flow(METHOD, {"a": 1}, "my-pool"))
+    assert json.loads(server.submits()[0].content)["resource_pool"] == "my-pool"
 
 
 @pytest.mark.parametrize("extensions", [None, [], ALL_EXTENSIONS], ids=["404", "none", "all"])
@@ -97,13 +120,13 @@ def test_register_sends_the_task_request_with_a_fresh_key(serve: type[Server]) -
     ids=["connect-error", "connect-timeout", "429"],
 )
 def test_never_sent_or_refused_submission_is_retried_for_any_server(
-    serve: type[Server], extensions: list[str] | None, failure: httpx.Response | Exception
+    register: Any, extensions: list[str] | None, failure: httpx.Response | Exception
 ) -> None:
     """A connection never made, or a 429, is re-sent (same key) whatever the server declares."""
     if isinstance(failure, httpx.Response):
         failure = httpx.Response(429, headers={"Retry-After": "0"}, json={"detail": "slow down"})
-    server = serve(extensions, failure)
-    assert _register() == TASK_ID
+    server, send = register(extensions, failure)
+    assert send() == TASK_ID
     keys = _keys(server)
     assert len(keys) == 2 and keys[0] == keys[1]
 
@@ -119,11 +142,11 @@ def test_never_sent_or_refused_submission_is_retried_for_any_server(
     ids=["503", "502", "read-error", "read-timeout"],
 )
 def test_unknown_outcome_is_retried_only_when_idempotency_key_is_declared(
-    serve: type[Server], failure: httpx.Response | Exception
+    register: Any, failure: httpx.Response | Exception
 ) -> None:
     """503/502/read failures: re-sent with the same key only if /version lists idempotency-key."""
-    server = serve(ALL_EXTENSIONS, failure)
-    assert _register() == TASK_ID
+    server, send = register(ALL_EXTENSIONS, failure)
+    assert send() == TASK_ID
     keys = _keys(server)
     assert len(keys) == 2 and keys[0] == keys[1]
 
@@ -139,68 +162,168 @@ def test_unknown_outcome_is_retried_only_when_idempotency_key_is_declared(
     ids=["503", "read-error", "read-timeout"],
 )
 def test_unknown_outcome_is_never_retried_without_declared_idempotency(
-    serve: type[Server],
+    register: Any,
     extensions: list[str] | None,
     failure: httpx.Response | Exception,
     raised: type[Exception],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Without idempotency-key in /version, an ambiguous failure is raised after one request."""
-    server = serve(extensions, failure)
+    server, send = register(extensions, failure)
     with pytest.raises(raised):
-        _register()
+        send()
     assert len(server.submits()) == 1
     assert "not re-sent" in caplog.text
 
 
-def test_retries_are_bounded_by_max_retries(serve: type[Server]) -> None:
+def test_retries_are_bounded_by_max_retries(register: Any) -> None:
     """Even a server that declares idempotency-key gets at most max_retries + 1 submissions."""
-    server = serve(ALL_EXTENSIONS, *[httpx.Response(503, json={"detail": "x"})] * 10)
+    server, send = register(ALL_EXTENSIONS, *[httpx.Response(503, json={"detail": "x"})] * 10)
     with pytest.raises(errors.ServerError):
-        _register()
+        send()
     assert len(server.submits()) == 4
 
 
-def test_version_is_asked_once_per_client_and_again_after_reset(serve: type[Server]) -> None:
-    """offers() caches /version per built client; reset() (new settings) forgets it."""
-    server = serve(ALL_EXTENSIONS)
-    assert _capabilities.offers("idempotency-key") and _capabilities.offers("long-poll")
-    _register()
-    assert server.version_requests() == 1
-    transport = httpx.MockTransport(server)
-    _client.set_transport(transport)
-    assert not _capabilities.offers("teleport")
-    assert server.version_requests() == 2
+# -- the submit flow: register, upload, wait; no task left behind ---------------------------
 
 
-def test_version_404_means_no_extensions_and_is_cached(serve: type[Server]) -> None:
-    """A server without /version (404) offers nothing; it is asked only once."""
-    server = serve(None)
-    assert not _capabilities.offers("idempotency-key")
-    assert not _capabilities.offers("long-poll")
-    assert server.version_requests() == 1
+@pytest.fixture
+def fake_api(monkeypatch: pytest.MonkeyPatch) -> FakeApi:
+    """The in-memory API, on simulated time."""
+    api = FakeApi()
+    simulated_time(monkeypatch, api.clock)
+    return api
 
 
-def test_transient_version_failure_offers_nothing_but_is_asked_again(serve: type[Server]) -> None:
-    """A 5xx on /version counts as no extensions for now, without caching that answer."""
-    server = serve(ALL_EXTENSIONS)
-    server.version_status = 500
-    assert not _capabilities.offers("idempotency-key")
-    asked = server.version_requests()
-    server.version_status = 200
-    assert _capabilities.offers("idempotency-key")
-    assert server.version_requests() == asked + 1
+@pytest.fixture
+def input_dir(tmp_path: pathlib.Path) -> pathlib.Path:
+    """A one-file input directory."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("hello")
+    return tmp_path / "in"
 
 
-def test_async_offers_reads_the_same_answer(serve: type[Server]) -> None:
-    """aoffers() asks /version through the loop's client and caches it there."""
-    import asyncio
+def _submit_with(run: Run, client: inductiva.Client, input_dir: pathlib.Path, **kw: Any) -> Any:
+    return run(_simulation.submit, METHOD, {"x": 1}, input_dir, client=client, **kw)
 
-    server = serve(ALL_EXTENSIONS)
-    _client.set_transport(httpx.MockTransport(server), httpx.MockTransport(server))
 
-    async def main() -> tuple[bool, bool]:
-        return await _capabilities.aoffers("byte-ranges"), await _capabilities.aoffers("nope")
+def _kills(api: FakeApi) -> list[str]:
+    return [p for p in api.paths() if p.endswith("/kill")]
 
-    assert asyncio.run(main()) == (True, False)
-    assert server.version_requests() == 1
+
+def test_submit_registers_uploads_and_returns_the_bound_task(
+    fake_api: FakeApi, input_dir: pathlib.Path, run: Run
+) -> None:
+    """run_async=True: register (sim_dir first in params), upload, return the client's Task."""
+    with fake_api.client() as client:
+        task = _submit_with(run, client, input_dir, run_async=True)
+        assert isinstance(task, inductiva.Task) and task._core is client._core
+    submitted = ["GET /version", "POST /tasks/submit", f"POST /tasks/{task.id}/input"]
+    assert fake_api.paths() == submitted  # /version: may a submission be re-sent?
+    assert list(fake_api.tasks[task.id]["params"]) == ["sim_dir", "x"]
+    assert fake_api.tasks[task.id]["status"] == "submitted"
+
+
+def test_blocking_submit_waits_until_done(
+    fake_api: FakeApi, input_dir: pathlib.Path, monkeypatch: pytest.MonkeyPatch, run: Run
+) -> None:
+    """run_async=False returns only once the task has finished."""
+    original_add = fake_api.add
+
+    def scripted(task_id: str, status: str = "submitted", then: tuple[str, ...] = (), **kw: Any):
+        return original_add(task_id, status, then=("started", "success"), **kw)
+
+    monkeypatch.setattr(fake_api, "add", scripted)
+    with fake_api.client() as client:
+        task = _submit_with(run, client, input_dir)
+    assert fake_api.tasks[task.id]["status"] == "success" and not _kills(fake_api)
+
+
+@pytest.mark.parametrize("interruption", [KeyboardInterrupt, RuntimeError])
+def test_interrupted_or_failed_upload_kills_the_task(
+    fake_api: FakeApi,
+    input_dir: pathlib.Path,
+    monkeypatch: pytest.MonkeyPatch,
+    run: Run,
+    interruption: type[BaseException],
+) -> None:
+    """Ctrl-C (or any error) during the upload kills the registered task and is re-raised."""
+
+    def interrupted(task_id: str, input_dir: pathlib.Path, params: object) -> Flow[None]:
+        yield from sleep(0)
+        raise interruption
+
+    monkeypatch.setattr("inductiva._transfers._upload.upload_flow", interrupted)
+    with fake_api.client() as client, pytest.raises(interruption):
+        _submit_with(run, client, input_dir, run_async=True)
+    [task] = fake_api.tasks.values()
+    assert task["status"] == "killed" and len(_kills(fake_api)) == 1
+
+
+def test_refused_upload_kills_the_task(
+    fake_api: FakeApi, input_dir: pathlib.Path, run: Run
+) -> None:
+    """An upload the server refuses (409) raises its error, and the task is killed."""
+    fake_api.upload_status = [409]
+    with fake_api.client() as client, pytest.raises(errors.ConflictError):
+        _submit_with(run, client, input_dir, run_async=True)
+    [task] = fake_api.tasks.values()
+    assert task["status"] == "killed"
+
+
+def test_failed_registration_leaves_nothing_to_kill(
+    fake_api: FakeApi, input_dir: pathlib.Path, monkeypatch: pytest.MonkeyPatch, run: Run
+) -> None:
+    """A refused registration raises its error; no upload and no kill are sent."""
+    monkeypatch.setattr(
+        fake_api, "_submit", lambda request: httpx.Response(422, json={"detail": ["bad params"]})
+    )
+    with fake_api.client() as client, pytest.raises(errors.ValidationError, match="bad params"):
+        _submit_with(run, client, input_dir, run_async=True)
+    assert fake_api.paths() == ["GET /version", "POST /tasks/submit"]
+
+
+def test_cancelled_submit_async_kills_the_task(
+    input_dir: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelling submit_async during the upload kills the task, then the cancel goes on."""
+    api = FakeApi()
+    uploading = threading.Event()
+
+    def stalled(task_id: str, input_dir: pathlib.Path, params: object) -> Flow[None]:
+        uploading.set()
+        yield from sleep(3600)
+
+    monkeypatch.setattr("inductiva._transfers._upload.upload_flow", stalled)
+
+    async def main() -> None:
+        with api.client() as client:
+            job = asyncio.ensure_future(
+                _simulation.submit_async(METHOD, {}, input_dir, run_async=True, client=client)
+            )
+            while not uploading.is_set():
+                await asyncio.sleep(0.01)
+            job.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await job
+
+    asyncio.run(main())
+    [task] = api.tasks.values()
+    assert task["status"] == "killed" and len(_kills(api)) == 1
+
+
+def test_bad_progress_setting_fails_before_the_task_is_created(
+    monkeypatch: pytest.MonkeyPatch, run: Run
+) -> None:
+    """INDUCTIVA_PROGRESS=maybe fails before any request: no remote task is created."""
+    requests: list[httpx.Request] = []
+    monkeypatch.setattr(inductiva, "api_key", "k")
+    monkeypatch.setattr(inductiva, "api_url", "http://127.0.0.1:9")
+    monkeypatch.setenv("INDUCTIVA_PROGRESS", "maybe")
+    transport = httpx.MockTransport(lambda r: requests.append(r) or httpx.Response(500))
+    inductiva._http.set_transport(transport, transport)
+    with pytest.raises(errors.ConfigurationError, match="INDUCTIVA_PROGRESS"):
+        inductiva.simulators.Synthetic().run(duration=0, run_async=True)
+    with pytest.raises(errors.ConfigurationError, match="INDUCTIVA_PROGRESS"):
+        inductiva.Client()
+    assert requests == []

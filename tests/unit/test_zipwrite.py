@@ -88,18 +88,3 @@ def test_should_store_probes_the_content(tmp_path: Path) -> None:
     assert _zipwrite.should_store(tmp_path / "r.dat", 100_000)
     assert not _zipwrite.should_store(tmp_path / "t.dat", 150_000)
     assert _zipwrite.should_store(tmp_path / "t.dat.gz", 0)
-
-
-def test_download_connections_setting_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:
-    """inductiva.download_connections defaults to 4; a value below 1 is a ConfigurationError."""
-    import inductiva
-    from inductiva._http import resolve_settings
-
-    monkeypatch.setattr(inductiva, "download_connections", None)
-    monkeypatch.delenv("INDUCTIVA_DOWNLOAD_CONNECTIONS", raising=False)
-    assert resolve_settings(api_key="k").download_connections == 4
-    monkeypatch.setenv("INDUCTIVA_DOWNLOAD_CONNECTIONS", "2")
-    assert resolve_settings(api_key="k").download_connections == 2
-    monkeypatch.setattr(inductiva, "download_connections", 0)
-    with pytest.raises(errors.ConfigurationError):
-        resolve_settings(api_key="k")
