@@ -21,7 +21,7 @@ import inductiva
 from inductiva import _client, errors
 from inductiva._outputs import TaskOutput
 from inductiva._signals import Terminated
-from inductiva._transfers import _extract, _limits, _workspace
+from inductiva._transfers import _extract, _limits, _unzip, _workspace
 from inductiva._transfers._download import download_outputs
 
 FILES = {"stdout.txt": b"hello\n" * 1000, "data/values.csv": os.urandom(600_000)}
@@ -190,12 +190,12 @@ def test_interrupted_extraction_keeps_the_verified_download(
     interrupt: type[BaseException],
 ) -> None:
     """Ctrl-C or SIGTERM while extracting keeps output.zip.part; the next call only extracts."""
-    original = _extract.MemberWriter.write
+    original = _unzip.BatchWriter.add
 
-    def interrupted(self: _extract.MemberWriter, data: bytes | memoryview) -> None:
+    def interrupted(self: _unzip.BatchWriter, path: str, data: bytes | memoryview) -> None:
         raise interrupt()
 
-    monkeypatch.setattr(_extract.MemberWriter, "write", interrupted)
+    monkeypatch.setattr(_unzip.BatchWriter, "add", interrupted)
     with pytest.raises(interrupt):
         download_outputs(TASK_ID, output_dir=tmp_path)
     assert listing(tmp_path) == [
@@ -203,7 +203,7 @@ def test_interrupted_extraction_keeps_the_verified_download(
         ".inductiva/output.zip.part",
         ".inductiva/output.zip.part.json",
     ]
-    monkeypatch.setattr(_extract.MemberWriter, "write", original)
+    monkeypatch.setattr(_unzip.BatchWriter, "add", original)
     sent = server.bytes_sent
     download_outputs(TASK_ID, output_dir=tmp_path)
     assert server.bytes_sent == sent  # answered 416: nothing downloaded again
@@ -214,13 +214,13 @@ def test_real_sigterm_during_extraction_unwinds_and_cleans_up(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, server: ArchiveServer
 ) -> None:
     """A real SIGTERM in extraction raises Terminated, removes staging, keeps the download."""
-    original = _extract.MemberWriter.write
+    original = _unzip.BatchWriter.add
 
-    def signalled(self: _extract.MemberWriter, data: bytes | memoryview) -> None:
+    def signalled(self: _unzip.BatchWriter, path: str, data: bytes | memoryview) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
-        original(self, data)
+        original(self, path, data)
 
-    monkeypatch.setattr(_extract.MemberWriter, "write", signalled)
+    monkeypatch.setattr(_unzip.BatchWriter, "add", signalled)
     with pytest.raises(Terminated):
         download_outputs(TASK_ID, output_dir=tmp_path)
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL

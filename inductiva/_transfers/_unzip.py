@@ -1,0 +1,298 @@
+"""The members of a local zip read in one sequential pass, checked, and written in batches.
+
+:func:`unpack` walks the archive in header-offset order through a sliding
+window of :data:`WINDOW` bytes (one ``read`` per window, not three per member).
+Each member's local header is checked against its central-directory record
+(signature, same name, no overlap with the next member), its data inflated
+(stored or deflate; ISA-L's inflate when installed) with the output bounded by
+the declared size, and its size and CRC-32 checked. Small members are
+decompressed whole and handed to a :class:`BatchWriter`, whose thread creates
+and writes the files (``os.open``/``os.write``/``os.close``: three system
+calls a file, which release the GIL) while the next members are decoded; the
+queue holds at most :data:`QUEUED` batches of :data:`BATCH_BYTES`, so memory
+stays flat. Large members stream through in 1 MiB steps. Directories are
+created once each, before their files.
+
+With ``dest=None`` nothing is written: every member is only verified.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import struct
+import threading
+import zlib
+from collections.abc import Callable, Iterable
+from types import ModuleType
+from typing import IO, Any
+
+from .. import errors
+from .._validate import printable
+from . import _crc
+from ._cdir import CentralDirectory, Record
+from ._zipstream import finish_inflate, inflate_bounded
+
+__all__ = ["BATCH_BYTES", "QUEUED", "WINDOW", "BatchWriter", "unpack"]
+
+_inflate_module: ModuleType
+try:
+    from isal import isal_zlib as _inflate_module
+except ImportError:  # no wheel for this platform
+    _inflate_module = zlib
+
+
+def _decompressobj(wbits: int) -> Any:
+    """A raw-deflate decompressor: ISA-L's (twice zlib's speed) when installed."""
+    return _inflate_module.decompressobj(wbits)
+
+
+WINDOW = 4 * 1024 * 1024
+"""Archive bytes read at a time."""
+WHOLE = 1024 * 1024
+"""Members up to this size (compressed and not) are decoded in one step."""
+BATCH_BYTES = 2 * 1024 * 1024
+BATCH_FILES = 256
+QUEUED = 4
+_LOCAL = struct.Struct("<4s5H3L2H")
+_LOCAL_SIG = b"PK\x03\x04"
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+_STEP = 1024 * 1024
+
+Target = Callable[[Record], tuple[str, str] | None]
+"""A record's name and destination key (``"a/b.txt"``), or None to leave it out."""
+
+
+def _write_all(fd: int, data: bytes | memoryview) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _write_file(path: str, data: bytes | memoryview) -> None:
+    fd = os.open(path, _FLAGS, 0o666)
+    try:
+        _write_all(fd, data)
+    finally:
+        os.close(fd)
+
+
+class BatchWriter:
+    """Creates files from (path, bytes) pairs in a thread, a batch at a time.
+
+    A failure in the thread (a full disk) is raised by the next :meth:`add` or by
+    :meth:`close`; :meth:`abort` stops the thread without writing what is queued.
+    """
+
+    def __init__(self) -> None:
+        self._batch: list[tuple[str, bytes | memoryview]] = []
+        self._bytes = 0
+        self._queue: queue.Queue[list[tuple[str, bytes | memoryview]] | None] = queue.Queue(QUEUED)
+        self._error: BaseException | None = None
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="inductiva-unzip", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            if self._error is not None or self._stop:
+                continue  # keep draining so the producer never blocks forever
+            try:
+                for path, data in batch:
+                    _write_file(path, data)
+            except BaseException as exc:
+                self._error = exc
+
+    def add(self, path: str, data: bytes | memoryview) -> None:
+        """Queue one file (raises if the thread already failed)."""
+        self._batch.append((path, data))
+        self._bytes += len(data)
+        if len(self._batch) >= BATCH_FILES or self._bytes >= BATCH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand the current batch to the thread."""
+        if self._error is not None:
+            raise self._error
+        if self._batch:
+            self._queue.put(self._batch)
+            self._batch, self._bytes = [], 0
+
+    def close(self) -> None:
+        """Write everything queued, stop the thread; raise its failure."""
+        try:
+            self.flush()
+        finally:
+            self._queue.put(None)
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def abort(self) -> None:
+        """Stop the thread, dropping what is queued (the caller removes the files)."""
+        self._stop = True
+        self._batch = []
+        self._queue.put(None)
+        self._thread.join()
+
+
+def _corrupt(name: str, why: str) -> errors.IntegrityError:
+    return errors.IntegrityError(f"Output file {printable(repr(name))} is corrupt: {why}")
+
+
+class _Window:
+    """Reads of an archive at increasing offsets, served from one buffer."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self._fh = fh
+        self._buf = b""
+        self._start = 0
+
+    def get(self, offset: int, size: int) -> memoryview:
+        """Bytes ``[offset, offset + size)`` (fewer at the file's end)."""
+        rel = offset - self._start
+        if rel < 0 or rel + size > len(self._buf):
+            self._fh.seek(offset)
+            self._buf = self._fh.read(max(size, WINDOW))
+            self._start, rel = offset, 0
+        return memoryview(self._buf)[rel : rel + size]
+
+
+class _Sink:
+    """A large member's bytes: counted, CRC-checked, and written to ``fd`` if given."""
+
+    def __init__(self, name: str, size: int, fd: int | None) -> None:
+        self.name, self.size, self.fd = name, size, fd
+        self.seen = self.crc = 0
+
+    def write(self, data: bytes | memoryview) -> None:
+        if self.seen + len(data) > self.size:
+            raise _corrupt(self.name, f"it holds more than the {self.size} bytes it declares")
+        self.crc = _crc.crc32(data, self.crc)
+        self.seen += len(data)
+        if self.fd is not None:
+            _write_all(self.fd, data)
+
+    def finish(self) -> None:
+        pass
+
+
+def _decode_whole(name: str, method: int, data: memoryview, size: int) -> bytes | memoryview:
+    if method == 0:
+        return data
+    inflate = _decompressobj(-15)
+    try:
+        out: bytes = inflate.decompress(data, size + 1)
+    except zlib.error as exc:
+        raise _corrupt(name, str(exc)) from exc
+    if len(out) > size:
+        raise _corrupt(name, f"it holds more than the {size} bytes it declares")
+    if not inflate.eof:
+        raise _corrupt(name, "its compressed data ends early")
+    return out
+
+
+def _stream(
+    window: _Window, name: str, method: int, start: int, csize: int, size: int, fd: int | None
+) -> int:
+    """Decode a large member from ``start`` in steps; its CRC-32."""
+    sink = _Sink(name, size, fd)
+    inflate = _decompressobj(-15) if method == 8 else None
+    try:
+        for pos in range(start, start + csize, _STEP):
+            piece = window.get(pos, min(_STEP, start + csize - pos))
+            if inflate is not None:
+                inflate_bounded(inflate, piece, sink)
+            else:
+                sink.write(piece)
+        if inflate is not None:
+            finish_inflate(inflate, sink)
+            if not inflate.eof:
+                raise _corrupt(name, "its compressed data ends early")
+    except zlib.error as exc:
+        raise _corrupt(name, str(exc)) from exc
+    if sink.seen != size:
+        raise _corrupt(name, f"got {sink.seen} bytes, expected {size}")
+    return sink.crc
+
+
+def _make_dirs(dest: str, key: str, made: set[str]) -> None:
+    missing = []
+    while key and key not in made:
+        missing.append(key)
+        key = key.rpartition("/")[0]
+    for each in reversed(missing):
+        os.mkdir(os.path.join(dest, each))
+        made.add(each)
+
+
+def unpack(
+    fh: IO[bytes],
+    table: CentralDirectory,
+    order: Iterable[int],
+    target: Target,
+    cd_offset: int,
+    dest: str | None,
+) -> int:
+    """Check (and with ``dest``, write under it) the members ``target`` names; their count."""
+    window = _Window(fh)
+    writer = BatchWriter() if dest is not None else None
+    made: set[str] = set()
+    done, previous_end = 0, 0
+    try:
+        for index in order:
+            record = table.record(index)
+            chosen = target(record)
+            if chosen is None:
+                continue
+            name, key = chosen
+            _i, raw, _flags, method, crc, csize, size, offset = record
+            if offset < previous_end:
+                raise _corrupt(name, "it overlaps another member")
+            header = window.get(offset, _LOCAL.size)
+            if len(header) < _LOCAL.size or header[:4] != _LOCAL_SIG:
+                raise _corrupt(name, "bad local header")
+            fields = _LOCAL.unpack(header)
+            name_len, extra_len = fields[9], fields[10]
+            if window.get(offset + _LOCAL.size, name_len) != raw:
+                raise _corrupt(name, "its local header names another file")
+            start = offset + _LOCAL.size + name_len + extra_len
+            previous_end = start + csize
+            if previous_end > cd_offset:
+                raise _corrupt(name, "its data runs past the archive's members")
+            path = os.path.join(dest, key) if dest is not None else ""
+            if name.endswith("/"):
+                if dest is not None:
+                    _make_dirs(dest, key, made)
+                done += 1
+                continue
+            if dest is not None:
+                _make_dirs(dest, key.rpartition("/")[0], made)
+            if csize <= WHOLE and size <= WHOLE:
+                data = window.get(start, csize)
+                if len(data) != csize:
+                    raise _corrupt(name, "the archive ends inside it")
+                out = _decode_whole(name, method, data, size)
+                if len(out) != size:
+                    raise _corrupt(name, f"got {len(out)} bytes, expected {size}")
+                got = _crc.crc32(out)
+                if writer is not None and got == crc:
+                    writer.add(path, out)
+            elif dest is not None:
+                fd = os.open(path, _FLAGS, 0o666)
+                try:
+                    got = _stream(window, name, method, start, csize, size, fd)
+                finally:
+                    os.close(fd)
+            else:
+                got = _stream(window, name, method, start, csize, size, None)
+            if got != crc:
+                raise _corrupt(name, f"its CRC-32 is {got:08x}, the archive declares {crc:08x}")
+            done += 1
+        if writer is not None:
+            writer.close()
+            writer = None
+    finally:
+        if writer is not None:
+            writer.abort()
+    return done
