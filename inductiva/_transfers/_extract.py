@@ -191,41 +191,38 @@ def _selected(table: CentralDirectory, select: Selector) -> Iterator[tuple[Recor
             yield record, name, relative
 
 
-def _check(table: CentralDirectory, select: Selector, output_dir: Path, what: str) -> int:
-    """Check names, methods, limits and free space of the selected members; their count."""
+def _check(table: CentralDirectory, select: Selector, output_dir: Path, what: str) -> bool:
+    """Check names, encryption, limits and free space of the selected members.
+
+    Returns whether they all are stored or deflated (else zipfile decodes them).
+    """
     check = TargetCheck(output_dir, lambda: ((n, r) for _, n, r in _selected(table, select)))
-    total = packed = count = 0
+    total = packed = 0
+    fast = True
     for record, name, relative in _selected(table, select):
         check.add(name, relative)
-        _i, _raw, flags, _method, _crc32, csize, size, _offset = record
+        _i, _raw, flags, method, _crc32, csize, size, _offset = record
         if flags & 0x1:
             raise errors.TransferError(f"Output file {name!r} is encrypted; cannot extract.")
+        fast = fast and method in _FAST_METHODS
         total += size
         packed += csize
-        count += 1
     check.finish()
     needed = _limits.check_archive([(total, packed)], what)
     _limits.check_free_space(output_dir, needed, "Extracting the output archive")
-    return count
+    return fast
 
 
-def _fast(table: CentralDirectory, select: Selector | None) -> bool:
-    """Whether every selected member is stored or deflated (else zipfile decodes them)."""
-    for _i, raw, flags, method, *_rest in table.records():
-        if method not in _FAST_METHODS and (
-            select is None or select(_cdir.decode_name(raw, flags)) is not None
-        ):
-            return False
-    return True
-
-
-def _keys(select: Selector, table: CentralDirectory) -> _unzip.Target:
-    def target(record: Record) -> tuple[str, str] | None:
-        name = _cdir.decode_name(record[1], record[2])
+def _members(table: CentralDirectory, select: Selector) -> Iterator[_unzip.Member]:
+    """The selected members in archive order, with their destination keys."""
+    order = table.by_offset()
+    records = table.records() if isinstance(order, range) else map(table.record, order)
+    decode = _cdir.decode_name
+    for record in records:
+        name = decode(record[1], record[2])
         relative = select(name)
-        return None if relative is None else (name, member_key(relative))
-
-    return target
+        if relative is not None:
+            yield name, member_key(relative), record
 
 
 def move_into_place(
@@ -261,24 +258,21 @@ def extract_archive(
     """
     table, cd_offset = _read_directory(archive)
     select = _selector(table, members)
-    _check(table, select, output_dir, "The output archive")
-    if not _fast(table, select):
+    if not _check(table, select, output_dir, "The output archive"):
         _extract_with_zipfile(archive, output_dir, select)
         return
     with staging_dir(output_dir) as stage, archive.open("rb", buffering=0) as fh:
-        order = table.by_offset()
-        _unzip.unpack(fh, table, order, _keys(select, table), cd_offset, os.fspath(stage))
+        _unzip.unpack(fh, _members(table, select), cd_offset, os.fspath(stage))
         move_into_place(stage, output_dir)
 
 
 def verify_archive(archive: Path) -> int:
     """Check every member's CRC-32 and size without writing; return the member count."""
     table, cd_offset = _read_directory(archive)
-    if not _fast(table, None):
+    if any(r[3] not in _FAST_METHODS for r in table.records()):
         return _verify_with_zipfile(archive)
-    every = _keys(lambda name: name, table)
     with archive.open("rb", buffering=0) as fh:
-        return _unzip.unpack(fh, table, table.by_offset(), every, cd_offset, None)
+        return _unzip.unpack(fh, _members(table, lambda name: name), cd_offset, None)
 
 
 # -- other compression methods (bzip2, lzma): zipfile decodes them ---------------------

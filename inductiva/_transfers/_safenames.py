@@ -11,10 +11,11 @@ made of (one regular expression; the full check runs for anything else).
 a name written twice, a name that is both a file and a directory, and a
 target that a symlink already in the destination would send outside it. It
 keeps the set of directories (few, next to the files) and one 8-byte hash per
-file; a repeated hash is confirmed by a second look at the names before it is
-reported. Symlinks are looked for once per directory: in a directory the
-destination does not have yet nothing can be a symlink, so a fresh extraction
-costs one ``lstat`` per top-level directory.
+file (in 64 buckets, each sorted on its own at the end); a repeated hash is
+confirmed by a second look at the names before it is reported. Symlinks are
+looked for once per directory: in a directory the destination does not have
+yet nothing can be a symlink, so a fresh extraction costs one ``lstat`` per
+top-level directory.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from ._workspace import RESERVED
 
 __all__ = ["TargetCheck", "check_member_name", "member_key", "unsafe"]
 
+_BUCKETS = 64
+_BUCKET_MASK = _BUCKETS - 1
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -112,7 +115,7 @@ class TargetCheck:
         self.root = os.path.realpath(root)
         self._rescan = rescan
         self.dirs: dict[str, str] = {}  # key -> first member implying it
-        self._hashes = array("q")
+        self._hashes = [array("q") for _ in range(_BUCKETS)]
         self._real: dict[str, tuple[str, bool]] = {"": (self.root, os.path.isdir(self.root))}
         self._links: dict[str, frozenset[str]] = {}
 
@@ -123,7 +126,8 @@ class TargetCheck:
         if relative.endswith(("/", "\\")):
             self._directory(key, name)
         else:
-            self._hashes.append(hash(key))
+            digest = hash(key)
+            self._hashes[digest & _BUCKET_MASK].append(digest)
             if parent:
                 self._directory(parent, name)
             self._escape(name, key, parent)
@@ -190,10 +194,14 @@ class TargetCheck:
 
     def finish(self) -> None:
         """UnsafeArchiveError for a name written twice, or both a file and a directory."""
-        hashes = sorted(self._hashes)
-        repeated = {a for a, b in itertools.pairwise(hashes) if a == b}
         dir_hashes = {hash(key) for key in self.dirs}
-        if not repeated and dir_hashes.isdisjoint(hashes):
+        repeated: set[int] = set()
+        clash = False
+        for bucket in self._hashes:  # sorted a bucket at a time: memory stays small
+            hashes = sorted(bucket)
+            repeated.update(a for a, b in itertools.pairwise(hashes) if a == b)
+            clash = clash or not dir_hashes.isdisjoint(hashes)
+        if not repeated and not clash:
             return
         seen: dict[str, str] = {}
         for name, relative in self._rescan():

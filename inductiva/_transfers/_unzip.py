@@ -23,17 +23,17 @@ import queue
 import struct
 import threading
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from types import ModuleType
 from typing import IO, Any
 
 from .. import errors
 from .._validate import printable
 from . import _crc
-from ._cdir import CentralDirectory, Record
+from ._cdir import Record
 from ._zipstream import finish_inflate, inflate_bounded
 
-__all__ = ["BATCH_BYTES", "QUEUED", "WINDOW", "BatchWriter", "unpack"]
+__all__ = ["BATCH_BYTES", "QUEUED", "WINDOW", "BatchWriter", "Member", "unpack"]
 
 _inflate_module: ModuleType
 try:
@@ -47,20 +47,17 @@ def _decompressobj(wbits: int) -> Any:
     return _inflate_module.decompressobj(wbits)
 
 
-WINDOW = 4 * 1024 * 1024
+WINDOW = 2 * 1024 * 1024
 """Archive bytes read at a time."""
 WHOLE = 1024 * 1024
 """Members up to this size (compressed and not) are decoded in one step."""
-BATCH_BYTES = 2 * 1024 * 1024
+BATCH_BYTES = 1024 * 1024
 BATCH_FILES = 256
-QUEUED = 4
+QUEUED = 3
 _LOCAL = struct.Struct("<4s5H3L2H")
 _LOCAL_SIG = b"PK\x03\x04"
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 _STEP = 1024 * 1024
-
-Target = Callable[[Record], tuple[str, str] | None]
-"""A record's name and destination key (``"a/b.txt"``), or None to leave it out."""
 
 
 def _write_all(fd: int, data: bytes | memoryview) -> None:
@@ -146,16 +143,24 @@ class _Window:
     def __init__(self, fh: IO[bytes]) -> None:
         self._fh = fh
         self._buf = b""
+        self._view = memoryview(self._buf)
         self._start = 0
 
-    def get(self, offset: int, size: int) -> memoryview:
-        """Bytes ``[offset, offset + size)`` (fewer at the file's end)."""
+    def span(self, offset: int, size: int) -> tuple[bytes, memoryview, int]:
+        """The buffer holding ``[offset, offset + size)`` (less at the file's end), its
+        view, and where ``offset`` is in it."""
         rel = offset - self._start
         if rel < 0 or rel + size > len(self._buf):
             self._fh.seek(offset)
             self._buf = self._fh.read(max(size, WINDOW))
+            self._view = memoryview(self._buf)
             self._start, rel = offset, 0
-        return memoryview(self._buf)[rel : rel + size]
+        return self._buf, self._view, rel
+
+    def get(self, offset: int, size: int) -> memoryview:
+        """Bytes ``[offset, offset + size)`` (fewer at the file's end)."""
+        _buf, view, rel = self.span(offset, size)
+        return view[rel : rel + size]
 
 
 class _Sink:
@@ -222,52 +227,48 @@ def _make_dirs(dest: str, key: str, made: set[str]) -> None:
         missing.append(key)
         key = key.rpartition("/")[0]
     for each in reversed(missing):
-        os.mkdir(os.path.join(dest, each))
+        os.mkdir(f"{dest}/{each}")
         made.add(each)
 
 
-def unpack(
-    fh: IO[bytes],
-    table: CentralDirectory,
-    order: Iterable[int],
-    target: Target,
-    cd_offset: int,
-    dest: str | None,
-) -> int:
-    """Check (and with ``dest``, write under it) the members ``target`` names; their count."""
+Member = tuple[str, str, Record]
+"""A member to unpack: its name, its destination key (``"a/b.txt"``) and its record."""
+
+
+def unpack(fh: IO[bytes], members: Iterable[Member], cd_offset: int, dest: str | None) -> int:
+    """Check (and with ``dest``, write under it) ``members``, in archive order; their count."""
     window = _Window(fh)
     writer = BatchWriter() if dest is not None else None
-    made: set[str] = set()
-    done, previous_end = 0, 0
+    add = writer.add if writer is not None else None
+    made: set[str] = {""}
+    crc32, local, local_size = _crc.crc32, _LOCAL.unpack_from, _LOCAL.size
+    done = previous_end = 0
     try:
-        for index in order:
-            record = table.record(index)
-            chosen = target(record)
-            if chosen is None:
-                continue
-            name, key = chosen
-            _i, raw, _flags, method, crc, csize, size, offset = record
+        for name, key, (_i, raw, _flags, method, crc, csize, size, offset) in members:
             if offset < previous_end:
                 raise _corrupt(name, "it overlaps another member")
-            header = window.get(offset, _LOCAL.size)
-            if len(header) < _LOCAL.size or header[:4] != _LOCAL_SIG:
+            head = local_size + len(raw)
+            buf, _view, rel = window.span(offset, head + 64 + (csize if csize <= WHOLE else 0))
+            if len(buf) - rel < head or buf[rel : rel + 4] != _LOCAL_SIG:
                 raise _corrupt(name, "bad local header")
-            fields = _LOCAL.unpack(header)
-            name_len, extra_len = fields[9], fields[10]
-            if window.get(offset + _LOCAL.size, name_len) != raw:
+            fields = local(buf, rel)
+            if fields[9] != len(raw) or buf[rel + local_size : rel + head] != raw:
                 raise _corrupt(name, "its local header names another file")
-            start = offset + _LOCAL.size + name_len + extra_len
+            start = offset + head + fields[10]
             previous_end = start + csize
             if previous_end > cd_offset:
                 raise _corrupt(name, "its data runs past the archive's members")
-            path = os.path.join(dest, key) if dest is not None else ""
-            if name.endswith("/"):
+            if name[-1:] == "/":
                 if dest is not None:
                     _make_dirs(dest, key, made)
                 done += 1
                 continue
+            path = ""
             if dest is not None:
-                _make_dirs(dest, key.rpartition("/")[0], made)
+                parent = key.rpartition("/")[0]
+                if parent not in made:
+                    _make_dirs(dest, parent, made)
+                path = f"{dest}/{key}"
             if csize <= WHOLE and size <= WHOLE:
                 data = window.get(start, csize)
                 if len(data) != csize:
@@ -275,9 +276,9 @@ def unpack(
                 out = _decode_whole(name, method, data, size)
                 if len(out) != size:
                     raise _corrupt(name, f"got {len(out)} bytes, expected {size}")
-                got = _crc.crc32(out)
-                if writer is not None and got == crc:
-                    writer.add(path, out)
+                got = crc32(out)
+                if add is not None and got == crc:
+                    add(path, out)
             elif dest is not None:
                 fd = os.open(path, _FLAGS, 0o666)
                 try:

@@ -40,11 +40,14 @@ from pathlib import Path
 from .. import errors
 from . import _crc, _deflate
 from ._deflate import PROBE_RATIO, STORED_SUFFIXES
+from ._keep import Keep
 
 __all__ = ["CACHE_BYTES", "PROBE_RATIO", "STORED_SUFFIXES", "InputZip", "should_store"]
 
-CACHE_BYTES = 24 * 1024 * 1024
-"""Bytes to send kept from planning, across all files."""
+CACHE_BYTES = 32 * 1024 * 1024
+"""Memory for the plan: the per-file records first, then bytes to send kept from planning."""
+RECORD_BYTES = 48
+"""What the plan holds per member besides its name (the arrays below)."""
 PIECE = 256 * 1024
 _LIMIT = 0xFFFFFFFF
 _DEFLATED, _STORED = 8, 0
@@ -107,13 +110,13 @@ class InputZip(io.RawIOBase):
         self._flags = array("B")  # 1: UTF-8 name
         self._kinds = array("B")
         self._methods = array("B")
-        self._stamps = array("L")  # DOS date << 16 | time
+        self._stamps = array("I")  # DOS date << 16 | time
         self._sizes = array("Q")
         self._csizes = array("Q")
         self._crcs = array("q")  # -1: computed while sending (stored large files)
-        self._cached = array("q")  # index in _cache, or -1
-        self._cache: list[bytes] = []
-        self._kept = 0
+        self._cached = array("i")  # handle in _cache, or -1
+        self._cache = Keep()
+        self._owners = array("I")  # the member of each item of _cache
         self._limit = CACHE_BYTES
         self.stored = self.deflated = 0
         self._add(prefix + "/", _DIR, _dos_time(input_dir.stat().st_mtime))
@@ -122,13 +125,11 @@ class InputZip(io.RawIOBase):
         self._add(
             "input.json", _DATA, _dos_time(time.time()), document, _deflate.compress(document)
         )
-        self._offsets = array("Q")
-        offset = 0
+        offset = cd_size = 0
         for i in range(len(self._kinds)):
-            self._offsets.append(offset)
+            cd_size += self._central_length(i, offset)
             offset += self._local_length(i)
-        self._cd_offset = offset
-        self._cd_size = sum(self._central_length(i) for i in range(len(self._kinds)))
+        self._cd_offset, self._cd_size = offset, cd_size
         self.size = offset + self._cd_size + len(self._end_records())
         self._chunks: Generator[bytes, None, None] | None = None
         self._buffer = memoryview(b"")
@@ -149,8 +150,8 @@ class InputZip(io.RawIOBase):
             self._methods.append(_DEFLATED)
             self._csizes.append(len(packed))
             self._crcs.append(_crc.crc32(raw))
-            self._cached.append(len(self._cache))
-            self._cache.append(packed)
+            self._cached.append(self._cache.push(packed))
+            self._owners.append(len(self._kinds) - 1)
         else:
             self._methods.append(_STORED)
             self._csizes.append(0)
@@ -208,10 +209,14 @@ class InputZip(io.RawIOBase):
             self.stored += 1
         else:
             self.deflated += 1
-        if data is not None and self._kept + len(data) <= self._limit:
-            self._cached[index] = len(self._cache)
-            self._cache.append(data)
-            self._kept += len(data)
+        room = self._limit - RECORD_BYTES * len(self._kinds) - len(self._names)
+        if data is not None and self._cache.size + len(data) <= room:
+            self._cached[index] = self._cache.push(data)
+            self._owners.append(index)
+        # The records grow with every file: what they need is taken from the cache.
+        while self._cache.size > room and len(self._cache):
+            self._cache.pop()
+            self._cached[self._owners.pop()] = -1
 
     # -- records -------------------------------------------------------------
     def _raw_name(self, i: int) -> bytes:
@@ -225,19 +230,19 @@ class InputZip(io.RawIOBase):
         body = self._csizes[i] if self._kinds[i] != _DIR else 0
         return 30 + name + (44 if self._zip64(i) else 16) + body
 
-    def _central_fields(self, i: int) -> list[int]:
+    def _central_fields(self, i: int, offset: int) -> list[int]:
         fields = []
         if self._sizes[i] >= _LIMIT:
             fields.append(self._sizes[i])
         if self._csizes[i] >= _LIMIT:
             fields.append(self._csizes[i])
-        if self._offsets[i] >= _LIMIT:
-            fields.append(self._offsets[i])
+        if offset >= _LIMIT:
+            fields.append(offset)
         return fields
 
-    def _central_length(self, i: int) -> int:
+    def _central_length(self, i: int, offset: int) -> int:
         name = self._ends[i] - (self._ends[i - 1] if i else 0)
-        fields = self._central_fields(i)
+        fields = self._central_fields(i, offset)
         return 46 + name + (4 + 8 * len(fields) if fields else 0)
 
     def _local_header(self, i: int) -> bytes:
@@ -272,13 +277,13 @@ class InputZip(io.RawIOBase):
             return struct.pack("<IIQQ", 0x08074B50, crc, csize, size)
         return struct.pack("<IIII", 0x08074B50, crc, csize, size)
 
-    def _central(self, i: int) -> bytes:
+    def _central(self, i: int, offset: int) -> bytes:
         name = self._raw_name(i)
-        fields = self._central_fields(i)
+        fields = self._central_fields(i, offset)
         extra = struct.pack(f"<HH{len(fields)}Q", 1, 8 * len(fields), *fields) if fields else b""
         version = 45 if fields else 20
         stamp = self._stamps[i]
-        size, csize, offset = self._sizes[i], self._csizes[i], self._offsets[i]
+        size, csize = self._sizes[i], self._csizes[i]
         if self._kinds[i] == _DIR:
             size = csize = 0
         return (
@@ -337,7 +342,7 @@ class InputZip(io.RawIOBase):
         """The bytes of file ``i`` as planned (from the cache, or read again)."""
         kept, csize = self._cached[i], self._csizes[i]
         if kept >= 0:
-            yield self._cache[kept]
+            yield self._cache.get(kept)
             return
         path, size = self._path(i), self._sizes[i]
         crc = sent = 0
@@ -387,8 +392,10 @@ class InputZip(io.RawIOBase):
                 yield bytes(out)
                 out.clear()
         # Stored members' CRCs are known only now.
+        offset = 0
         for i in range(len(self._kinds)):
-            out += self._central(i)
+            out += self._central(i, offset)
+            offset += self._local_length(i)
             if len(out) >= PIECE:
                 yield bytes(out)
                 out.clear()
@@ -447,10 +454,11 @@ class InputZip(io.RawIOBase):
         return data
 
     def close(self) -> None:
-        """Stop producing: the file a member was being read from is closed."""
+        """Stop producing (the file a member was being read from is closed); free the plan."""
         if self._chunks is not None:
             self._chunks.close()
             self._chunks = None
+        self._cache.close()
         super().close()
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
