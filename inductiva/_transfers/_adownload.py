@@ -33,6 +33,7 @@ from . import (
     _aparallel,
     _download,
     _extract,
+    _listing,
     _members,
     _parallel,
     _remote_zip,
@@ -311,13 +312,6 @@ async def _afetch_members(
 # -- selected files: ?filename= subsets -----------------------------------------
 
 
-async def _alist_outputs(task_id: str) -> list[str]:
-    from inductiva_api.api.tasks import list_task_outputs
-
-    info = await _client.acall(list_task_outputs.asyncio_detailed, task_id=task_id)
-    return [str(f.name) for f in info.contents]
-
-
 async def _afetch_subset(task_id: str, names: Sequence[str], dest: Path) -> None:
     query = urlencode([("filename", n) for n in names])
     path = f"{_remote_zip.output_path(task_id)}?{query}"
@@ -360,7 +354,7 @@ def _verify_and_extract(zips: list[tuple[Path, list[str]]], output_dir: Path) ->
 
 
 async def _asubset_download(task_id: str, names: Sequence[str], target: Path) -> None:
-    selected = _download.select(task_id, await _alist_outputs(task_id), names)
+    selected = await _listing.alist_and_select(task_id, names)
     with _download.output_dir_locked(target):
         _extract.plan_targets(selected, target)  # unsafe names fail before any request
         with _extract.staging_dir(target) as stage:
@@ -383,12 +377,10 @@ async def _apartial_download(task_id: str, names: Sequence[str], target: Path) -
             logger.info("%s Fetching the files as a subset archive instead.", exc)
             await _asubset_download(task_id, names, target)
             return
-        renames = _extract.output_members(archive.names())
-        files = {relative: member for member, relative in renames.items()}
-        selected = _download.select(task_id, list(files), names)
+        wanted = _listing.select_in_archive(archive, task_id, names)
         try:
             with _download.output_dir_locked(target):
-                await _afetch_members(archive, {files[n]: n for n in selected}, target)
+                await _afetch_members(archive, wanted, target)
             return
         except _members.ArchiveChangedError:
             if attempt == 2:

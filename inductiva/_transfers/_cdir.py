@@ -229,8 +229,18 @@ class CentralDirectory(Sequence[MemberEntry]):
     def sorted_offsets(self, end: int) -> array[int]:
         """Every member's header offset and ``end``, sorted and deduplicated (made once)."""
         if self._sorted is None:
-            offsets = sorted({r[7] for r in self.records()} | {end})
-            self._sorted = array("Q", offsets)
+            order = self.by_offset()
+            records = self.records() if isinstance(order, range) else map(self.record, order)
+            offsets, last = array("Q"), -1
+            for r in records:
+                if r[7] != last:
+                    offsets.append(r[7])
+                    last = r[7]
+            if last < end:
+                offsets.append(end)
+            elif end not in offsets:
+                offsets = array("Q", sorted({*offsets, end}))
+            self._sorted = offsets
         return self._sorted
 
     def span_end(self, offset: int, end: int) -> int:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from .. import _capabilities, _client, _retry, _signals, errors
 from .._validate import check_flag, check_path, printable
-from . import _extract, _members, _parallel, _remote_zip, _resume, _subset, _workspace
+from . import _extract, _listing, _members, _parallel, _remote_zip, _resume, _subset, _workspace
 
 __all__ = [
     "ARCHIVE_NAME",
@@ -214,14 +214,8 @@ def select(task_id: str, available: Sequence[str], filenames: Sequence[str]) -> 
     return list(selected)
 
 
-def _archive_files(archive: _remote_zip.RemoteZip) -> dict[str, str]:
-    """Output file name (relative to ``artifacts/``) -> member name, directories left out."""
-    renames = _extract.output_members(archive.names())
-    return {relative: member for member, relative in renames.items()}
-
-
 def _subset_download(task_id: str, names: Sequence[str], target: Path) -> None:
-    selected = select(task_id, _subset.list_outputs(task_id), names)
+    selected = _listing.list_and_select(task_id, names)
     with output_dir_locked(target):
         _subset.download_subset(task_id, selected, target)
 
@@ -237,11 +231,10 @@ def _partial_download(task_id: str, names: Sequence[str], target: Path) -> None:
             logger.info("%s Fetching the files as a subset archive instead.", exc)
             _subset_download(task_id, names, target)
             return
-        files = _archive_files(archive)
-        selected = select(task_id, list(files), names)
+        wanted = _listing.select_in_archive(archive, task_id, names)
         try:
             with output_dir_locked(target):
-                _members.fetch_members(archive, {files[n]: n for n in selected}, target)
+                _members.fetch_members(archive, wanted, target)
             return
         except _members.ArchiveChangedError:
             if attempt == 2:
