@@ -177,10 +177,12 @@ class _NeedRange(Exception):
 async def afetch_range(task_id: str, start: int, end: int, etag: str | None) -> bytes:
     """The asyncio twin of :func:`~inductiva._transfers._remote_zip.fetch_range`."""
     headers = _remote_zip.range_headers(start, end, etag)
+    buffer = _remote_zip.RangeBuffer(start, end)
     async with _stream("GET", _remote_zip.output_path(task_id), headers) as response:
         _remote_zip.check_range_answer(task_id, response)
-        data = await response.aread()
-    return _remote_zip.check_range_data(data, start, end)
+        async for chunk in _wire.aiter_body(response):
+            buffer.add(chunk)
+    return buffer.result()
 
 
 async def aopen_remote_zip(task_id: str) -> _remote_zip.RemoteZip:

@@ -141,7 +141,11 @@ class CentralDirectory(Sequence[MemberEntry]):
         parts: list[bytes] = []
         count = 0
         for e in entries:
-            raw = e.name.encode("utf-8")
+            flags = e.flags
+            try:
+                raw = e.name.encode("utf-8" if flags & 0x800 else "cp437")
+            except UnicodeEncodeError:
+                raw, flags = e.name.encode("utf-8"), flags | 0x800
             big = [v for v in (e.file_size, e.compress_size, e.header_offset) if v >= _MAX32]
             extra = struct.pack(f"<HH{len(big)}Q", 1, 8 * len(big), *big) if big else b""
             parts.append(
@@ -149,7 +153,7 @@ class CentralDirectory(Sequence[MemberEntry]):
                     _CDH_SIG,
                     45,
                     45,
-                    e.flags | 0x800,
+                    flags,
                     e.method,
                     0,
                     0,

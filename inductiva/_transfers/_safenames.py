@@ -34,6 +34,7 @@ from ._workspace import RESERVED
 
 __all__ = ["TargetCheck", "check_member_name", "member_key", "unsafe"]
 
+_hash = hash  # 64 bits; a repeated value is confirmed on the names themselves
 _BUCKETS = 64
 _BUCKET_MASK = _BUCKETS - 1
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -126,7 +127,7 @@ class TargetCheck:
         if relative.endswith(("/", "\\")):
             self._directory(key, name)
         else:
-            digest = hash(key)
+            digest = _hash(key)
             self._hashes[digest & _BUCKET_MASK].append(digest)
             if parent:
                 self._directory(parent, name)
@@ -194,7 +195,7 @@ class TargetCheck:
 
     def finish(self) -> None:
         """UnsafeArchiveError for a name written twice, or both a file and a directory."""
-        dir_hashes = {hash(key) for key in self.dirs}
+        dir_hashes = {_hash(key) for key in self.dirs}
         repeated: set[int] = set()
         clash = False
         for bucket in self._hashes:  # sorted a bucket at a time: memory stays small
@@ -210,7 +211,7 @@ class TargetCheck:
             key = member_key(relative)
             if key in self.dirs:
                 raise unsafe(name, f"it is both a file and the directory of {self.dirs[key]!r}")
-            if hash(key) in repeated:
+            if _hash(key) in repeated:
                 if key in seen:
                     raise unsafe(name, f"the archive holds {seen[key]!r} twice")
                 seen[key] = name
