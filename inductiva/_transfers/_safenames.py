@@ -40,7 +40,12 @@ _BUCKET_MASK = _BUCKETS - 1
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CONTROL = re.compile(r"[\x00-\x1f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_PLAIN = re.compile(r"[^\x00-\x1f/\\]+(?:/[^\x00-\x1f/\\]+)*")
+_PLAIN = re.compile(
+    rf"(?![A-Za-z]:)(?!{re.escape(RESERVED)}(?:/|$))"  # no drive letter; not the reserved dir
+    r"(?:(?!\.\.?(?:/|$))[^\x00-\x1f/\\]+/)*"  # directories: no '.', '..', empty or control
+    r"(?!\.\.?$)[^\x00-\x1f/\\]+"  # the last component, likewise
+)
+"""A plain relative name: nothing for the full check to refuse or normalise (UTF-8 aside)."""
 _WINDOWS_BAD_CHARS = re.compile(r'[<>:"|?*]')
 _WINDOWS_RESERVED = frozenset(
     {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
@@ -91,15 +96,8 @@ def check_member_name(name: str, *, windows: bool | None = None) -> PurePosixPat
 
 def member_key(name: str, windows: bool = os.name == "nt") -> str:
     """``name`` checked (as :func:`check_member_name`) and normalised: ``"a/b.txt"``."""
-    if not windows and _PLAIN.fullmatch(name) and not _DRIVE.match(name):
-        parts = name.split("/")
-        if (
-            "." not in parts
-            and ".." not in parts
-            and parts[0] != RESERVED
-            and (name.isascii() or not _SURROGATE.search(name))
-        ):
-            return name
+    if not windows and _PLAIN.fullmatch(name) and (name.isascii() or not _SURROGATE.search(name)):
+        return name
     return "/".join(check_member_name(name, windows=windows).parts)
 
 

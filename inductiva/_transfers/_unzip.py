@@ -1,17 +1,17 @@
-"""The members of a local zip read in one sequential pass, checked, and written in batches.
+"""The members of a local zip read in one sequential pass, checked, and written by workers.
 
 :func:`unpack` walks the archive in header-offset order through a sliding
 window of :data:`WINDOW` bytes (one ``read`` per window, not three per member).
 Each member's local header is checked against its central-directory record
-(signature, same name, no overlap with the next member), its data inflated
-(stored or deflate; ISA-L's inflate when installed) with the output bounded by
-the declared size, and its size and CRC-32 checked. Small members are
-decompressed whole and handed to a :class:`BatchWriter`, whose thread creates
-and writes the files (``os.open``/``os.write``/``os.close``: three system
-calls a file, which release the GIL) while the next members are decoded; the
-queue holds at most :data:`QUEUED` batches of :data:`BATCH_BYTES`, so memory
-stays flat. Large members stream through in 1 MiB steps. Directories are
-created once each, before their files.
+(signature, same name, no overlap with the next member), then the member goes
+to a :class:`BatchWriter`: its threads (one per core) inflate it (stored or
+deflate; ISA-L's inflate when installed) with the output bounded by the
+declared size, check its size and CRC-32, and create and write the file
+(``os.open``/``os.write``/``os.close``). Inflating and those system calls
+release the GIL, so they run beside the next members' parsing. The queue
+holds at most :data:`QUEUED` batches of about :data:`BATCH_BYTES`, so memory
+stays flat. Members over :data:`WHOLE` bytes stream through in 1 MiB steps in
+the calling thread. Directories are created once each, before their files.
 
 With ``dest=None`` nothing is written: every member is only verified.
 """
@@ -29,7 +29,7 @@ from typing import IO, Any
 
 from .. import errors
 from .._validate import printable
-from . import _crc
+from . import _crc, _deflate
 from ._cdir import Record
 from ._zipstream import finish_inflate, inflate_bounded
 
@@ -40,6 +40,10 @@ try:
     from isal import isal_zlib as _inflate_module
 except ImportError:  # no wheel for this platform
     _inflate_module = zlib
+_INFLATE_ERRORS = (zlib.error, _inflate_module.error)
+ONE_SHOT = 8 * 1024
+"""Compressed members up to this size inflate in one call: deflate expands at most
+1032 times, so even a lying one allocates at most 8 MiB before it is refused."""
 
 
 def _decompressobj(wbits: int) -> Any:
@@ -69,68 +73,97 @@ def _write_all(fd: int, data: bytes | memoryview) -> None:
 def _write_file(path: str, data: bytes | memoryview) -> None:
     fd = os.open(path, _FLAGS, 0o666)
     try:
-        _write_all(fd, data)
+        written = os.write(fd, data)
+        if written != len(data):  # a short write: the rest, in a loop
+            _write_all(fd, memoryview(data)[written:])
     finally:
         os.close(fd)
 
 
-class BatchWriter:
-    """Creates files from (path, bytes) pairs in a thread, a batch at a time.
+Job = tuple[str, str | None, int, bytes | memoryview, int, int]
+"""A member for the workers: name, file path (None: only verify), method, data, size, CRC."""
 
-    A failure in the thread (a full disk) is raised by the next :meth:`add` or by
-    :meth:`close`; :meth:`abort` stops the thread without writing what is queued.
+
+def _finish(job: Job) -> None:
+    """Inflate, check and write one member (in a worker thread)."""
+    name, path, method, data, size, crc = job
+    out = _decode_whole(name, method, data, size)
+    if len(out) != size:
+        raise _corrupt(name, f"got {len(out)} bytes, expected {size}")
+    got = _crc.crc32(out)
+    if got != crc:
+        raise _corrupt(name, f"its CRC-32 is {got:08x}, the archive declares {crc:08x}")
+    if path is not None:
+        _write_file(path, out)
+
+
+class BatchWriter:
+    """Finishes members (:func:`_finish`) in worker threads, a batch at a time.
+
+    A failure in a thread (a corrupt member, a full disk) is raised by the next
+    :meth:`add` or by :meth:`close`; :meth:`abort` stops the threads without
+    finishing what is queued.
     """
 
-    def __init__(self) -> None:
-        self._batch: list[tuple[str, bytes | memoryview]] = []
+    def __init__(self, threads: int | None = None) -> None:
+        self._batch: list[Job] = []
         self._bytes = 0
-        self._queue: queue.Queue[list[tuple[str, bytes | memoryview]] | None] = queue.Queue(QUEUED)
+        self._queue: queue.Queue[list[Job] | None] = queue.Queue(QUEUED)
         self._error: BaseException | None = None
         self._stop = False
-        self._thread = threading.Thread(target=self._run, name="inductiva-unzip", daemon=True)
-        self._thread.start()
+        count = threads or _deflate.workers()
+        self._threads = [
+            threading.Thread(target=self._run, name="inductiva-unzip", daemon=True)
+            for _ in range(count)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def _run(self) -> None:
         while (batch := self._queue.get()) is not None:
             if self._error is not None or self._stop:
                 continue  # keep draining so the producer never blocks forever
             try:
-                for path, data in batch:
-                    _write_file(path, data)
+                for job in batch:
+                    _finish(job)
             except BaseException as exc:
-                self._error = exc
+                self._error = self._error or exc
 
-    def add(self, path: str, data: bytes | memoryview) -> None:
-        """Queue one file (raises if the thread already failed)."""
-        self._batch.append((path, data))
-        self._bytes += len(data)
+    def add(self, job: Job) -> None:
+        """Queue one member (raises if a thread already failed)."""
+        self._batch.append(job)
+        self._bytes += job[4]
         if len(self._batch) >= BATCH_FILES or self._bytes >= BATCH_BYTES:
             self.flush()
 
     def flush(self) -> None:
-        """Hand the current batch to the thread."""
+        """Hand the current batch to the threads."""
         if self._error is not None:
             raise self._error
         if self._batch:
             self._queue.put(self._batch)
             self._batch, self._bytes = [], 0
 
+    def _end(self) -> None:
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+
     def close(self) -> None:
-        """Write everything queued, stop the thread; raise its failure."""
+        """Finish everything queued, stop the threads; raise a thread's failure."""
         try:
             self.flush()
         finally:
-            self._queue.put(None)
-            self._thread.join()
+            self._end()
         if self._error is not None:
             raise self._error
 
     def abort(self) -> None:
-        """Stop the thread, dropping what is queued (the caller removes the files)."""
+        """Stop the threads, dropping what is queued (the caller removes the files)."""
         self._stop = True
         self._batch = []
-        self._queue.put(None)
-        self._thread.join()
+        self._end()
 
 
 def _corrupt(name: str, why: str) -> errors.IntegrityError:
@@ -182,13 +215,23 @@ class _Sink:
         pass
 
 
-def _decode_whole(name: str, method: int, data: memoryview, size: int) -> bytes | memoryview:
+def _decode_whole(
+    name: str, method: int, data: bytes | memoryview, size: int
+) -> bytes | memoryview:
     if method == 0:
         return data
+    if len(data) <= ONE_SHOT:
+        try:
+            whole: bytes = _inflate_module.decompress(data, wbits=-15, bufsize=size or 1)
+        except _INFLATE_ERRORS as exc:
+            raise _corrupt(name, str(exc)) from exc
+        if len(whole) > size:
+            raise _corrupt(name, f"it holds more than the {size} bytes it declares")
+        return whole
     inflate = _decompressobj(-15)
     try:
         out: bytes = inflate.decompress(data, size + 1)
-    except zlib.error as exc:
+    except _INFLATE_ERRORS as exc:
         raise _corrupt(name, str(exc)) from exc
     if len(out) > size:
         raise _corrupt(name, f"it holds more than the {size} bytes it declares")
@@ -214,7 +257,7 @@ def _stream(
             finish_inflate(inflate, sink)
             if not inflate.eof:
                 raise _corrupt(name, "its compressed data ends early")
-    except zlib.error as exc:
+    except _INFLATE_ERRORS as exc:
         raise _corrupt(name, str(exc)) from exc
     if sink.seen != size:
         raise _corrupt(name, f"got {sink.seen} bytes, expected {size}")
@@ -238,10 +281,10 @@ Member = tuple[str, str, Record]
 def unpack(fh: IO[bytes], members: Iterable[Member], cd_offset: int, dest: str | None) -> int:
     """Check (and with ``dest``, write under it) ``members``, in archive order; their count."""
     window = _Window(fh)
-    writer = BatchWriter() if dest is not None else None
-    add = writer.add if writer is not None else None
+    writer = BatchWriter()
+    add, finished = writer.add, False
     made: set[str] = {""}
-    crc32, local, local_size = _crc.crc32, _LOCAL.unpack_from, _LOCAL.size
+    local, local_size = _LOCAL.unpack_from, _LOCAL.size
     done = previous_end = 0
     try:
         for name, key, (_i, raw, _flags, method, crc, csize, size, offset) in members:
@@ -258,12 +301,12 @@ def unpack(fh: IO[bytes], members: Iterable[Member], cd_offset: int, dest: str |
             previous_end = start + csize
             if previous_end > cd_offset:
                 raise _corrupt(name, "its data runs past the archive's members")
+            done += 1
             if name[-1:] == "/":
                 if dest is not None:
                     _make_dirs(dest, key, made)
-                done += 1
                 continue
-            path = ""
+            path = None
             if dest is not None:
                 parent = key.rpartition("/")[0]
                 if parent not in made:
@@ -273,27 +316,19 @@ def unpack(fh: IO[bytes], members: Iterable[Member], cd_offset: int, dest: str |
                 data = window.get(start, csize)
                 if len(data) != csize:
                     raise _corrupt(name, "the archive ends inside it")
-                out = _decode_whole(name, method, data, size)
-                if len(out) != size:
-                    raise _corrupt(name, f"got {len(out)} bytes, expected {size}")
-                got = crc32(out)
-                if add is not None and got == crc:
-                    add(path, out)
-            elif dest is not None:
-                fd = os.open(path, _FLAGS, 0o666)
-                try:
-                    got = _stream(window, name, method, start, csize, size, fd)
-                finally:
+                add((name, path, method, data, size, crc))
+                continue
+            fd = os.open(path, _FLAGS, 0o666) if path is not None else None
+            try:
+                got = _stream(window, name, method, start, csize, size, fd)
+            finally:
+                if fd is not None:
                     os.close(fd)
-            else:
-                got = _stream(window, name, method, start, csize, size, None)
             if got != crc:
                 raise _corrupt(name, f"its CRC-32 is {got:08x}, the archive declares {crc:08x}")
-            done += 1
-        if writer is not None:
-            writer.close()
-            writer = None
+        finished = True
+        writer.close()
     finally:
-        if writer is not None:
+        if not finished:
             writer.abort()
     return done

@@ -192,7 +192,7 @@ def test_interrupted_extraction_keeps_the_verified_download(
     """Ctrl-C or SIGTERM while extracting keeps output.zip.part; the next call only extracts."""
     original = _unzip.BatchWriter.add
 
-    def interrupted(self: _unzip.BatchWriter, path: str, data: bytes | memoryview) -> None:
+    def interrupted(self: _unzip.BatchWriter, job: _unzip.Job) -> None:
         raise interrupt()
 
     monkeypatch.setattr(_unzip.BatchWriter, "add", interrupted)
@@ -216,9 +216,9 @@ def test_real_sigterm_during_extraction_unwinds_and_cleans_up(
     """A real SIGTERM in extraction raises Terminated, removes staging, keeps the download."""
     original = _unzip.BatchWriter.add
 
-    def signalled(self: _unzip.BatchWriter, path: str, data: bytes | memoryview) -> None:
+    def signalled(self: _unzip.BatchWriter, job: _unzip.Job) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
-        original(self, path, data)
+        original(self, job)
 
     monkeypatch.setattr(_unzip.BatchWriter, "add", signalled)
     with pytest.raises(Terminated):

@@ -227,9 +227,22 @@ def test_verify_archive_checks_every_member_without_writing(tmp_path: Path) -> N
 
 
 def test_batch_writer_reports_the_threads_failure() -> None:
-    """A failure in the writing thread is raised by close(), and the thread ends."""
-    writer = _unzip.BatchWriter()
-    writer.add("/nonexistent-dir/for/sure/x.txt", b"x")
+    """A failure in a writing thread is raised by close(), and the threads end."""
+    writer = _unzip.BatchWriter(threads=2)
+    writer.add(("x.txt", "/nonexistent-dir/for/sure/x.txt", 0, b"x", 1, zlib.crc32(b"x")))
     with pytest.raises(FileNotFoundError):
         writer.close()
-    assert not writer._thread.is_alive()
+    assert not any(thread.is_alive() for thread in writer._threads)
+
+
+def test_corrupt_deflate_data_is_an_integrity_error(tmp_path: Path) -> None:
+    """Damaged deflate bytes (small and large members) raise IntegrityError, nothing written."""
+    for size in (3000, 3 * _unzip.WHOLE):
+        data = bytes(range(256)) * (size // 256)
+        archive = bytearray(make_zip({"a.txt": b"fine", "d.bin": data}))
+        start = archive.index(b"d.bin") + 5 + 10  # inside d.bin's deflate stream
+        archive[start : start + 40] = b"\xff" * 40
+        (tmp_path / "a.zip").write_bytes(archive)
+        with pytest.raises(errors.IntegrityError, match=r"d\.bin"):
+            _extract.extract_archive(tmp_path / "a.zip", tmp_path / "out")
+        assert listing(tmp_path / "out") == []
