@@ -13,9 +13,11 @@ of a compressed format, an empty file, or deflate does not shrink it below
 one ``os.read`` and deflated in one call; larger ones are first probed (their
 first 64 KiB at the fastest level) and then deflated in 1 MiB steps.
 :class:`PackPool` runs :func:`pack` over batches of files in
-:func:`workers` threads (zlib and ISA-L release the GIL while they compress),
-handing the results back in order, with at most a few batches in flight so
-memory stays flat.
+:func:`workers` threads (zlib and ISA-L release the GIL while they compress):
+one per core idle when the work starts (on Linux, the running count of
+``/proc/loadavg``), none on a machine whose cores are busy (threads would only
+add switching there). Results come back in order, with at most a few batches
+in flight so memory stays flat.
 """
 
 from __future__ import annotations
@@ -187,13 +189,27 @@ def pack(path: str, size: int) -> Packed:
     return 8, crc, csize, None if parts is None else b"".join(parts)
 
 
+def _busy_elsewhere() -> int:
+    """Threads of other processes running right now (Linux), else 0 (unknown)."""
+    try:
+        with open("/proc/loadavg", "rb") as fh:
+            running = int(fh.read().split()[3].split(b"/")[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return max(0, running - 1)  # this thread is one of them
+
+
 def workers() -> int:
-    """Threads to deflate with: the cores this process may run on."""
+    """Threads to spend: the cores this process may use that are idle right now.
+
+    On a machine whose cores are taken by other work, extra threads only add
+    switching: the work then runs in the calling thread (1).
+    """
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
-    return max(1, min(cores, 8))
+    return max(1, min(cores - _busy_elsewhere(), 8))
 
 
 def _pack_batch(batch: Sequence[tuple[str, int]]) -> list[Packed]:

@@ -4,7 +4,8 @@
 window of :data:`WINDOW` bytes (one ``read`` per window, not three per member).
 Each member's local header is checked against its central-directory record
 (signature, same name, no overlap with the next member), then the member goes
-to a :class:`BatchWriter`: its threads (one per core) inflate it (stored or
+to a :class:`BatchWriter`: its threads (one per idle core; none, and the
+work done inline, when the cores are busy) inflate it (stored or
 deflate; ISA-L's inflate when installed) with the output bounded by the
 declared size, check its size and CRC-32, and create and write the file
 (``os.open``/``os.write``/``os.close``). Inflating and those system calls
@@ -114,7 +115,7 @@ class BatchWriter:
         count = threads or _deflate.workers()
         self._threads = [
             threading.Thread(target=self._run, name="inductiva-unzip", daemon=True)
-            for _ in range(count)
+            for _ in range(count if count > 1 else 0)  # one core: finished inline
         ]
         for thread in self._threads:
             thread.start()
@@ -131,6 +132,9 @@ class BatchWriter:
 
     def add(self, job: Job) -> None:
         """Queue one member (raises if a thread already failed)."""
+        if not self._threads:
+            _finish(job)
+            return
         self._batch.append(job)
         self._bytes += job[4]
         if len(self._batch) >= BATCH_FILES or self._bytes >= BATCH_BYTES:
