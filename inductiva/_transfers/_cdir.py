@@ -185,6 +185,12 @@ class CentralDirectory(Sequence[MemberEntry]):
         usize, csize, offset = self._big.get(index) or (f[9], f[8], f[16])
         return index, raw, f[3], f[4], f[7], csize, usize, offset
 
+    def layout(self) -> tuple[bytes, array[int], dict[int, tuple[int, int, int]]]:
+        """The raw directory, each record's position in it, and the ZIP64 sizes of the
+        records that have them (``usize, csize, offset``): for loops that unpack records
+        themselves."""
+        return self._data, self._starts, self._big
+
     def records(self) -> Iterator[Record]:
         """Every record in directory order (cheaper than making entries)."""
         data, unpack, big = self._data, _CDH.unpack_from, self._big

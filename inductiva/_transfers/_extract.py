@@ -33,6 +33,7 @@ import shutil
 import tempfile
 import zipfile
 import zlib
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO
@@ -167,19 +168,20 @@ def _read_directory(archive: Path) -> tuple[CentralDirectory, int]:
 
 def _selector(
     table: CentralDirectory, members: Iterable[str] | Mapping[str, str] | None
-) -> Selector:
+) -> tuple[Selector, int]:
+    """Which members to extract and under which relative names; the prefix dropped."""
     if isinstance(members, Mapping):
-        return dict(members).get
+        return dict(members).get, 0
     if members is not None:
         wanted = set(members)
-        return lambda name: name if name in wanted else None
+        return (lambda name: name if name in wanted else None), 0
     prefix = _cdir.encode_ascii(ARTIFACTS)
     if any(r[1].startswith(prefix) for r in table.records()):
         size = len(ARTIFACTS)
-        return lambda name: (
-            name[size:] if name.startswith(ARTIFACTS) and name != ARTIFACTS else None
-        )
-    return lambda name: name
+        return (
+            lambda name: name[size:] if name.startswith(ARTIFACTS) and name != ARTIFACTS else None
+        ), size
+    return (lambda name: name), 0
 
 
 def _selected(table: CentralDirectory, select: Selector) -> Iterator[tuple[Record, str, str]]:
@@ -191,38 +193,41 @@ def _selected(table: CentralDirectory, select: Selector) -> Iterator[tuple[Recor
             yield record, name, relative
 
 
-def _check(table: CentralDirectory, select: Selector, output_dir: Path, what: str) -> bool:
-    """Check names, encryption, limits and free space of the selected members.
+def _plan(
+    table: CentralDirectory, select: Selector, prefix: int, output_dir: Path, what: str
+) -> _unzip.Plan:
+    """Check names, encryption, limits and free space of the selected members; the plan.
 
-    Returns whether they all are stored or deflated (else zipfile decodes them).
+    Its ``fast`` is False when a member is neither stored nor deflated (zipfile
+    decodes those).
     """
     check = TargetCheck(output_dir, lambda: ((n, r) for _, n, r in _selected(table, select)))
+    order = array("I")
+    plan = _unzip.Plan(prefix, order)
+    renamed = plan.renamed
     total = packed = 0
-    fast = True
+    ordered, previous = True, -1
     for record, name, relative in _selected(table, select):
-        check.add(name, relative)
-        _i, _raw, flags, method, _crc32, csize, size, _offset = record
+        index, _raw, flags, method, _crc32, csize, size, offset = record
+        key = check.add(name, relative)
+        if key != name[prefix:]:
+            renamed[index] = key
         if flags & 0x1:
             raise errors.TransferError(f"Output file {name!r} is encrypted; cannot extract.")
-        fast = fast and method in _FAST_METHODS
+        if method not in _FAST_METHODS:
+            plan.fast = False
+        order.append(index)
+        ordered = ordered and offset >= previous
+        previous = offset
         total += size
         packed += csize
     check.finish()
     needed = _limits.check_archive([(total, packed)], what)
     _limits.check_free_space(output_dir, needed, "Extracting the output archive")
-    return fast
-
-
-def _members(table: CentralDirectory, select: Selector) -> Iterator[_unzip.Member]:
-    """The selected members in archive order, with their destination keys."""
-    order = table.by_offset()
-    records = table.records() if isinstance(order, range) else map(table.record, order)
-    decode = _cdir.decode_name
-    for record in records:
-        name = decode(record[1], record[2])
-        relative = select(name)
-        if relative is not None:
-            yield name, member_key(relative), record
+    if not ordered:
+        offsets = {i: table.record(i)[7] for i in order}
+        plan.order = array("I", sorted(order, key=offsets.__getitem__))
+    return plan
 
 
 def move_into_place(
@@ -257,12 +262,13 @@ def extract_archive(
     names to write them as); by default :func:`output_members` decides.
     """
     table, cd_offset = _read_directory(archive)
-    select = _selector(table, members)
-    if not _check(table, select, output_dir, "The output archive"):
+    select, prefix = _selector(table, members)
+    plan = _plan(table, select, prefix, output_dir, "The output archive")
+    if not plan.fast:
         _extract_with_zipfile(archive, output_dir, select)
         return
     with staging_dir(output_dir) as stage, archive.open("rb", buffering=0) as fh:
-        _unzip.unpack(fh, _members(table, select), cd_offset, os.fspath(stage))
+        _unzip.unpack(fh, table, plan, cd_offset, os.fspath(stage))
         move_into_place(stage, output_dir)
 
 
@@ -271,8 +277,9 @@ def verify_archive(archive: Path) -> int:
     table, cd_offset = _read_directory(archive)
     if any(r[3] not in _FAST_METHODS for r in table.records()):
         return _verify_with_zipfile(archive)
+    plan = _unzip.Plan(0, table.by_offset())
     with archive.open("rb", buffering=0) as fh:
-        return _unzip.unpack(fh, _members(table, lambda name: name), cd_offset, None)
+        return _unzip.unpack(fh, table, plan, cd_offset, None)
 
 
 # -- other compression methods (bzip2, lzma): zipfile decodes them ---------------------

@@ -117,19 +117,28 @@ class TargetCheck:
         self._hashes = [array("q") for _ in range(_BUCKETS)]
         self._real: dict[str, tuple[str, bool]] = {"": (self.root, os.path.isdir(self.root))}
         self._links: dict[str, frozenset[str]] = {}
+        self._last: tuple[str, str, frozenset[str]] | None = None  # parent, real, symlinks
 
     def add(self, name: str, relative: str) -> str:
         """Check one member; its normalised key."""
         key = member_key(relative)
-        parent = key.rpartition("/")[0]
-        if relative.endswith(("/", "\\")):
+        if relative[-1:] in ("/", "\\"):
             self._directory(key, name)
-        else:
-            digest = _hash(key)
-            self._hashes[digest & _BUCKET_MASK].append(digest)
+            self._last = None
+            return key
+        digest = _hash(key)
+        self._hashes[digest & _BUCKET_MASK].append(digest)
+        parent, _, leaf = key.rpartition("/")
+        last = self._last
+        if last is None or last[0] != parent:  # members come directory by directory
             if parent:
                 self._directory(parent, name)
-            self._escape(name, key, parent)
+            real, exists = self._resolve(parent)
+            if not self._inside(real):
+                raise unsafe(name, "resolves outside the output directory (symlink?)")
+            last = self._last = (parent, real, self._symlinks(parent) if exists else frozenset())
+        if leaf in last[2] and not self._inside(os.path.realpath(os.path.join(last[1], leaf))):
+            raise unsafe(name, "resolves outside the output directory (symlink?)")
         return key
 
     def _directory(self, key: str, name: str) -> None:

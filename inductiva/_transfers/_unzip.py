@@ -24,17 +24,18 @@ import queue
 import struct
 import threading
 import zlib
-from collections.abc import Iterable
+from array import array
+from collections.abc import Sequence
 from types import ModuleType
 from typing import IO, Any
 
 from .. import errors
 from .._validate import printable
 from . import _crc, _deflate
-from ._cdir import Record
+from ._cdir import CentralDirectory
 from ._zipstream import finish_inflate, inflate_bounded
 
-__all__ = ["BATCH_BYTES", "QUEUED", "WINDOW", "BatchWriter", "Member", "unpack"]
+__all__ = ["BATCH_BYTES", "QUEUED", "WINDOW", "BatchWriter", "Job", "Plan", "unpack"]
 
 _inflate_module: ModuleType
 try:
@@ -60,6 +61,7 @@ BATCH_BYTES = 1024 * 1024
 BATCH_FILES = 256
 QUEUED = 3
 _LOCAL = struct.Struct("<4s5H3L2H")
+_CENTRAL = struct.Struct("<4s6H3L5H2L")
 _LOCAL_SIG = b"PK\x03\x04"
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 _STEP = 1024 * 1024
@@ -278,20 +280,42 @@ def _make_dirs(dest: str, key: str, made: set[str]) -> None:
         made.add(each)
 
 
-Member = tuple[str, str, Record]
-"""A member to unpack: its name, its destination key (``"a/b.txt"``) and its record."""
+class Plan:
+    """The members to unpack, as record indices in archive order, and how each is named.
+
+    A member's destination key (``"a/b.txt"``) is its name without ``prefix``
+    characters (the ``artifacts/`` of a full archive), or ``renamed[index]``.
+    """
+
+    def __init__(self, prefix: int, order: Sequence[int] | None = None) -> None:
+        self.order: Sequence[int] = array("I") if order is None else order
+        self.prefix = prefix
+        self.renamed: dict[int, str] = {}
+        self.fast = True  # every member stored or deflated
 
 
-def unpack(fh: IO[bytes], members: Iterable[Member], cd_offset: int, dest: str | None) -> int:
-    """Check (and with ``dest``, write under it) ``members``, in archive order; their count."""
+def unpack(
+    fh: IO[bytes], table: CentralDirectory, plan: Plan, cd_offset: int, dest: str | None
+) -> int:
+    """Check (and with ``dest``, write under it) the members of ``plan``; their count."""
     window = _Window(fh)
     writer = BatchWriter()
     add, finished = writer.add, False
     made: set[str] = {""}
-    local, local_size = _LOCAL.unpack_from, _LOCAL.size
+    data, starts, big = table.layout()
+    central, local, local_size = _CENTRAL.unpack_from, _LOCAL.unpack_from, _LOCAL.size
+    prefix, renamed = plan.prefix, plan.renamed
     done = previous_end = 0
+    last_parent = ""
     try:
-        for name, key, (_i, raw, _flags, method, crc, csize, size, offset) in members:
+        for index in plan.order:
+            pos = starts[index]
+            f = central(data, pos)
+            flags, method, crc, csize, size, offset = f[3], f[4], f[7], f[8], f[9], f[16]
+            raw = data[pos + 46 : pos + 46 + f[10]]
+            if big and index in big:
+                size, csize, offset = big[index]
+            name = raw.decode("utf-8" if flags & 0x800 else "cp437")
             if offset < previous_end:
                 raise _corrupt(name, "it overlaps another member")
             head = local_size + len(raw)
@@ -306,21 +330,24 @@ def unpack(fh: IO[bytes], members: Iterable[Member], cd_offset: int, dest: str |
             if previous_end > cd_offset:
                 raise _corrupt(name, "its data runs past the archive's members")
             done += 1
-            if name[-1:] == "/":
-                if dest is not None:
-                    _make_dirs(dest, key, made)
-                continue
             path = None
             if dest is not None:
+                key = renamed.get(index) or name[prefix:] if renamed else name[prefix:]
+                if name[-1:] == "/":
+                    _make_dirs(dest, key.rstrip("/"), made)
+                    continue
                 parent = key.rpartition("/")[0]
-                if parent not in made:
+                if parent != last_parent and parent not in made:
                     _make_dirs(dest, parent, made)
+                last_parent = parent
                 path = f"{dest}/{key}"
+            elif name[-1:] == "/":
+                continue
             if csize <= WHOLE and size <= WHOLE:
-                data = window.get(start, csize)
-                if len(data) != csize:
+                piece = window.get(start, csize)
+                if len(piece) != csize:
                     raise _corrupt(name, "the archive ends inside it")
-                add((name, path, method, data, size, crc))
+                add((name, path, method, piece, size, crc))
                 continue
             fd = os.open(path, _FLAGS, 0o666) if path is not None else None
             try:
