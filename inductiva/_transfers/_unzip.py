@@ -68,17 +68,18 @@ _STEP = 1024 * 1024
 
 
 def _write_all(fd: int, data: bytes | memoryview) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+    """Write all of ``data`` to ``fd`` (every extracted byte goes through here)."""
+    written = os.write(fd, data)
+    if written != len(data):  # a short write: the rest, in a loop
+        view = memoryview(data)[written:]
+        while view:
+            view = view[os.write(fd, view) :]
 
 
 def _write_file(path: str, data: bytes | memoryview) -> None:
     fd = os.open(path, _FLAGS, 0o666)
     try:
-        written = os.write(fd, data)
-        if written != len(data):  # a short write: the rest, in a loop
-            _write_all(fd, memoryview(data)[written:])
+        _write_all(fd, data)
     finally:
         os.close(fd)
 
