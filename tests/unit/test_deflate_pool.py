@@ -91,7 +91,7 @@ def test_plan_over_its_budget_sends_the_same_bytes(
     reference = _zip(case)
     monkeypatch.setattr(_zipwrite, "CACHE_BYTES", 60_000)
     stream = input_zip(case, {"n": 1})
-    assert stream._cache.size <= 60_000
+    assert stream._plan.cache.size <= 60_000
     stream.close()
     assert _zip(case) == reference
 
