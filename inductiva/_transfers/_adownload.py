@@ -33,11 +33,11 @@ from . import (
     _aparallel,
     _download,
     _extract,
-    _listing,
     _members,
     _parallel,
     _remote_zip,
     _resume,
+    _select,
     _subset,
     _wire,
     _workspace,
@@ -356,7 +356,7 @@ def _verify_and_extract(zips: list[tuple[Path, list[str]]], output_dir: Path) ->
 
 
 async def _asubset_download(task_id: str, names: Sequence[str], target: Path) -> None:
-    selected = await _listing.alist_and_select(task_id, names)
+    selected = await _select.alist_and_select(task_id, names)
     with _download.output_dir_locked(target):
         _extract.plan_targets(selected, target)  # unsafe names fail before any request
         with _extract.staging_dir(target) as stage:
@@ -379,7 +379,7 @@ async def _apartial_download(task_id: str, names: Sequence[str], target: Path) -
             logger.info("%s Fetching the files as a subset archive instead.", exc)
             await _asubset_download(task_id, names, target)
             return
-        wanted = _listing.select_in_archive(archive, task_id, names)
+        wanted = _select.select_in_archive(archive, task_id, names)
         try:
             with _download.output_dir_locked(target):
                 await _afetch_members(archive, wanted, target)

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from .. import _capabilities, _client, _retry, _signals, errors
 from .._validate import check_flag, check_path, printable
-from . import _extract, _listing, _members, _parallel, _remote_zip, _resume, _subset, _workspace
+from . import _extract, _members, _parallel, _remote_zip, _resume, _select, _subset, _workspace
 
 __all__ = [
     "ARCHIVE_NAME",
@@ -215,7 +215,7 @@ def select(task_id: str, available: Sequence[str], filenames: Sequence[str]) -> 
 
 
 def _subset_download(task_id: str, names: Sequence[str], target: Path) -> None:
-    selected = _listing.list_and_select(task_id, names)
+    selected = _select.list_and_select(task_id, names)
     with output_dir_locked(target):
         _subset.download_subset(task_id, selected, target)
 
@@ -231,7 +231,7 @@ def _partial_download(task_id: str, names: Sequence[str], target: Path) -> None:
             logger.info("%s Fetching the files as a subset archive instead.", exc)
             _subset_download(task_id, names, target)
             return
-        wanted = _listing.select_in_archive(archive, task_id, names)
+        wanted = _select.select_in_archive(archive, task_id, names)
         try:
             with output_dir_locked(target):
                 _members.fetch_members(archive, wanted, target)

@@ -6,7 +6,7 @@ the era's order) and reads every file once, in worker threads
 (stored or deflated) and its compressed size and CRC-32. It holds no object
 per file: names sit in one buffer, the rest in arrays (about 50 bytes a
 member), and what it keeps of the deflated bytes for sending lives in a
-:class:`~inductiva._transfers._keep.Keep` within a budget that the records'
+:class:`~inductiva._transfers._segments.Segments` within a budget that the records'
 own growth takes room from. It also encodes every record of the zip (local
 headers, data descriptors, central directory entries, end records), ZIP64
 only where a size, an offset or the entry count needs it.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .. import errors
 from . import _crc, _deflate
-from ._keep import Keep
+from ._segments import Segments
 
 __all__ = ["DEFLATED", "DIR", "RECORD_BYTES", "STORED", "InputPlan"]
 
@@ -80,7 +80,7 @@ class InputPlan:
         self.csizes = array("Q")
         self.crcs = array("q")  # -1: computed while sending (stored large files)
         self.cached = array("i")  # handle in cache, or -1
-        self.cache = Keep()
+        self.cache = Segments()
         self._owners = array("I")  # the member of each item of the cache
         self._limit = budget
         self.stored = self.deflated = 0

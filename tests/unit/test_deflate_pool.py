@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from inductiva import errors
-from inductiva._transfers import _deflate, _keep, _zipwrite
+from inductiva._transfers import _deflate, _segments, _zipwrite
 from inductiva._transfers._upload import input_zip
 
 
@@ -118,16 +118,16 @@ def test_file_name_that_is_not_utf8_is_a_clear_error(tmp_path: Path) -> None:
         input_zip(tmp_path / "in", {})
 
 
-def test_keep_gives_segments_back_from_the_end() -> None:
+def test_segments_are_given_back_from_the_end() -> None:
     """Items read back as pushed; popping empties segments, which are closed."""
-    keep = _keep.Keep()
-    small = keep.push(b"a" * 10)
-    big = keep.push(b"b" * (_keep.SEGMENT + 5))
-    last = keep.push(b"c" * 3)
-    assert keep.get(small) == b"a" * 10 and keep.get(last) == b"ccc"
-    assert keep.get(big) == b"b" * (_keep.SEGMENT + 5) and keep.size == _keep.SEGMENT + 18
-    segments = list(keep._segments)
-    assert keep.pop() == 3 and keep.pop() == _keep.SEGMENT + 5
-    assert len(keep) == 1 and segments[-1].closed and not segments[0].closed
-    keep.close()
-    assert segments[0].closed and keep.size == 0
+    kept = _segments.Segments()
+    small = kept.push(b"a" * 10)
+    big = kept.push(b"b" * (_segments.SEGMENT + 5))
+    last = kept.push(b"c" * 3)
+    assert kept.get(small) == b"a" * 10 and kept.get(last) == b"ccc"
+    assert kept.get(big) == b"b" * (_segments.SEGMENT + 5) and kept.size == _segments.SEGMENT + 18
+    segments = list(kept._segments)
+    assert kept.pop() == 3 and kept.pop() == _segments.SEGMENT + 5
+    assert len(kept) == 1 and segments[-1].closed and not segments[0].closed
+    kept.close()
+    assert segments[0].closed and kept.size == 0

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from inductiva import errors
-from inductiva._transfers import _download, _listing, _safenames
+from inductiva._transfers import _download, _safenames, _select
 from inductiva._transfers._safenames import TargetCheck, check_member_name, member_key
 
 _PARTS = st.sampled_from(["a", "b.txt", ".", "..", "", "CON", ".inductiva", "ü", "x y", "C:", "\t"])
@@ -102,7 +102,7 @@ def test_name_selector_chooses_what_select_chose(wanted: list[str]) -> None:
         except errors.UnknownFilesError as exc:
             return str(exc), exc.missing
 
-    selector = _listing.NameSelector(wanted)
+    selector = _select.NameSelector(wanted)
     for name in available:
         selector.feed(name)
     ours = outcome(lambda: selector.result("1", lambda: available))
@@ -112,7 +112,7 @@ def test_name_selector_chooses_what_select_chose(wanted: list[str]) -> None:
 def test_name_selector_reports_unknown_names_with_hints() -> None:
     """Unknown names raise UnknownFilesError with close matches and the file count."""
     available = ["log.txt", "data/out.csv"]
-    selector = _listing.NameSelector(["lgo.txt", "log.txt"])
+    selector = _select.NameSelector(["lgo.txt", "log.txt"])
     for name in available:
         selector.feed(name)
     with pytest.raises(
@@ -122,15 +122,15 @@ def test_name_selector_reports_unknown_names_with_hints() -> None:
     assert info.value.missing == ["lgo.txt"]
 
 
-def test_listing_is_parsed_entry_by_entry() -> None:
+def test_select_is_parsed_entry_by_entry() -> None:
     """Every entry's name reaches the selector; a malformed listing is a TransferError."""
     names: list[str] = []
     text = '{"size": 10, "contents": [{"name": "a", "size": 1}, {"name": "b/c"}]}'
-    assert _listing.parse_listing(text, names.append) == 2
+    assert _select.parse_select(text, names.append) == 2
     assert names == ["a", "b/c"]
     with pytest.raises(errors.TransferError, match="without a name"):
-        _listing.parse_listing('{"contents": [{"size": 1}]}', names.append)
+        _select.parse_select('{"contents": [{"size": 1}]}', names.append)
     with pytest.raises(errors.TransferError, match="no list"):
-        _listing.parse_listing('{"size": 1, "contents": 5}', names.append)
+        _select.parse_select('{"size": 1, "contents": 5}', names.append)
     with pytest.raises(errors.TransferError, match="not JSON"):
-        _listing.parse_listing("{", names.append)
+        _select.parse_select("{", names.append)

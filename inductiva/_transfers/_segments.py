@@ -4,7 +4,7 @@ Planning the input zip deflates every file and keeps what it can of the
 result, so sending needs no second deflate. Kept as one Python object per
 file, those bytes fragment the heap: dropping them (the plan's records grow
 and take their room) does not give the memory back, and the process's peak
-memory counts them twice. :class:`Keep` packs them into anonymous memory
+memory counts them twice. :class:`Segments` packs them into anonymous memory
 maps of :data:`SEGMENT` bytes (one map per item larger than that), appended
 to and dropped from the end only: a dropped segment goes straight back to
 the operating system.
@@ -15,12 +15,12 @@ from __future__ import annotations
 import mmap
 from array import array
 
-__all__ = ["SEGMENT", "Keep"]
+__all__ = ["SEGMENT", "Segments"]
 
 SEGMENT = 1024 * 1024
 
 
-class Keep:
+class Segments:
     """A stack of byte strings, each read back by the handle :meth:`push` returned."""
 
     def __init__(self) -> None:
