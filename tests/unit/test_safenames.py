@@ -122,15 +122,15 @@ def test_name_selector_reports_unknown_names_with_hints() -> None:
     assert info.value.missing == ["lgo.txt"]
 
 
-def test_select_is_parsed_entry_by_entry() -> None:
+def test_listing_is_parsed_entry_by_entry() -> None:
     """Every entry's name reaches the selector; a malformed listing is a TransferError."""
     names: list[str] = []
     text = '{"size": 10, "contents": [{"name": "a", "size": 1}, {"name": "b/c"}]}'
-    assert _select.parse_select(text, names.append) == 2
+    assert _select.parse_listing(text, names.append) == 2
     assert names == ["a", "b/c"]
     with pytest.raises(errors.TransferError, match="without a name"):
-        _select.parse_select('{"contents": [{"size": 1}]}', names.append)
+        _select.parse_listing('{"contents": [{"size": 1}]}', names.append)
     with pytest.raises(errors.TransferError, match="no list"):
-        _select.parse_select('{"size": 1, "contents": 5}', names.append)
+        _select.parse_listing('{"size": 1, "contents": 5}', names.append)
     with pytest.raises(errors.TransferError, match="not JSON"):
-        _select.parse_select("{", names.append)
+        _select.parse_listing("{", names.append)
