@@ -30,6 +30,14 @@ data apart from the task and CLI layers, which only call
        v                                                    |
     _extract: safe names, limits (size, ratio, free space), |
               staged extraction, move into place            |
+       |  _cdir: central directory held compactly           |
+       |  _safenames: name checks, duplicates, symlinks     |
+       |  _select: files chosen by name in one pass         |
+       v                                                    v
+    _unzip: one pass over a local zip,             _zipwrite: the zip as a stream
+            workers inflate, check, write          _zipplan: walk, records (arrays)
+                                                   _deflate: ISA-L deflate in threads
+                                                   _segments: kept bytes, given back
                                                             |
     _progress: tqdm bars on stderr <------------------------'
                 (every stage above draws through it)
