@@ -19,8 +19,11 @@ Environment:
   per-connection bandwidth cap of the parallel-ranges row.
 * ``BENCH_UPLOAD_MIB`` (256, quick 64): the incompressible upload.
 * ``BENCH_WAITS`` (1000, quick 300): concurrent waits.
+* ``BENCH_CASE_FILES`` (20000) and ``BENCH_CASE_MB`` (82): the many-files case.
+* ``BENCH_MEMBERS`` (300000): members of the archive (and files of the input) whose
+  peak memory is measured.
 * ``BENCH_ONLY``: comma-separated sections (capacity, waits, download, ranges, upload,
-  cold, list) to run only those.
+  files, members, cold, list) to run only those.
 """
 
 from __future__ import annotations
@@ -731,6 +734,7 @@ def main() -> int:
     """Run every benchmark and print the table; exit 1 if a target is missed."""
     for path in (ROOT / "generated", ROOT / "mock_server", ROOT):
         sys.path.insert(0, str(path))
+    import bench_files  # scripts/ is sys.path[0]
     from inductiva_mock.launcher import MockServer
 
     import inductiva
@@ -761,6 +765,8 @@ def main() -> int:
             _section(table, "download", bench_download, server, table, tmp)
             _section(table, "ranges", bench_ranges, server, table, tmp)
             _section(table, "upload", bench_upload, server, table, tmp)
+            _section(table, "files", bench_files.bench_files, server, table, tmp)
+            _section(table, "members", bench_files.bench_members, server, legacy, table, tmp)
             _section(table, "list", bench_list, server, table)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""The transfer engine: every byte that moves between the API and the disk.
+r"""The transfer engine: every byte that moves between the API and the disk.
 
 Each operation is written once, as a flow (see :mod:`inductiva._http._flow`),
 run by the blocking driver (``Task.download_outputs``: Ctrl-C and SIGTERM
@@ -7,27 +7,29 @@ task and CLI layers only run :func:`_download.download_flow` and
 :func:`_upload.upload_flow`::
 
     download_flow (_download: checks, lock, one retry budget)  upload_flow (_upload)
-        |                 |                     |                 (zip input dir while
-    whole archive     filenames=,           filenames=,            sending it, multipart,
-        |             byte ranges           no ranges              re-sent if refused)
-        v                 |                     |                       |
+        |                 |                     |                 (the input zip built
+    whole archive     filenames=,           filenames=,            while it is sent,
+        |             byte ranges           no ranges              multipart, re-sent
+        v                 |                     |                  if refused)
     _resume: one stream   v                     v                       |
     (Range/If-Range,  _directory ------> _subset (?filename= zips,      |
-     bounded, verified (tail, central    staged, extracted;             |
-     by _pipe thread)   directory)       _listing: output/list)         |
-        |   \\             |                                            |
-        |  _parallel      v                                             |
-        |  (probe, gather _members (ranges bounded, parsed in a         |
-        |   of ranges;    _pipe thread into staged files)               |
-        |   _ranges:          |                                         |
-        |   plan, writes)     |                                         |
-        v                     v                                         |
+     bounded, verified (tail, central    staged, extracted;        _zipwrite: the zip
+     by _pipe thread)   directory)       _listing: output/list)    as a stream
+        |   \             |                    |                  _zipplan: walk,
+        |  _parallel      v              _select: files chosen     records (arrays)
+        |  (probe, gather _members        by name in one pass      _deflate: ISA-L
+        |   of ranges;    (ranges bounded,                         deflate in threads
+        |   _ranges:       parsed in a _pipe thread                _segments: kept
+        |   plan, writes)  into staged files)                      bytes, given back
+        v                     |                                         |
     _part: .part + sidecar,   _zipstream: local headers, bounded        |
     ONE resume model          inflate, CRC/size (StreamVerifier)        |
-    (prefix or ranges)        _remote_zip: directory records, plans     |
-        |                                                               |
+    (prefix or ranges)        _remote_zip + _cdir: the directory,       |
+        |                     held compactly; range plans               |
         v                                                               |
-    _extract: safe names, limits (_limits), staged extraction           |
+    _extract: limits (_limits), staged extraction, moved into place     |
+    _unzip: one pass over a local zip, workers inflate, check, write    |
+    _safenames: names, duplicates, symlinks                             |
     _keep: what a failure keeps; _workspace: .inductiva/, the lock      |
                                                                         |
     _progress: tqdm bars on stderr <------------------------------------'

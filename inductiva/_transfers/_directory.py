@@ -75,12 +75,13 @@ def fetch_range(task_id: str, start: int, end: int, etag: str | None) -> Flow[by
                 f"Output archive of task {task_id} changed while reading it "
                 f"(HTTP {stream.status_code} to a range request); try again."
             )
-        data = yield from read_all(stream)
+        # Gathered in place: a 300,000-member directory (30 MB) is never held twice.
+        buffer = _remote_zip.RangeBuffer(start, end)
+        while chunk := (yield from read(stream)):
+            buffer.add(chunk)
     finally:
         yield from close(stream)
-    if len(data) != end - start:
-        raise errors.IntegrityError(f"Asked for {end - start} archive bytes, got {len(data)}.")
-    return data
+    return buffer.result()
 
 
 def _tail(task_id: str) -> Flow[tuple[bytes, int, str | None]]:

@@ -31,12 +31,13 @@ import logging
 import os
 import re
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from .. import _capabilities, errors
 from .._http._flow import Flow, budgeted, offload
 from .._validate import check_flag, check_path, printable
-from . import _extract, _limits, _members, _part, _resume, _workspace
+from . import _extract, _limits, _members, _part, _resume, _select, _workspace
 from ._directory import RangesUnsupportedError, open_remote_zip
 from ._keep import fetch_failed, finish_failed, local_error, output_dir_locked
 from ._listing import list_outputs
@@ -167,10 +168,9 @@ def _full(task_id: str, output_dir: Path, uncompress: bool) -> Flow[None]:
 
 
 def _subset(task_id: str, names: Sequence[str], target: Path) -> Flow[None]:
-    listing = yield from list_outputs(task_id)
-    selected = select(task_id, listing.names, names)
+    listing = yield from list_outputs(task_id, names)  # selected in one pass (see _select)
     with output_dir_locked(target):
-        yield from download_subset(task_id, listing, selected, target)
+        yield from download_subset(task_id, listing, listing.names, target)
 
 
 def _partial(task_id: str, names: Sequence[str], target: Path) -> Flow[None]:
@@ -184,12 +184,10 @@ def _partial(task_id: str, names: Sequence[str], target: Path) -> Flow[None]:
             logger.info("%s Fetching the files as a subset archive instead.", exc)
             yield from _subset(task_id, names, target)
             return
-        renames = _extract.output_members(archive.names())
-        files = {relative: member for member, relative in renames.items()}
-        selected = select(task_id, list(files), names)
+        wanted = yield from offload(partial(_select.select_in_archive, archive, task_id, names))
         try:
             with output_dir_locked(target):
-                yield from _members.fetch_members(archive, {files[n]: n for n in selected}, target)
+                yield from _members.fetch_members(archive, wanted, target)
             return
         except _members.ArchiveChangedError:
             if attempt == 2:

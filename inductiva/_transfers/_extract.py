@@ -7,38 +7,49 @@ are extracted, directly into the destination (``artifacts/log.txt`` becomes
 return values) is not written. An archive without ``artifacts/`` (a subset, or
 an older layout) is extracted at its root (see :func:`output_members`).
 
-Every member name is checked before anything is written: absolute paths,
-drive letters, ``..`` components, NUL/control characters and names the host
-cannot hold (reserved device names and ``<>:"|?*`` on Windows) raise
-:class:`~inductiva.errors.UnsafeArchiveError`. Members are then written into a
-hidden staging directory inside the destination, each checked against its
-CRC-32 and size, and moved into place only when all of them verified; on any
-failure the staging directory is removed, so final names never hold partial
-data.
+Every member name is checked before anything is written
+(:mod:`inductiva._transfers._safenames`): absolute paths, drive letters, ``..``
+components, NUL/control characters, names the host cannot hold (reserved
+device names and ``<>:"|?*`` on Windows), names written twice, a name that is
+both a file and a directory, and targets a symlink would send outside the
+destination raise :class:`~inductiva.errors.UnsafeArchiveError`. Members are
+then written into a hidden staging directory inside the destination, each
+checked against its CRC-32 and size, and moved into place only when all of them
+verified; on any failure the staging directory is removed, so final names
+never hold partial data. Moving into place renames whole directories the
+destination does not have yet (one rename for a tree of thousands of files).
+
+The archive is read in one sequential pass (:mod:`inductiva._transfers._unzip`:
+its central directory held compactly, files written in batches by a second
+thread), so memory stays flat whatever the member count. Members compressed
+with methods other than stored and deflate are left to :mod:`zipfile`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path, PurePosixPath
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import IO
 
 from .. import errors
 from .._validate import printable
-from . import _crc, _limits
-from ._workspace import RESERVED, Workspace
+from . import _cdir, _crc, _limits, _unzip
+from ._cdir import CentralDirectory, Record
+from ._safenames import TargetCheck, check_member_name, member_key
+from ._workspace import Workspace
 
 __all__ = [
     "ARTIFACTS",
     "CHUNK",
     "MemberWriter",
+    "Selector",
     "check_member_name",
     "extract_archive",
     "move_into_place",
@@ -50,54 +61,6 @@ __all__ = [
 
 CHUNK = 1024 * 1024
 ARTIFACTS = "artifacts/"
-
-_DRIVE = re.compile(r"^[A-Za-z]:")
-_CONTROL = re.compile(r"[\x00-\x1f]")
-_WINDOWS_BAD_CHARS = re.compile(r'[<>:"|?*]')
-_WINDOWS_RESERVED = frozenset(
-    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
-    | {f"COM{i}" for i in "123456789¹²³"}
-    | {f"LPT{i}" for i in "123456789¹²³"}
-)
-
-
-def _unsafe(name: str, why: str) -> errors.UnsafeArchiveError:
-    return errors.UnsafeArchiveError(
-        f"Refusing to extract archive member {printable(repr(name)[:300])}: {why}. "
-        "Nothing was extracted; the archive may be damaged or hostile, ask the task's "
-        "owner, or download it with uncompress=False to inspect it."
-    )
-
-
-def check_member_name(name: str, *, windows: bool | None = None) -> PurePosixPath:
-    """The relative path ``name`` stands for, or UnsafeArchiveError if it is unsafe here."""
-    windows = os.name == "nt" if windows is None else windows
-    if not name or name in ("/", "."):
-        raise _unsafe(name, "empty name")
-    if "\x00" in name or _CONTROL.search(name):
-        raise _unsafe(name, "NUL or control character in the name")
-    if name.startswith(("/", "\\")):
-        raise _unsafe(name, "absolute path")
-    if _DRIVE.match(name):
-        raise _unsafe(name, "drive letter")
-    parts = [p for p in re.split(r"[/\\]", name) if p not in ("", ".")]
-    if not parts:
-        raise _unsafe(name, "empty name")
-    if ".." in parts:
-        raise _unsafe(name, "'..' component would escape the output directory")
-    if parts[0] == RESERVED:
-        raise _unsafe(name, f"{RESERVED}/ is reserved for the client's own files")
-    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in name):
-        raise _unsafe(name, "the name is not valid UTF-8")
-    if windows:
-        for part in parts:
-            if _WINDOWS_BAD_CHARS.search(part):
-                raise _unsafe(name, 'character not allowed on Windows (<>:"|?*)')
-            if part.endswith((" ", ".")):
-                raise _unsafe(name, "component ends with a space or dot (invalid on Windows)")
-            if part.split(".")[0].upper().rstrip(" ") in _WINDOWS_RESERVED:
-                raise _unsafe(name, f"{part!r} is a reserved device name on Windows")
-    return PurePosixPath(*parts)
 
 
 def output_members(names: Iterable[str]) -> dict[str, str]:
@@ -120,29 +83,10 @@ def plan_targets(names: Iterable[str] | Mapping[str, str], root: Path) -> dict[s
     ``names`` may map member names to the relative names to write them as.
     """
     renames = names if isinstance(names, Mapping) else {n: n for n in names}
-    resolved_root = root.resolve()
-    targets: dict[str, Path] = {}
-    files: dict[tuple[str, ...], str] = {}
-    dirs: dict[tuple[str, ...], str] = {}
-    for name, relative in renames.items():
-        rel = check_member_name(relative)
-        target = resolved_root.joinpath(*rel.parts)
-        if not target.resolve().is_relative_to(resolved_root):
-            raise _unsafe(name, "resolves outside the output directory (symlink?)")
-        key = tuple(rel.parts)
-        is_dir = relative.endswith(("/", "\\"))
-        for depth in range(1, len(key)):
-            dirs.setdefault(key[:depth], name)
-        if is_dir:
-            dirs.setdefault(key, name)
-        elif key in files:
-            raise _unsafe(name, f"the archive holds {files[key]!r} twice")
-        else:
-            files[key] = name
-        targets[name] = target
-    for key, name in files.items():
-        if key in dirs:
-            raise _unsafe(name, f"it is both a file and the directory of {dirs[key]!r}")
+    check = TargetCheck(root, lambda: renames.items())
+    base = Path(check.root)
+    targets = {name: base.joinpath(check.add(name, rel)) for name, rel in renames.items()}
+    check.finish()
     return targets
 
 
@@ -205,8 +149,140 @@ class MemberWriter:
 
 
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError)
+_FAST_METHODS = (0, 8)
+
+Selector = Callable[[str], str | None]
+"""A member's name -> the relative name to write it as, or None to leave it out."""
 
 
+def _read_directory(archive: Path) -> tuple[CentralDirectory, int]:
+    """The archive's central directory and its offset; IntegrityError if it is no zip."""
+    try:
+        table, cd_offset, _size = _cdir.read_file(archive)
+    except OSError as exc:
+        raise errors.IntegrityError(
+            f"Downloaded archive is not a valid zip: {printable(exc)}"
+        ) from exc
+    return table, cd_offset
+
+
+def _selector(
+    table: CentralDirectory, members: Iterable[str] | Mapping[str, str] | None
+) -> tuple[Selector, int]:
+    """Which members to extract and under which relative names; the prefix dropped."""
+    if isinstance(members, Mapping):
+        return dict(members).get, 0
+    if members is not None:
+        wanted = set(members)
+        return (lambda name: name if name in wanted else None), 0
+    prefix = _cdir.encode_ascii(ARTIFACTS)
+    if any(r[1].startswith(prefix) for r in table.records()):
+        size = len(ARTIFACTS)
+        return (
+            lambda name: name[size:] if name.startswith(ARTIFACTS) and name != ARTIFACTS else None
+        ), size
+    return (lambda name: name), 0
+
+
+def _selected(table: CentralDirectory, select: Selector) -> Iterator[tuple[Record, str, str]]:
+    """``(record, name, relative)`` of every selected member, in directory order."""
+    for record in table.records():
+        name = _cdir.decode_name(record[1], record[2])
+        relative = select(name)
+        if relative is not None:
+            yield record, name, relative
+
+
+def _plan(
+    table: CentralDirectory, select: Selector, prefix: int, output_dir: Path, what: str
+) -> _unzip.Plan:
+    """Check names, encryption, limits and free space of the selected members; the plan.
+
+    Its ``fast`` is False when a member is neither stored nor deflated (zipfile
+    decodes those).
+    """
+    check = TargetCheck(output_dir, lambda: ((n, r) for _, n, r in _selected(table, select)))
+    order = array("I")
+    plan = _unzip.Plan(prefix, order)
+    renamed = plan.renamed
+    total = packed = 0
+    ordered, previous = True, -1
+    for record, name, relative in _selected(table, select):
+        index, _raw, flags, method, _crc32, csize, size, offset = record
+        key = check.add(name, relative)
+        if key != name[prefix:]:
+            renamed[index] = key
+        if flags & 0x1:
+            raise errors.TransferError(f"Output file {name!r} is encrypted; cannot extract.")
+        if method not in _FAST_METHODS:
+            plan.fast = False
+        order.append(index)
+        ordered = ordered and offset >= previous
+        previous = offset
+        total += size
+        packed += csize
+    check.finish()
+    needed = _limits.check_archive([(total, packed)], what)
+    _limits.check_free_space(output_dir, needed, "Extracting the output archive")
+    if not ordered:
+        offsets = {i: table.record(i)[7] for i in order}
+        plan.order = array("I", sorted(order, key=offsets.__getitem__))
+    return plan
+
+
+def move_into_place(
+    stage: Path, output_dir: Path, targets: Mapping[str, Path] | None = None
+) -> None:
+    """Move everything staged in ``stage`` (the same relative paths) into ``output_dir``.
+
+    A directory the destination lacks moves in one rename; one it has is merged
+    into, file by file (a file there is replaced). ``targets`` (the checked
+    destinations of what was staged) is accepted for the callers that hold it.
+    """
+    del targets  # the staging tree holds exactly the checked targets
+    pending = [(os.fspath(stage), os.fspath(output_dir.resolve()))]
+    while pending:
+        src, dst = pending.pop()
+        with os.scandir(src) as entries:
+            names = [(e.name, e.is_dir(follow_symlinks=False)) for e in entries]
+        for name, is_dir in names:
+            source, target = os.path.join(src, name), os.path.join(dst, name)
+            if is_dir and os.path.isdir(target):
+                pending.append((source, target))
+            else:
+                os.replace(source, target)
+
+
+def extract_archive(
+    archive: Path, output_dir: Path, members: Iterable[str] | Mapping[str, str] | None = None
+) -> None:
+    """Extract ``archive`` into ``output_dir``, verified, or nothing.
+
+    ``members`` names the members to extract (or maps them to the relative
+    names to write them as); by default :func:`output_members` decides.
+    """
+    table, cd_offset = _read_directory(archive)
+    select, prefix = _selector(table, members)
+    plan = _plan(table, select, prefix, output_dir, "The output archive")
+    if not plan.fast:
+        _extract_with_zipfile(archive, output_dir, select)
+        return
+    with staging_dir(output_dir) as stage, archive.open("rb", buffering=0) as fh:
+        _unzip.unpack(fh, table, plan, cd_offset, os.fspath(stage))
+        move_into_place(stage, output_dir)
+
+
+def verify_archive(archive: Path) -> int:
+    """Check every member's CRC-32 and size without writing; return the member count."""
+    table, cd_offset = _read_directory(archive)
+    if any(r[3] not in _FAST_METHODS for r in table.records()):
+        return _verify_with_zipfile(archive)
+    plan = _unzip.Plan(0, table.by_offset())
+    with archive.open("rb", buffering=0) as fh:
+        return _unzip.unpack(fh, table, plan, cd_offset, None)
+
+
+# -- other compression methods (bzip2, lzma): zipfile decodes them ---------------------
 def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, writer: MemberWriter) -> None:
     try:
         with zf.open(info) as src:
@@ -226,67 +302,28 @@ def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, writer: MemberWrite
 def _open_zip(path: Path) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(path)
-    except UnicodeDecodeError as exc:
-        raise errors.UnsafeArchiveError(
-            f"The archive has a member name that is not valid UTF-8 ({exc.reason}); "
-            "nothing was extracted. Download it with uncompress=False to inspect it."
-        ) from exc
     except (*_ZIP_ERRORS, OSError) as exc:
         raise errors.IntegrityError(
             f"Downloaded archive is not a valid zip: {printable(exc)}"
         ) from exc
 
 
-def move_into_place(stage: Path, output_dir: Path, targets: dict[str, Path]) -> None:
-    """Move staged files (same relative paths) from ``stage`` to their targets."""
-    root = output_dir.resolve()
-    for target in targets.values():
-        staged = stage.joinpath(target.relative_to(root))
-        if staged.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged, target)
+def _extract_with_zipfile(archive: Path, output_dir: Path, select: Selector) -> None:
+    with _open_zip(archive) as zf, staging_dir(output_dir) as stage:
+        for info in zf.infolist():
+            relative = select(info.filename)
+            if relative is None:
+                continue
+            staged = stage.joinpath(member_key(relative))
+            if info.is_dir():
+                staged.mkdir(parents=True, exist_ok=True)
+                continue
+            # zipfile verifies the CRC-32 as it reads (BadZipFile on mismatch)
+            _copy_member(zf, info, MemberWriter(info.filename, staged, info.file_size, None))
+        move_into_place(stage, output_dir)
 
 
-def extract_archive(
-    archive: Path, output_dir: Path, members: Iterable[str] | Mapping[str, str] | None = None
-) -> None:
-    """Extract ``archive`` into ``output_dir``, verified, or nothing.
-
-    ``members`` names the members to extract (or maps them to the relative
-    names to write them as); by default :func:`output_members` decides.
-    """
-    with _open_zip(archive) as zf:
-        infos = zf.infolist()
-        if members is None:
-            renames = output_members(i.filename for i in infos)
-        elif isinstance(members, Mapping):
-            renames = dict(members)
-        else:
-            renames = {m: m for m in members}
-        infos = [i for i in infos if i.filename in renames]
-        targets = plan_targets({i.filename: renames[i.filename] for i in infos}, output_dir)
-        total = _limits.check_archive(
-            ((i.file_size, i.compress_size) for i in infos), "The output archive"
-        )
-        _limits.check_free_space(output_dir, total, "Extracting the output archive")
-        with staging_dir(output_dir) as stage:
-            stage_root = stage.resolve()
-            root = output_dir.resolve()
-            for info in infos:
-                staged = stage_root.joinpath(targets[info.filename].relative_to(root))
-                if info.is_dir():
-                    staged.mkdir(parents=True, exist_ok=True)
-                    continue
-                # zipfile verifies the CRC-32 as it reads (BadZipFile on mismatch)
-                writer = MemberWriter(info.filename, staged, info.file_size, None)
-                _copy_member(zf, info, writer)
-            move_into_place(stage_root, output_dir, targets)
-
-
-def verify_archive(archive: Path) -> int:
-    """Check every member's CRC-32 and size without writing; return the member count."""
+def _verify_with_zipfile(archive: Path) -> int:
     with _open_zip(archive) as zf:
         infos = zf.infolist()
         for info in infos:

@@ -14,23 +14,25 @@ The requests themselves are made by the flows of
 
 from __future__ import annotations
 
-import bisect
 import re
-import struct
 from collections.abc import Callable, Iterable, Sequence
 
 import attrs
 
 from .. import errors
 from .._validate import printable
+from ._cdir import CentralDirectory, MemberEntry, locate
 
 __all__ = [
     "TAIL_BYTES",
+    "CentralDirectory",
     "Fetch",
     "MemberEntry",
+    "RangeBuffer",
     "RangePlan",
     "RemoteZip",
     "build_remote_zip",
+    "check_range_data",
     "parse_central_directory",
     "parse_content_range",
     "plan_ranges",
@@ -45,63 +47,38 @@ MAX_DIRECTORY_BYTES = 64 * 1024**2
 """Largest central directory read into memory (about 700,000 members)."""
 DEFAULT_GAP = 64 * 1024
 
-_EOCD_SIG = b"PK\x05\x06"
-_EOCD64_LOC_SIG = b"PK\x06\x07"
-_EOCD64_SIG = b"PK\x06\x06"
-_CDH_SIG = b"PK\x01\x02"
-_EOCD = struct.Struct("<4s4H2LH")
-_EOCD64_LOC = struct.Struct("<4sLQL")
-_EOCD64 = struct.Struct("<4sQ2H2L4Q")
-_CDH = struct.Struct("<4s6H3L5H2L")
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 
 
-@attrs.frozen
-class MemberEntry:
-    """One central-directory record: where a member lives and how to check it."""
-
-    name: str
-    method: int
-    flags: int
-    crc: int
-    compress_size: int
-    file_size: int
-    header_offset: int
-
-    @property
-    def is_dir(self) -> bool:
-        """Whether this entry is a directory."""
-        return self.name.endswith("/")
+def _table(members: Iterable[MemberEntry]) -> CentralDirectory:
+    return members if isinstance(members, CentralDirectory) else CentralDirectory.of(members)
 
 
 @attrs.frozen
 class RemoteZip:
-    """The remote archive's size, version (ETag) and members, in archive order."""
+    """The remote archive's size, version (ETag) and members, in archive order.
+
+    ``members`` is held compactly (:class:`~inductiva._transfers._cdir.CentralDirectory`:
+    the raw directory, entries made on demand); any sequence of entries is turned into one.
+    """
 
     task_id: str
     size: int
     etag: str | None
     cd_offset: int
-    members: tuple[MemberEntry, ...]
+    members: CentralDirectory = attrs.field(converter=_table)
 
     def names(self) -> list[str]:
         """Names of the file members (directories left out)."""
-        return [m.name for m in self.members if not m.is_dir]
+        return [n for n in self.members.names() if not n.endswith("/")]
 
     tail: bytes = attrs.field(default=b"", repr=False, eq=False)
     """The archive's last bytes, as read with the directory (a member wholly inside them
     needs no further request)."""
 
-    offsets: tuple[int, ...] = attrs.field(init=False, repr=False, eq=False)
-
-    @offsets.default
-    def _sorted_offsets(self) -> tuple[int, ...]:
-        return tuple(sorted({m.header_offset for m in self.members} | {self.cd_offset}))
-
     def span_end(self, entry: MemberEntry) -> int:
         """Exclusive end of ``entry``'s bytes: the next local header or the central directory."""
-        offsets = self.offsets
-        return offsets[min(bisect.bisect_right(offsets, entry.header_offset), len(offsets) - 1)]
+        return self.members.span_end(entry.header_offset, self.cd_offset)
 
 
 @attrs.frozen
@@ -128,83 +105,57 @@ def parse_content_range(value: str | None) -> tuple[int, int, int]:
     )
 
 
+def check_range_data(data: bytes, start: int, end: int) -> bytes:
+    """``data`` if it holds exactly bytes ``[start, end)``, else IntegrityError."""
+    if len(data) != end - start:
+        raise errors.IntegrityError(f"Asked for {end - start} archive bytes, got {len(data)}.")
+    return data
+
+
+class RangeBuffer:
+    """Bytes ``[start, end)`` of the archive gathered in place as they arrive.
+
+    A 300,000-member central directory is 30 MB: read into one preallocated
+    buffer, not as chunks joined at the end (which holds it twice).
+    """
+
+    def __init__(self, start: int, end: int) -> None:
+        self._data = bytearray(end - start)
+        self._pos = 0
+
+    def add(self, chunk: bytes) -> None:
+        """Append ``chunk``; IntegrityError if it runs past the range."""
+        end = self._pos + len(chunk)
+        if end > len(self._data):
+            raise errors.IntegrityError(
+                f"Asked for {len(self._data)} archive bytes, got more than that."
+            )
+        self._data[self._pos : end] = chunk
+        self._pos = end
+
+    def result(self) -> bytes:
+        """The range's bytes; IntegrityError if fewer came."""
+        if self._pos != len(self._data):
+            raise errors.IntegrityError(
+                f"Asked for {len(self._data)} archive bytes, got {self._pos}."
+            )
+        return self._data  # type: ignore[return-value]  # a bytearray reads as bytes
+
+
 Fetch = Callable[[str, int, int, "str | None"], bytes]
 """Reads bytes ``[start, end)`` of a task's archive of a given ETag."""
-
-
-def _find_eocd(tail: bytes) -> int:
-    pos = tail.rfind(_EOCD_SIG)
-    while pos >= 0:
-        if pos + _EOCD.size <= len(tail):
-            comment_len = _EOCD.unpack_from(tail, pos)[-1]
-            if pos + _EOCD.size + comment_len == len(tail):
-                return pos
-        pos = tail.rfind(_EOCD_SIG, 0, pos)
-    raise errors.IntegrityError("The output archive is not a valid zip (no end-of-directory).")
 
 
 def _locate_directory(
     task_id: str, tail: bytes, tail_start: int, etag: str | None, fetch: Fetch
 ) -> tuple[int, int, int]:
     """``(cd_offset, cd_size, entry_count)``, following ZIP64 records when present."""
-    pos = _find_eocd(tail)
-    _sig, _d, _dcd, _n_disk, count, cd_size, cd_offset, _c = _EOCD.unpack_from(tail, pos)
-    loc_pos = pos - _EOCD64_LOC.size
-    if loc_pos >= 0 and tail[loc_pos : loc_pos + 4] == _EOCD64_LOC_SIG:
-        _s, _disk, eocd64_offset, _ndisks = _EOCD64_LOC.unpack_from(tail, loc_pos)
-        rel = eocd64_offset - tail_start
-        if rel >= 0 and rel + _EOCD64.size <= len(tail):
-            record = tail[rel : rel + _EOCD64.size]
-        else:
-            record = fetch(task_id, eocd64_offset, eocd64_offset + _EOCD64.size, etag)
-        if record[:4] != _EOCD64_SIG:
-            raise errors.IntegrityError("The output archive's ZIP64 directory record is corrupt.")
-        fields = _EOCD64.unpack(record)
-        count, cd_size, cd_offset = fields[7], fields[8], fields[9]
-    return cd_offset, cd_size, count
+    return locate(tail, tail_start, lambda start, end: fetch(task_id, start, end, etag))
 
 
-def _zip64_extra(extra: bytes, sizes: list[int]) -> list[int]:
-    """Replace 0xFFFFFFFF values in ``[file_size, compress_size, header_offset]``."""
-    pos = 0
-    while pos + 4 <= len(extra):
-        tag, length = struct.unpack_from("<HH", extra, pos)
-        if tag == 0x0001:
-            body, i = extra[pos + 4 : pos + 4 + length], 0
-            for index, value in enumerate(sizes):
-                if value == 0xFFFFFFFF and i + 8 <= len(body):
-                    sizes[index] = struct.unpack_from("<Q", body, i)[0]
-                    i += 8
-            break
-        pos += 4 + length
-    return sizes
-
-
-def parse_central_directory(data: bytes, count: int) -> tuple[MemberEntry, ...]:
-    """The entries of a raw central directory holding ``count`` records."""
-    entries: list[MemberEntry] = []
-    pos = 0
-    for _ in range(count):
-        if data[pos : pos + 4] != _CDH_SIG or pos + _CDH.size > len(data):
-            raise errors.IntegrityError("The output archive's central directory is corrupt.")
-        fields = _CDH.unpack_from(data, pos)
-        flags, method, crc, csize, usize = fields[3], fields[4], fields[7], fields[8], fields[9]
-        name_len, extra_len, comment_len, offset = fields[10], fields[11], fields[12], fields[16]
-        start = pos + _CDH.size
-        raw_name = data[start : start + name_len]
-        extra = data[start + name_len : start + name_len + extra_len]
-        try:
-            name = raw_name.decode("utf-8" if flags & 0x800 else "cp437")
-        except UnicodeDecodeError as exc:
-            raise errors.UnsafeArchiveError(
-                f"The output archive has a member name that is not valid UTF-8 "
-                f"({printable(repr(raw_name[:100]))}); nothing was extracted. Download the "
-                "whole archive with uncompress=False to inspect it."
-            ) from exc
-        usize, csize, offset = _zip64_extra(extra, [usize, csize, offset])
-        entries.append(MemberEntry(name, method, flags, crc, csize, usize, offset))
-        pos = start + name_len + extra_len + comment_len
-    return tuple(entries)
+def parse_central_directory(data: bytes, count: int) -> CentralDirectory:
+    """The entries of a raw central directory holding ``count`` records (held compactly)."""
+    return CentralDirectory(data, count)
 
 
 def build_remote_zip(

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from .. import errors
 from .._validate import printable
 from . import _crc
-from ._remote_zip import MemberEntry
+from ._cdir import CentralDirectory, MemberEntry
 
 __all__ = [
     "CrcSink",
@@ -136,6 +136,9 @@ class CrcSink:
 
 def check_supported(entries: Sequence[MemberEntry]) -> None:
     """TransferError for encrypted members or compression methods other than stored/deflate."""
+    if isinstance(entries, CentralDirectory):  # only the offending entries are made
+        bad = (r[0] for r in entries.records() if r[2] & 0x1 or r[3] not in _METHODS)
+        entries = [entries.entry(i) for i in bad]
     for entry in entries:
         if entry.flags & 0x1:
             raise errors.TransferError(f"Output file {entry.name!r} is encrypted; cannot extract.")
@@ -176,8 +179,12 @@ class StreamVerifier:
     """
 
     def __init__(self, entries: Sequence[MemberEntry], prefix: Path, prefix_len: int) -> None:
-        check_supported(entries)
-        self._entries = sorted(entries, key=lambda e: e.header_offset)
+        table = entries if isinstance(entries, CentralDirectory) else CentralDirectory.of(entries)
+        check_supported(table)
+        self._table = table
+        self._order = table.by_offset()  # entries are made one at a time, as reached
+        self._count = len(table)
+        self._current: MemberEntry | None = None
         self._index = 0
         self.offset = 0
         self._state = "seek"
@@ -195,11 +202,16 @@ class StreamVerifier:
     def _start(self, state: str, need: int) -> None:
         self._state, self._need = state, need
 
+    def _entry(self) -> MemberEntry:
+        if self._current is None:
+            self._current = self._table.entry(self._order[self._index])
+        return self._current
+
     def _step(self, view: memoryview) -> int:
         """Consume a prefix of ``view``; return how many bytes were used."""
-        if self._index >= len(self._entries):
+        if self._index >= self._count:
             return len(view)
-        entry = self._entries[self._index]
+        entry = self._entry()
         if self._state == "seek":
             gap = entry.header_offset - self.offset
             if gap < 0:
@@ -240,6 +252,7 @@ class StreamVerifier:
                     finish_inflate(self._inflate, self._sink)
                 self._sink.finish()
                 self._index += 1
+                self._current = None
                 self._state = "seek"
         except zlib.error as exc:
             raise errors.IntegrityError(f"Output file {entry.name!r} is corrupt: {exc}") from exc
@@ -251,18 +264,18 @@ class StreamVerifier:
             used = self._step(view)
             self.offset += used
             view = view[used:]
-        while self._index < len(self._entries) and self._state != "seek" and not self._need:
+        while self._index < self._count and self._state != "seek" and not self._need:
             self._step(view)  # zero-length members complete without more bytes
 
     def close(self) -> None:
         """IntegrityError unless every member was seen and checked."""
         self.feed(b"")
-        if self._index < len(self._entries):
-            name = self._entries[self._index].name
+        if self._index < self._count:
+            name = self._entry().name
             raise errors.IntegrityError(
                 f"The archive ended before output file {name!r} was complete."
             )
 
     def abandon(self) -> None:
         """Stop checking (the download failed or the archive changed)."""
-        self._index = len(self._entries)
+        self._index = self._count

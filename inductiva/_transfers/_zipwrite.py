@@ -3,19 +3,24 @@
 :class:`InputZip` plans the archive first (names, sizes, and for each file
 whether it is deflated or stored), so its exact length is known before the
 first byte goes out: httpx sends it with a ``Content-Length``. Reading it then
-produces the zip on the fly, one local header, file body and data descriptor
-after another, and the central directory at the end; ``seek(0)`` starts over
-(a refused upload is sent again from the start), and ``close()`` closes the
-file being read.
+produces the zip on the fly, local headers, file bodies and data descriptors
+gathered into pieces of about 256 KiB, and the central directory at the end,
+made in pieces too; ``seek(0)`` starts over (a refused upload is sent again
+from the start), and ``close()`` closes the file being read.
 
-Files that do not compress are *stored*: those with the extension of a
-compressed format (:data:`STORED_SUFFIXES`), and those whose first 64 KiB do
-not shrink by :data:`PROBE_RATIO` at deflate level 1. The others are deflated
-(level 6) during planning to learn their compressed size; up to
-:data:`CACHE_BYTES` of compressed data is kept for sending, the rest is
-deflated again while sending (zlib is deterministic, and the sizes are checked).
-Memory stays flat whatever the input's size. A file that changes size between
-planning and sending stops the upload with a ``TransferError``.
+Planning (:class:`~inductiva._transfers._zipplan.InputPlan`) walks the tree
+once (``os.scandir``, one ``stat`` a file) and reads every file once, in
+worker threads (:class:`~inductiva._transfers._deflate.PackPool`): small
+files are read in one call and deflated whole (ISA-L's deflate where
+installed); a file is stored when it has the extension of a compressed format
+or deflate does not shrink it below :data:`PROBE_RATIO`. Within
+:data:`CACHE_BYTES` (records included) the deflated bytes are kept from
+planning; the rest is read (and deflated) again while sending, identically
+(the sizes and CRC-32 are checked: a file that changed since planning stops
+the upload with a ``TransferError``).
+
+Memory stays flat whatever the input's size or file count: the plan is a few
+arrays and one buffer of names (about 50 bytes a file), not an object per file.
 
 The layout is the era's: ``sim_dir/`` and the tree under it, then
 ``input.json``. ZIP64 records are written only where a size, an offset or the
@@ -26,206 +31,36 @@ from __future__ import annotations
 
 import io
 import os
-import struct
-import time
-import zlib
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
-import attrs
-
 from .. import errors
-from . import _crc
+from . import _crc, _deflate
+from ._deflate import PROBE_RATIO, STORED_SUFFIXES
+from ._zipplan import DIR, STORED, InputPlan
 
 __all__ = ["CACHE_BYTES", "PROBE_RATIO", "STORED_SUFFIXES", "InputZip", "should_store"]
 
-STORED_SUFFIXES = frozenset(
-    [
-        ".zip",
-        ".gz",
-        ".tgz",
-        ".bz2",
-        ".xz",
-        ".txz",
-        ".zst",
-        ".lz4",
-        ".lzma",
-        ".7z",
-        ".rar",
-        ".br",
-        ".jpg",
-        ".jpeg",
-        ".png",
-        ".gif",
-        ".webp",
-        ".heic",
-        ".avif",
-        ".mp3",
-        ".mp4",
-        ".m4a",
-        ".m4v",
-        ".mkv",
-        ".mov",
-        ".avi",
-        ".webm",
-        ".ogg",
-        ".oga",
-        ".ogv",
-        ".flac",
-        ".opus",
-        ".npz",
-        ".xtc",
-        ".trr",
-        ".dcd",
-        ".sz",
-        ".jar",
-        ".whl",
-        ".apk",
-        ".docx",
-        ".xlsx",
-        ".pptx",
-        ".odt",
-        ".ods",
-        ".epub",
-    ]
-)
-"""Extensions of formats that are already compressed."""
-PROBE_BYTES = 64 * 1024
-PROBE_RATIO = 0.9
-"""A file whose first 64 KiB deflate (level 1) to more than this share is stored."""
 CACHE_BYTES = 32 * 1024 * 1024
-"""Compressed bytes kept from planning for sending, across all files."""
-LEVEL = 6
-CHUNK = 1024 * 1024
-_LIMIT = 0xFFFFFFFF
-_DEFLATED, _STORED = 8, 0
+"""Memory for the plan: the per-file records first, then bytes to send kept from planning."""
+PIECE = 256 * 1024
 
 
 def should_store(path: Path, size: int) -> bool:
     """Whether ``path`` goes in stored (by its extension, or a quick deflate probe)."""
-    if path.suffix.lower() in STORED_SUFFIXES:
-        return True
-    if size == 0:
+    if path.suffix.lower() in STORED_SUFFIXES or size == 0:
         return True
     with path.open("rb") as fh:
-        head = fh.read(PROBE_BYTES)
-    packed = zlib.compress(head, 1)
-    return len(packed) > PROBE_RATIO * len(head)
+        return _deflate.should_store_head(fh.read(_deflate.PROBE_BYTES))
 
 
-def _dos_time(mtime: float) -> tuple[int, int]:
-    t = time.localtime(max(mtime, 315532800))  # the zip epoch is 1980
-    return (t.tm_hour << 11) | (t.tm_min << 5) | (t.tm_sec // 2), (
-        ((t.tm_year - 1980) << 9) | (t.tm_mon << 5) | t.tm_mday
-    )
-
-
-@attrs.define
-class _Member:
-    name: bytes
-    flags: int
-    time: int
-    date: int
-    method: int = _STORED
-    size: int = 0  # uncompressed
-    csize: int = 0
-    crc: int = 0
-    path: Path | None = None
-    data: bytes | None = None  # the member's bytes as written (cached or literal)
-    offset: int = 0
-    external: int = 0o100644 << 16
-
-    @property
-    def zip64(self) -> bool:
-        return self.size >= _LIMIT or self.csize >= _LIMIT
-
-    def local_header(self) -> bytes:
-        extra = b""
-        sizes = (0, 0)
-        version = 20
-        if self.zip64:
-            extra = struct.pack("<HHQQ", 1, 16, 0, 0)
-            sizes = (_LIMIT, _LIMIT)
-            version = 45
-        return (
-            struct.pack(
-                "<IHHHHHIIIHH",
-                0x04034B50,
-                version,
-                self.flags | 0x08,
-                self.method,
-                self.time,
-                self.date,
-                0,
-                *sizes,
-                len(self.name),
-                len(extra),
-            )
-            + self.name
-            + extra
-        )
-
-    def descriptor(self) -> bytes:
-        if self.zip64:
-            return struct.pack("<IIQQ", 0x08074B50, self.crc, self.csize, self.size)
-        return struct.pack("<IIII", 0x08074B50, self.crc, self.csize, self.size)
-
-    def local_length(self) -> int:
-        return (
-            30
-            + len(self.name)
-            + (20 if self.zip64 else 0)
-            + self.csize
-            + (24 if self.zip64 else 16)
-        )
-
-    def central(self) -> bytes:
-        fields: list[int] = []
-        size, csize, offset = self.size, self.csize, self.offset
-        if size >= _LIMIT:
-            fields.append(size)
-            size = _LIMIT
-        if csize >= _LIMIT:
-            fields.append(csize)
-            csize = _LIMIT
-        if offset >= _LIMIT:
-            fields.append(offset)
-            offset = _LIMIT
-        extra = struct.pack(f"<HH{len(fields)}Q", 1, 8 * len(fields), *fields) if fields else b""
-        version = 45 if fields else 20
-        return (
-            struct.pack(
-                "<IHHHHHHIIIHHHHHII",
-                0x02014B50,
-                (3 << 8) | version,
-                version,
-                self.flags | 0x08,
-                self.method,
-                self.time,
-                self.date,
-                max(self.crc, 0),
-                csize,
-                size,
-                len(self.name),
-                len(extra),
-                0,
-                0,
-                0,
-                self.external,
-                offset,
-            )
-            + self.name
-            + extra
-        )
-
-
-def _deflate(path: Path) -> Iterator[tuple[bytes, bytes]]:
-    """(raw chunk, compressed bytes) pairs of ``path``, raw deflate at :data:`LEVEL`."""
-    packer = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            yield chunk, packer.compress(chunk)
-    yield b"", packer.flush()
+def _deflate_file(path: str, size: int) -> Iterator[tuple[bytes, bytes]]:
+    """(raw, deflated) pieces of ``path`` exactly as planning deflated it."""
+    if size <= _deflate.WHOLE:
+        data = _deflate.read_exact(path, size)
+        yield data, _deflate.compress(data)
+    else:
+        yield from _deflate.deflate_chunks(path)
 
 
 class InputZip(io.RawIOBase):
@@ -233,147 +68,83 @@ class InputZip(io.RawIOBase):
 
     def __init__(self, input_dir: Path, document: bytes, prefix: str = "sim_dir") -> None:
         super().__init__()
-        self._members: list[_Member] = []
-        self._cached = 0
-        self._add_dir(input_dir, prefix + "/")
-        self._add_tree(input_dir, prefix)
-        self._add_bytes("input.json", document)
-        offset = 0
-        for m in self._members:
-            m.offset = offset
-            offset += m.local_length()
-        self._cd_offset = offset
-        self._cd = b"".join(m.central() for m in self._members)
-        self._end = self._end_records()
-        self.size = offset + len(self._cd) + len(self._end)
-        self.stored = sum(1 for m in self._members if m.path and m.method == _STORED)
-        self.deflated = sum(1 for m in self._members if m.path and m.method == _DEFLATED)
+        self._plan = InputPlan(input_dir, document, prefix, CACHE_BYTES)
+        self.size = self._plan.size
+        self.stored, self.deflated = self._plan.stored, self._plan.deflated
         self._chunks: Generator[bytes, None, None] | None = None
         self._buffer = memoryview(b"")
         self._pos = 0
 
-    # -- planning ------------------------------------------------------------
-    @staticmethod
-    def _name(name: str) -> tuple[bytes, int]:
-        try:
-            return name.encode("ascii"), 0
-        except UnicodeEncodeError:
-            return name.encode("utf-8"), 0x800
-
-    def _add_dir(self, path: Path, name: str) -> None:
-        raw, flags = self._name(name)
-        t, d = _dos_time(path.stat().st_mtime)
-        m = _Member(raw, flags, t, d, data=b"", external=(0o40755 << 16) | 0x10)
-        self._members.append(m)
-
-    def _add_bytes(self, name: str, data: bytes) -> None:
-        raw, flags = self._name(name)
-        t, d = _dos_time(time.time())
-        packed = zlib.compress(data, LEVEL)[2:-4]
-        m = _Member(raw, flags, t, d, _DEFLATED, len(data), len(packed), _crc.crc32(data))
-        m.data = packed
-        self._members.append(m)
-
-    def _add_tree(self, src: Path, prefix: str) -> None:
-        for root, dirs, files in os.walk(src):
-            dirs.sort()
-            root_path = Path(root)
-            rel_root = Path(prefix, root_path.relative_to(src))
-            if root_path != src and not files and not dirs:
-                self._add_dir(root_path, rel_root.as_posix() + "/")
-            for name in sorted(files):
-                self._add_file(root_path / name, (rel_root / name).as_posix())
-
-    def _add_file(self, path: Path, name: str) -> None:
-        raw, flags = self._name(name)
-        st = path.stat()
-        t, d = _dos_time(st.st_mtime)
-        m = _Member(raw, flags, t, d, size=st.st_size, path=path)
-        if should_store(path, st.st_size):
-            m.method, m.csize = _STORED, st.st_size
-            m.crc = -1  # known once sent
-        else:
-            crc, csize, parts = 0, 0, []
-            keep = True
-            for chunk, packed in _deflate(path):
-                crc = _crc.crc32(chunk, crc)
-                csize += len(packed)
-                if keep:
-                    parts.append(packed)
-                    keep = self._cached + csize <= CACHE_BYTES
-                    if not keep:
-                        parts = []
-            if csize >= st.st_size:  # deflate did not help after all
-                m.method, m.csize, m.crc = _STORED, st.st_size, -1
-            else:
-                m.method, m.csize, m.crc = _DEFLATED, csize, crc
-                if keep:
-                    m.data = b"".join(parts)
-                    self._cached += csize
-        self._members.append(m)
-
-    def _end_records(self) -> bytes:
-        count, cd_size, cd_offset = len(self._members), len(self._cd), self._cd_offset
-        records = b""
-        if count >= 0xFFFF or cd_size >= _LIMIT or cd_offset >= _LIMIT:
-            zip64_end = cd_offset + cd_size
-            records += struct.pack(
-                "<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, count, count, cd_size, cd_offset
-            )
-            records += struct.pack("<IIQI", 0x07064B50, 0, zip64_end, 1)
-            count, cd_size, cd_offset = (
-                min(count, 0xFFFF),
-                min(cd_size, _LIMIT),
-                min(cd_offset, _LIMIT),
-            )
-        return records + struct.pack(
-            "<IHHHHIIH", 0x06054B50, 0, 0, count, count, cd_size, cd_offset, 0
+    # -- producing -----------------------------------------------------------
+    def _changed(self, i: int, what: str = "changed") -> errors.TransferError:
+        return errors.TransferError(
+            f"{self._plan.path(i)} {what} while it was being uploaded; upload again."
         )
 
-    # -- producing -----------------------------------------------------------
-    def _file_body(self, m: _Member) -> Iterator[bytes]:
-        assert m.path is not None
-        sent, crc = 0, 0
-        if m.method == _STORED:
-            with m.path.open("rb") as fh:
-                while chunk := fh.read(CHUNK):
-                    crc = _crc.crc32(chunk, crc)
-                    sent += len(chunk)
-                    if sent > m.size:
-                        break
-                    yield chunk
-            if sent != m.size:
-                raise errors.TransferError(
-                    f"{m.path} changed size while it was being uploaded; upload again."
-                )
-            if m.crc not in (-1, crc):
-                raise errors.TransferError(f"{m.path} changed while it was being uploaded.")
-            m.crc = crc
+    def _body(self, i: int) -> Iterator[bytes | memoryview]:
+        """The bytes of file ``i`` as planned (from the cache, or read again)."""
+        plan = self._plan
+        kept, csize = plan.cached[i], plan.csizes[i]
+        if kept >= 0:
+            yield plan.cache.get(kept)
             return
-        if m.data is not None:
-            yield m.data
+        path, size = plan.path(i), plan.sizes[i]
+        crc = sent = 0
+        if plan.methods[i] == STORED:
+            if size <= _deflate.WHOLE:
+                data = _deflate.read_exact(path, size)
+                crc, sent = _crc.crc32(data), size
+                yield data
+            else:
+                fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+                try:
+                    while sent <= size and (chunk := os.read(fd, _deflate.CHUNK)):
+                        crc = _crc.crc32(chunk, crc)
+                        sent += len(chunk)
+                        if sent <= size:
+                            yield chunk
+                finally:
+                    os.close(fd)
+                if sent != size:
+                    raise self._changed(i, "changed size")
+            if plan.crcs[i] not in (-1, crc):
+                raise self._changed(i)
+            plan.crcs[i] = crc
             return
-        for chunk, packed in _deflate(m.path):
-            crc = _crc.crc32(chunk, crc)
+        for raw, packed in _deflate_file(path, size):
+            crc = _crc.crc32(raw, crc)
             sent += len(packed)
             if packed:
                 yield packed
-        if sent != m.csize or crc != m.crc:
-            raise errors.TransferError(
-                f"{m.path} changed while it was being uploaded; upload again."
-            )
+        if sent != csize or crc != plan.crcs[i]:
+            raise self._changed(i)
 
     def _produce(self) -> Generator[bytes, None, None]:
-        for m in self._members:
-            yield m.local_header()
-            if m.path is not None:
-                yield from self._file_body(m)
-            elif m.data:
-                yield m.data
-            yield m.descriptor()
+        plan, out = self._plan, bytearray()
+        for i in range(len(plan)):
+            out += plan.local_header(i)
+            if plan.kinds[i] != DIR:
+                for piece in self._body(i):
+                    if len(piece) >= PIECE:
+                        yield bytes(out)
+                        out.clear()
+                        yield bytes(piece)
+                    else:
+                        out += piece
+            out += plan.descriptor(i)
+            if len(out) >= PIECE:
+                yield bytes(out)
+                out.clear()
         # Stored members' CRCs are known only now.
-        yield b"".join(m.central() for m in self._members)
-        yield self._end
+        offset = 0
+        for i in range(len(plan)):
+            out += plan.central(i, offset)
+            offset += plan.local_length(i)
+            if len(out) >= PIECE:
+                yield bytes(out)
+                out.clear()
+        out += plan.end_records()
+        yield bytes(out)
 
     # -- the file-object protocol httpx reads --------------------------------
     def readable(self) -> bool:
@@ -415,7 +186,7 @@ class InputZip(io.RawIOBase):
             self._restart()
         assert self._chunks is not None
         if size is None or size < 0:
-            return b"".join(iter(lambda: self.read(CHUNK), b""))
+            return b"".join(iter(lambda: self.read(PIECE), b""))
         while not self._buffer:
             chunk = next(self._chunks, None)
             if chunk is None:
@@ -427,10 +198,11 @@ class InputZip(io.RawIOBase):
         return data
 
     def close(self) -> None:
-        """Stop producing: the file a member was being read from is closed."""
+        """Stop producing (the file a member was being read from is closed); free the plan."""
         if self._chunks is not None:
             self._chunks.close()
             self._chunks = None
+        self._plan.cache.close()
         super().close()
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]

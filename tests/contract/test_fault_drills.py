@@ -25,7 +25,7 @@ from test_transfers import download_outputs, point_at, run_synthetic
 import inductiva
 from inductiva import _http, errors
 from inductiva._outputs import TaskOutput
-from inductiva._transfers import _extract, _resume
+from inductiva._transfers import _resume, _unzip
 
 pytestmark = pytest.mark.contract
 
@@ -148,12 +148,12 @@ def test_cli_interrupted_during_extraction_keeps_the_download(
     script = textwrap.dedent(
         """
         import sys, time
-        from inductiva._transfers import _extract
-        original = _extract.MemberWriter.write
-        def slow(self, data):
+        from inductiva._transfers import _unzip
+        original = _unzip._write_all
+        def slow(fd, data):
             time.sleep(0.05)
-            original(self, data)
-        _extract.MemberWriter.write = slow
+            original(fd, data)
+        _unzip._write_all = slow
         from inductiva.cli import main
         sys.exit(main(sys.argv[1:]))
         """
@@ -189,16 +189,16 @@ def test_disk_full_during_extraction_keeps_the_download(
     server: MockServer, task_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """ENOSPC while extracting: InsufficientSpaceError; after freeing space the call completes."""
-    original = _extract.MemberWriter.write
+    original = _unzip._write_all
 
-    def full(self: _extract.MemberWriter, data: bytes | memoryview) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device", str(self.path))
+    def full(fd: int, data: bytes | memoryview) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(_extract.MemberWriter, "write", full)
+    monkeypatch.setattr(_unzip, "_write_all", full)
     with pytest.raises(errors.InsufficientSpaceError, match="disk is full"):
         download_outputs(task_id, output_dir=tmp_path)
     assert (tmp_path / ".inductiva" / "output.zip.part").exists()
-    monkeypatch.setattr(_extract.MemberWriter, "write", original)
+    monkeypatch.setattr(_unzip, "_write_all", original)
     download_outputs(task_id, output_dir=tmp_path)
     _complete(tmp_path)
 

@@ -26,7 +26,7 @@ import inductiva
 from inductiva import errors
 from inductiva._outputs import TaskOutput
 from inductiva._signals import Terminated
-from inductiva._transfers import _extract
+from inductiva._transfers import _unzip
 
 FILES = {"stdout.txt": b"hello\n" * 1000, "data/values.csv": os.urandom(600_000)}
 
@@ -66,12 +66,12 @@ def test_interrupted_extraction_keeps_the_verified_download(
     interrupt: type[BaseException],
 ) -> None:
     """Ctrl-C or SIGTERM while extracting keeps output.zip.part; the next call only extracts."""
-    original = _extract.MemberWriter.write
+    original = _unzip.BatchWriter.add
 
-    def interrupted(self: _extract.MemberWriter, data: bytes | memoryview) -> None:
+    def interrupted(self: _unzip.BatchWriter, job: _unzip.Job) -> None:
         raise interrupt()
 
-    monkeypatch.setattr(_extract.MemberWriter, "write", interrupted)
+    monkeypatch.setattr(_unzip.BatchWriter, "add", interrupted)
     with pytest.raises(interrupt):
         download(TASK_ID, output_dir=tmp_path)
     assert listing(tmp_path) == [
@@ -79,7 +79,7 @@ def test_interrupted_extraction_keeps_the_verified_download(
         ".inductiva/output.zip.part",
         ".inductiva/output.zip.part.json",
     ]
-    monkeypatch.setattr(_extract.MemberWriter, "write", original)
+    monkeypatch.setattr(_unzip.BatchWriter, "add", original)
     sent = server.bytes_sent
     download(TASK_ID, output_dir=tmp_path)
     assert server.bytes_sent == sent  # answered 416: nothing downloaded again
@@ -91,13 +91,13 @@ def test_real_sigterm_during_extraction_unwinds_and_cleans_up(
 ) -> None:
     """A real SIGTERM in a blocking extraction: Terminated, staging removed, download kept."""
     download = downloader("sync")  # asyncio programs handle SIGTERM themselves
-    original = _extract.MemberWriter.write
+    original = _unzip.BatchWriter.add
 
-    def signalled(self: _extract.MemberWriter, data: bytes | memoryview) -> None:
+    def signalled(self: _unzip.BatchWriter, job: _unzip.Job) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
-        original(self, data)
+        original(self, job)
 
-    monkeypatch.setattr(_extract.MemberWriter, "write", signalled)
+    monkeypatch.setattr(_unzip.BatchWriter, "add", signalled)
     with pytest.raises(Terminated):
         download(TASK_ID, output_dir=tmp_path)
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL

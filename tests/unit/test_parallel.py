@@ -27,7 +27,7 @@ from transfer_fakes import (
 
 import inductiva
 from inductiva import errors
-from inductiva._transfers import _extract, _parallel, _part
+from inductiva._transfers import _parallel, _part, _unzip
 from inductiva._transfers._download import download_flow
 from inductiva._transfers._part import PartState
 from inductiva._transfers._ranges import Closed, RangePlan
@@ -101,15 +101,15 @@ def test_a_complete_ranged_part_is_extracted_without_downloading_again(
 ) -> None:
     """Ranges complete, extraction interrupted: the next call only extracts (answered 416)."""
 
-    def interrupted(self: _extract.MemberWriter, data: bytes | memoryview) -> None:
+    def interrupted(self: _unzip.BatchWriter, job: _unzip.Job) -> None:
         raise KeyboardInterrupt
 
-    original = _extract.MemberWriter.write
-    monkeypatch.setattr(_extract.MemberWriter, "write", interrupted)
+    original = _unzip.BatchWriter.add
+    monkeypatch.setattr(_unzip.BatchWriter, "add", interrupted)
     with pytest.raises(KeyboardInterrupt):
         download(TASK_ID, output_dir=tmp_path)
     assert _part_state(tmp_path)["segments"] is None  # whole: recorded as a plain prefix
-    monkeypatch.setattr(_extract.MemberWriter, "write", original)
+    monkeypatch.setattr(_unzip.BatchWriter, "add", original)
     sent = server.bytes_sent
     _assert_files(download(TASK_ID, output_dir=tmp_path))
     assert server.bytes_sent == sent and server.ranges()[-1] == f"bytes={SIZE}-"

@@ -330,14 +330,14 @@ def test_async_upload_does_not_deflate_on_the_event_loop(
     """Files beyond the cache are deflated again while sending, never on the loop's thread."""
     monkeypatch.setattr(_zipwrite, "CACHE_BYTES", 0)
     threads: set[int] = set()
-    original = _zipwrite._deflate
+    original = _zipwrite._deflate_file
 
-    def recording(path: Path) -> Iterator[tuple[bytes, bytes]]:
-        for step in original(path):
+    def recording(path: str, size: int) -> Iterator[tuple[bytes, bytes]]:
+        for step in original(path, size):
             threads.add(threading.get_ident())
             yield step
 
-    monkeypatch.setattr(_zipwrite, "_deflate", recording)
+    monkeypatch.setattr(_zipwrite, "_deflate_file", recording)
 
     async def main() -> int:
         await client._core.run_async(upload_flow(TASK_ID, input_dir, PARAMS))

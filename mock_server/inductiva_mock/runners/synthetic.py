@@ -1,4 +1,10 @@
-"""`test.synthetic.run_simulation`: set duration, exit code, stdout/stderr and output files."""
+"""`test.synthetic.run_simulation`: set duration, exit code, stdout/stderr and output files.
+
+Params: `duration`, `exit_code`, `stdout`, `stderr`, `files` (a list of
+`{"name", "size", "compressible"}`), and `case` (`{"files": N, "bytes": B,
+"dir": "case"}`: an OpenFOAM-like tree of N small text files, about B bytes in
+all, under `dir`; see `_case.write_case`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ._case import write_case
 from ._common import parse
 
 __all__ = ["main"]
@@ -60,6 +67,14 @@ def main() -> int:
             write_file(target, int(spec.get("size", 0)), bool(spec.get("compressible", True)))
         except (KeyError, TypeError, ValueError) as exc:
             print(f"error: invalid file spec {spec!r}: {exc}", file=sys.stderr)
+            return 1
+    case = p.get("case")
+    if case:
+        try:
+            root = safe_target(args.output_dir, str(case.get("dir", "case")))
+            write_case(root, int(case.get("files", 20000)), int(case.get("bytes", 82_000_000)))
+        except (AttributeError, TypeError, ValueError) as exc:
+            print(f"error: invalid case spec {case!r}: {exc}", file=sys.stderr)
             return 1
     deadline = time.monotonic() + max(0.0, duration)
     while (left := deadline - time.monotonic()) > 0:
