@@ -208,8 +208,10 @@ def test_200_concurrent_async_downloads_share_one_bounded_pool(
         while not stop.is_set():
             http = _http.default_core().api_async().get_async_httpx_client()
             pools.add(id(http))
-            wrapped = http._transport._wrapped  # type: ignore[attr-defined]
-            peak[0] = max(peak[0], len(wrapped._pool.connections))
+            transport = http._transport  # type: ignore[attr-defined]
+            while not hasattr(transport, "_pool"):  # retries, then bounds, wrap the network
+                transport = transport._wrapped
+            peak[0] = max(peak[0], len(transport._pool.connections))
             await asyncio.sleep(0.005)
 
     async def main() -> list[Path]:
