@@ -21,15 +21,54 @@ built from the settings above.
 
 from __future__ import annotations
 
-from inductiva_api.contract import __version__
+import importlib
 
-from . import api, errors, molecules, outputs, simulators, tasks
-from ._types import TaskStatus
-from .client import AsyncClient, Client
-from .errors import InductivaError
-from .output_info import OutputFile, OutputInfo
-from .task import Task, TaskInfo
-from .tasks import TaskList
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (kept fast)
+if TYPE_CHECKING:  # what the names below are, for type checkers and IDEs
+    from typing import Any
+
+    from inductiva_api.contract import __version__
+
+    from . import api, errors, molecules, outputs, simulators, tasks
+    from ._types import TaskStatus
+    from .client import AsyncClient, Client
+    from .errors import InductivaError
+    from .output_info import OutputFile, OutputInfo
+    from .task import Task, TaskInfo
+    from .tasks import TaskList
+
+# Every name is imported on first use (PEP 562): ``import inductiva`` loads nothing
+# heavy (not httpx, not the generated client), so a script or CLI starts fast.
+_LAZY = {
+    "__version__": ("inductiva_api.contract", "__version__"),
+    "AsyncClient": (".client", "AsyncClient"),
+    "Client": (".client", "Client"),
+    "InductivaError": (".errors", "InductivaError"),
+    "OutputFile": (".output_info", "OutputFile"),
+    "OutputInfo": (".output_info", "OutputInfo"),
+    "Task": (".task", "Task"),
+    "TaskInfo": (".task", "TaskInfo"),
+    "TaskList": (".tasks", "TaskList"),
+    "TaskStatus": ("._types", "TaskStatus"),
+}
+_SUBMODULES = frozenset({"api", "errors", "molecules", "outputs", "simulators", "tasks"})
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name of the package the first time it is used."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module, __name__), attribute)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 api_key: str | None = None
 api_url: str | None = None
