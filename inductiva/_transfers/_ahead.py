@@ -23,13 +23,12 @@ making) and closes the stream, so no thread and no open file outlive the upload.
 
 from __future__ import annotations
 
-import io
-import os
 import queue
 import threading
-from typing import IO, Any
+from typing import IO
 
 from .. import errors
+from ._rewind import RewindOnlyReader
 
 __all__ = ["CHUNK", "DEPTH", "AheadReader"]
 
@@ -66,7 +65,7 @@ def _produce(
         put(exc)
 
 
-class AheadReader(io.RawIOBase):
+class AheadReader(RewindOnlyReader):
     """``source`` (seekable, ``size`` bytes long) read ahead by a worker thread."""
 
     def __init__(
@@ -75,7 +74,7 @@ class AheadReader(io.RawIOBase):
         super().__init__()
         self._source = source
         self.size = size
-        self._chunk = chunk
+        self._chunk = self._piece = chunk
         self._depth = depth
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -126,56 +125,26 @@ class AheadReader(io.RawIOBase):
                         "The upload's reader thread ended without a result; upload again."
                     ) from None
 
-    # -- the file-object protocol httpx reads --------------------------------
-    def readable(self) -> bool:
-        """Always readable."""
-        return True
+    # -- what RewindOnlyReader asks ------------------------------------------
+    def _may_stay(self) -> bool:
+        return self._failure is None
 
-    def seekable(self) -> bool:
-        """Seekable to the start (to send again) and to the end (to learn the length)."""
-        return True
+    def _rewind(self) -> None:
+        self._halt()
 
-    def tell(self) -> int:
-        """Bytes read so far."""
-        return self._pos
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        """Only the start (restart) or the end (the length, for Content-Length)."""
-        if whence == os.SEEK_END and offset == 0:
-            return self.size
-        if whence == os.SEEK_SET and offset == self._pos and self._failure is None:
-            return self._pos
-        if whence == os.SEEK_SET and offset == 0:
-            self._halt()
-            return 0
-        raise io.UnsupportedOperation("the stream can only be rewound to its start")
-
-    def read(self, size: int | None = -1) -> bytes:
-        """Up to ``size`` bytes (the rest when negative); an error while producing is raised."""
-        if self.closed:
-            raise ValueError("I/O operation on closed file.")
-        if size is None or size < 0:
-            return b"".join(iter(lambda: self.read(self._chunk), b""))
+    def _produce_next(self) -> bytes:
+        """The next piece from the thread; an error while producing is raised."""
         if self._failure is not None:
             raise self._failure
-        if not self._buffer and not self._done and size:
-            self.start()
-            item = self._next()
-            if isinstance(item, BaseException):
-                self._failure = item
-                raise item
-            self._done = not item
-            self._buffer = memoryview(item)
-        data = bytes(self._buffer[:size])
-        self._buffer = self._buffer[len(data) :]
-        self._pos += len(data)
-        return data
-
-    def readinto(self, buffer: Any) -> int:
-        """Read into ``buffer``."""
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
+        if self._done:
+            return b""
+        self.start()
+        item = self._next()
+        if isinstance(item, BaseException):
+            self._failure = item
+            raise item
+        self._done = not item
+        return item
 
     def close(self) -> None:
         """Stop the thread (waiting for it to end) and close the stream."""

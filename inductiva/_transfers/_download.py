@@ -26,7 +26,6 @@ same (that response is closed unread), the files come as the real API's
 
 from __future__ import annotations
 
-import difflib
 import logging
 import os
 import re
@@ -49,7 +48,6 @@ __all__ = [
     "check_request",
     "check_target",
     "download_flow",
-    "select",
 ]
 
 logger = logging.getLogger("inductiva")
@@ -57,45 +55,6 @@ logger = logging.getLogger("inductiva")
 ARCHIVE_NAME = "output.zip"
 BYTE_RANGES = _resume.BYTE_RANGES
 _TASK_ID = re.compile(r"^[0-9]{1,30}$")
-
-
-def _close_matches(missing: Sequence[str], names: Sequence[str]) -> str:
-    hints = []
-    for name in missing:
-        close = difflib.get_close_matches(name, names, n=3)
-        if close:
-            hints.append(f"{name!r}: did you mean {', '.join(map(repr, close))}?")
-    return (" " + " ".join(hints)) if hints else ""
-
-
-def select(task_id: str, available: Sequence[str], filenames: Sequence[str]) -> list[str]:
-    """The files of ``available`` that ``filenames`` name (a directory selects what it holds)."""
-    files = set(available)
-    selected: dict[str, None] = {}
-    missing = []
-    for wanted in filenames:
-        clean = wanted.replace("\\", "/")
-        while clean.startswith("./"):
-            clean = clean[2:]
-        if clean in files:
-            selected[clean] = None
-            continue
-        prefix = clean.rstrip("/") + "/"
-        inside = [name for name in available if name.startswith(prefix)]
-        if inside:
-            selected.update(dict.fromkeys(inside))
-        else:
-            missing.append(wanted)
-    if missing:
-        names = list(available)
-        raise errors.UnknownFilesError(
-            f"Not in the outputs of task {task_id}: "
-            f"{', '.join(map(repr, missing))}.{_close_matches(missing, names)} "
-            f"The task has {len(names)} output files; list them with "
-            "task.get_output_files_info().",
-            missing,
-        )
-    return list(selected)
 
 
 def _normalize_filenames(filenames: str | Sequence[str]) -> list[str]:

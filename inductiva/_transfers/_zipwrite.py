@@ -29,7 +29,6 @@ entry count needs them.
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -37,6 +36,7 @@ from pathlib import Path
 from .. import errors
 from . import _crc, _deflate
 from ._deflate import PROBE_RATIO, STORED_SUFFIXES
+from ._rewind import RewindOnlyReader
 from ._zipplan import DIR, STORED, InputPlan
 
 __all__ = ["CACHE_BYTES", "PROBE_RATIO", "STORED_SUFFIXES", "InputZip", "should_store"]
@@ -63,7 +63,7 @@ def _deflate_file(path: str, size: int) -> Iterator[tuple[bytes, bytes]]:
         yield from _deflate.deflate_chunks(path)
 
 
-class InputZip(io.RawIOBase):
+class InputZip(RewindOnlyReader):
     """The era's input zip of ``input_dir`` plus ``document`` (``input.json``), as a stream."""
 
     def __init__(self, input_dir: Path, document: bytes, prefix: str = "sim_dir") -> None:
@@ -72,8 +72,7 @@ class InputZip(io.RawIOBase):
         self.size = self._plan.size
         self.stored, self.deflated = self._plan.stored, self._plan.deflated
         self._chunks: Generator[bytes, None, None] | None = None
-        self._buffer = memoryview(b"")
-        self._pos = 0
+        self._piece = PIECE
 
     # -- producing -----------------------------------------------------------
     def _changed(self, i: int, what: str = "changed") -> errors.TransferError:
@@ -146,31 +145,8 @@ class InputZip(io.RawIOBase):
         out += plan.end_records()
         yield bytes(out)
 
-    # -- the file-object protocol httpx reads --------------------------------
-    def readable(self) -> bool:
-        """Always readable."""
-        return True
-
-    def seekable(self) -> bool:
-        """Seekable to the start (to send again) and to the end (to learn the length)."""
-        return True
-
-    def tell(self) -> int:
-        """Bytes produced so far."""
-        return self._pos
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        """Only the start (restart) or the end (the length, for Content-Length)."""
-        if whence == os.SEEK_END and offset == 0:
-            return self.size
-        if whence == os.SEEK_SET and offset == self._pos:
-            return self._pos
-        if whence == os.SEEK_SET and offset == 0:
-            self._restart()
-            return 0
-        raise io.UnsupportedOperation("the input zip can only be rewound to its start")
-
-    def _restart(self) -> None:
+    # -- what RewindOnlyReader asks ------------------------------------------
+    def _rewind(self) -> None:
         """Produce from the start again (the file a member was being read from is closed)."""
         if self._chunks is not None:
             self._chunks.close()
@@ -178,24 +154,14 @@ class InputZip(io.RawIOBase):
         self._buffer = memoryview(b"")
         self._pos = 0
 
-    def read(self, size: int | None = -1) -> bytes:
-        """Up to ``size`` bytes of the zip (the rest when ``size`` is negative)."""
-        if self.closed:
-            raise ValueError("I/O operation on closed file.")
+    def _produce_next(self) -> bytes:
         if self._chunks is None or (self._pos == 0 and not self._buffer):
-            self._restart()
+            self._rewind()
         assert self._chunks is not None
-        if size is None or size < 0:
-            return b"".join(iter(lambda: self.read(PIECE), b""))
-        while not self._buffer:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return b""
-            self._buffer = memoryview(chunk)
-        data = bytes(self._buffer[:size])
-        self._buffer = self._buffer[len(data) :]
-        self._pos += len(data)
-        return data
+        for chunk in self._chunks:
+            if chunk:
+                return chunk
+        return b""
 
     def close(self) -> None:
         """Stop producing (the file a member was being read from is closed); free the plan."""
@@ -204,9 +170,3 @@ class InputZip(io.RawIOBase):
             self._chunks = None
         self._plan.cache.close()
         super().close()
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        """Read into ``buffer``."""
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from inductiva import errors
-from inductiva._transfers import _download, _safenames, _select
+from inductiva._transfers import _safenames, _select
 from inductiva._transfers._safenames import TargetCheck, check_member_name, member_key
 
 _PARTS = st.sampled_from(["a", "b.txt", ".", "..", "", "CON", ".inductiva", "ü", "x y", "C:", "\t"])
@@ -80,33 +79,35 @@ def test_fresh_destination_needs_no_symlink_lookups(
 
 
 @pytest.mark.parametrize(
-    "wanted",
+    ("wanted", "chosen"),
     [
-        ["a.txt"],
-        ["d"],
-        ["d/"],
-        ["./d/e"],
-        ["d\\e\\f.txt"],
-        ["a.txt", "d", "a.txt"],
-        ["dd"],
-        ["/"],
+        (["a.txt"], ["a.txt"]),
+        (["d"], ["d/e/f.txt", "d/g.txt", "d/e/z.txt"]),
+        (["d/"], ["d/e/f.txt", "d/g.txt", "d/e/z.txt"]),
+        (["./d/e"], ["d/e/f.txt", "d/e/z.txt"]),
+        (["d\\e\\f.txt"], ["d/e/f.txt"]),
+        (["a.txt", "d", "a.txt"], ["a.txt", "d/e/f.txt", "d/g.txt", "d/e/z.txt"]),
+        (["dd"], ["dd/h.txt"]),
     ],
 )
-def test_name_selector_chooses_what_select_chose(wanted: list[str]) -> None:
-    """The one-pass selector returns (or refuses) what the download's select() does, in order."""
+def test_name_selector_chooses_files_and_directories(wanted: list[str], chosen: list[str]) -> None:
+    """Names select files, a directory its files; ./ and backslashes are read as on the server."""
     available = ["a.txt", "d/e/f.txt", "d/g.txt", "dd/h.txt", "b/d/x.txt", "d/e/z.txt"]
-
-    def outcome(choose: Callable[[], list[str]]) -> object:
-        try:
-            return choose()
-        except errors.UnknownFilesError as exc:
-            return str(exc), exc.missing
-
     selector = _select.NameSelector(wanted)
     for name in available:
         selector.feed(name)
-    ours = outcome(lambda: selector.result("1", lambda: available))
-    assert ours == outcome(lambda: _download.select("1", available, wanted))
+    assert selector.result("1", lambda: available) == chosen
+
+
+def test_name_selector_refuses_a_name_matching_nothing() -> None:
+    """A name that is no file and no directory of the outputs is an UnknownFilesError."""
+    available = ["a.txt", "d/e/f.txt"]
+    selector = _select.NameSelector(["/"])
+    for name in available:
+        selector.feed(name)
+    with pytest.raises(errors.UnknownFilesError, match=r"task 1: '/'.*2 output files") as info:
+        selector.result("1", lambda: available)
+    assert info.value.missing == ["/"]
 
 
 def test_name_selector_reports_unknown_names_with_hints() -> None:
