@@ -186,6 +186,40 @@ def _executer_value(executer: object, name: str) -> object:
     return None if isinstance(value, Unset) else value
 
 
+class _Field:
+    """A friendly view of one field of the model (the attribute's name), read-only."""
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+
+class _Moment(_Field):
+    """A date-time field of the model, timezone-aware (UTC when the API gives no offset)."""
+
+    def __get__(self, info: TaskInfo, owner: type | None = None) -> datetime.datetime | None:
+        return _aware(getattr(info.model, self.name))
+
+
+class _ExecuterText(_Field):
+    """A text field of the executer, or None (not started, or not this kind of executer)."""
+
+    def __get__(self, info: TaskInfo, owner: type | None = None) -> str | None:
+        value = _executer_value(info.model.executer, self.name)
+        return value if isinstance(value, str) else None
+
+
+class _ExecuterCount(_Field):
+    """A whole-number field of the executer, or None."""
+
+    def __get__(self, info: TaskInfo, owner: type | None = None) -> int | None:
+        value = _executer_value(info.model.executer, self.name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 @attrs.frozen
 class TaskInfo:
     """Everything the API says about one task: the generated ``Task`` model, with friendly views.
@@ -252,61 +286,17 @@ class TaskInfo:
         """The dotted simulator method, e.g. ``fvm.openfoam.run_simulation``."""
         return str(self.model.method_name)
 
-    @property
-    def create_time(self) -> datetime.datetime | None:
-        """When the task was registered (timezone-aware), or None."""
-        return _aware(self.model.create_time)
-
-    @property
-    def input_submit_time(self) -> datetime.datetime | None:
-        """When its input was uploaded (timezone-aware), or None."""
-        return _aware(self.model.input_submit_time)
-
-    @property
-    def start_time(self) -> datetime.datetime | None:
-        """When it started running (timezone-aware), or None."""
-        return _aware(self.model.start_time)
-
-    @property
-    def end_time(self) -> datetime.datetime | None:
-        """When it ended (timezone-aware), or None."""
-        return _aware(self.model.end_time)
-
-    def _executer(self, name: str) -> object:
-        return _executer_value(self.model.executer, name)
-
-    def _text(self, name: str) -> str | None:
-        value = self._executer(name)
-        return value if isinstance(value, str) else None
-
-    def _count(self, name: str) -> int | None:
-        value = self._executer(name)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-    @property
-    def host_type(self) -> str | None:
-        """``"gcloud"`` or ``"inductiva-hardware"``; None until the task runs."""
-        return self._text("host_type")
-
-    @property
-    def vm_type(self) -> str | None:
-        """The machine type, e.g. ``c2-standard-8`` (Google Cloud only); None if unknown."""
-        return self._text("vm_type")
-
-    @property
-    def cpu_count_logical(self) -> int | None:
-        """Logical CPUs of the executer, or None."""
-        return self._count("cpu_count_logical")
-
-    @property
-    def cpu_count_physical(self) -> int | None:
-        """Physical CPUs of the executer, or None."""
-        return self._count("cpu_count_physical")
-
-    @property
-    def memory(self) -> int | None:
-        """Memory of the executer in bytes, or None."""
-        return self._count("memory")
+    create_time = _Moment("When the task was registered (timezone-aware), or None.")
+    input_submit_time = _Moment("When its input was uploaded (timezone-aware), or None.")
+    start_time = _Moment("When it started running (timezone-aware), or None.")
+    end_time = _Moment("When it ended (timezone-aware), or None.")
+    host_type = _ExecuterText('``"gcloud"`` or ``"inductiva-hardware"``; None until the task runs.')
+    vm_type = _ExecuterText(
+        "The machine type, e.g. ``c2-standard-8`` (Google Cloud only); None if unknown."
+    )
+    cpu_count_logical = _ExecuterCount("Logical CPUs of the executer, or None.")
+    cpu_count_physical = _ExecuterCount("Physical CPUs of the executer, or None.")
+    memory = _ExecuterCount("Memory of the executer in bytes, or None.")
 
     @property
     def simulator(self) -> str:
