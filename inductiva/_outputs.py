@@ -15,7 +15,17 @@ import attrs
 RESERVED_DIR = ".inductiva"
 """The client's own directory inside an output directory (see ``_transfers._workspace``)."""
 
-__all__ = ["TaskOutput", "output_class", "register_output"]
+__all__ = ["OutputPath", "TaskOutput", "output_class", "register_output"]
+
+
+class OutputPath:
+    """A path of an output object: ``path / <name>`` (``output.trajectory``), documented."""
+
+    def __init__(self, name: str, doc: str) -> None:
+        self.name, self.__doc__ = name, doc
+
+    def __get__(self, output: TaskOutput, owner: type | None = None) -> pathlib.Path:
+        return output.path / self.name
 
 
 @attrs.frozen

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 import attrs
 
-from .._outputs import TaskOutput
+from .._outputs import OutputPath, TaskOutput
 from ._binary import malformed, read_text
 from ._npy import read_npy
 
@@ -141,20 +141,16 @@ class ProteinSolvationOutput(GROMACSOutput):
     )
     """The files the era's ``get_output()`` downloaded by default (a ``?filename=`` subset)."""
 
-    @property
-    def final_structure(self) -> pathlib.Path:
-        """The solvated protein after the MD run (GROMACS ``.gro``)."""
-        return self.path / "solvated_protein.gro"
-
-    @property
-    def topology(self) -> pathlib.Path:
-        """The protein's structure as pdb2gmx wrote it (GROMACS ``.gro``), for visualisation."""
-        return self.path / "protein.gro"
-
-    @property
-    def trajectory(self) -> pathlib.Path:
-        """The compressed trajectory of the protein (GROMACS ``.xtc``)."""
-        return self.path / "compressed_trajectory.xtc"
+    final_structure = OutputPath(
+        "solvated_protein.gro", "The solvated protein after the MD run (GROMACS ``.gro``)."
+    )
+    topology = OutputPath(
+        "protein.gro",
+        "The protein's structure as pdb2gmx wrote it (GROMACS ``.gro``), for visualisation.",
+    )
+    trajectory = OutputPath(
+        "compressed_trajectory.xtc", "The compressed trajectory of the protein (GROMACS ``.xtc``)."
+    )
 
     @property
     def log(self) -> pathlib.Path:
@@ -178,17 +174,11 @@ class MDWaterBoxOutput(GROMACSOutput):
 
     main_log: ClassVar[str] = "eql.log"
 
-    @property
-    def topology(self) -> pathlib.Path:
-        """The equilibration's run input (GROMACS ``.tpr``)."""
-        return self.path / "eql.tpr"
-
-    @property
-    def trajectory(self) -> pathlib.Path:
-        """The full-precision trajectory of the equilibration (GROMACS ``.trr``)."""
-        return self.path / "eql.trr"
-
-    @property
-    def compressed_trajectory(self) -> pathlib.Path:
-        """The compressed trajectory (``trajectory.xtc``, as the scenario's command names it)."""
-        return self.path / "trajectory.xtc"
+    topology = OutputPath("eql.tpr", "The equilibration's run input (GROMACS ``.tpr``).")
+    trajectory = OutputPath(
+        "eql.trr", "The full-precision trajectory of the equilibration (GROMACS ``.trr``)."
+    )
+    compressed_trajectory = OutputPath(
+        "trajectory.xtc",
+        "The compressed trajectory (``trajectory.xtc``, as the scenario's command names it).",
+    )
