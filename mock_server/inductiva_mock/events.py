@@ -46,16 +46,4 @@ class StatusHub:
         The waiter is registered before the first suspension point, so a caller
         that checked the status just before cannot miss a change.
         """
-        ev = asyncio.Event()
-        self._events[task_id].add(ev)
-        try:
-            await asyncio.wait_for(ev.wait(), timeout)
-            return True
-        except TimeoutError:
-            return False
-        finally:
-            waiters = self._events.get(task_id)
-            if waiters is not None:
-                waiters.discard(ev)
-                if not waiters:
-                    self._events.pop(task_id, None)
+        return await self.wait_any([task_id], timeout)

@@ -8,7 +8,7 @@ library only (see :mod:`.samples`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ __all__ = [
     "extensions",
     "field_facts",
     "is_json",
+    "mappings",
     "operations",
     "ref_name",
 ]
@@ -207,19 +208,18 @@ def operations(spec: Mapping[str, Any]) -> list[OperationFacts]:
     return out
 
 
+def mappings(node: Any) -> Iterator[Any]:
+    """Every mapping in *node* (itself included), depth first, in document order."""
+    if isinstance(node, Mapping):
+        yield node
+        for value in node.values():
+            yield from mappings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from mappings(value)
+
+
 def extensions(spec: Any) -> list[str]:
     """Every ``x-inductiva-extension`` value of *spec*, in order of first appearance."""
-    found: dict[str, None] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, Mapping):
-            if node.get(EXTENSION) is not None:
-                found.setdefault(str(node[EXTENSION]), None)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(spec)
-    return list(found)
+    found = (str(m[EXTENSION]) for m in mappings(spec) if m.get(EXTENSION) is not None)
+    return list(dict.fromkeys(found))

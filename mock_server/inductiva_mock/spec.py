@@ -31,7 +31,7 @@ from openapi_core.validation.response.validators import (
 )
 from starlette.datastructures import Headers, QueryParams
 
-from .operations import EXTENSION
+from .operations import EXTENSION, mappings
 
 __all__ = [
     "KEPT_EXTENSIONS",
@@ -93,18 +93,9 @@ def strict_spec(data: dict[str, Any]) -> dict[str, Any]:
     """A copy of *data* where every object schema declaring `properties` but no
     `additionalProperties` gets `additionalProperties: false` (unknown fields rejected)."""
     out = copy.deepcopy(data)
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("properties"), dict) and "additionalProperties" not in node:
-                node["additionalProperties"] = False
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(out)
+    for node in mappings(out):
+        if isinstance(node.get("properties"), dict) and "additionalProperties" not in node:
+            node["additionalProperties"] = False
     return out
 
 
