@@ -286,4 +286,9 @@ def create_app(cfg: Config) -> Any:
     )
     app.state.backend = backend
     templates = sorted(backend.validator.raw["paths"], key=lambda t: (t.count("{"), t))
-    return FaultMiddleware(app, backend.faults, templates)
+    archives = [
+        f"{op.method} {op.path}"
+        for op in backend.operations
+        if any(c.media_type == "application/octet-stream" for r in op.responses for c in r.content)
+    ]
+    return FaultMiddleware(app, backend.faults, templates, archives)
