@@ -208,7 +208,9 @@ def test_200_concurrent_async_downloads_share_one_bounded_pool(
         while not stop.is_set():
             http = _http.default_core().api_async().get_async_httpx_client()
             pools.add(id(http))
-            wrapped = http._transport._wrapped  # type: ignore[attr-defined]
+            wrapped = http._transport  # retries, then bounds, then the pool's transport
+            while not hasattr(wrapped, "_pool"):
+                wrapped = wrapped._wrapped  # type: ignore[attr-defined]
             peak[0] = max(peak[0], len(wrapped._pool.connections))
             await asyncio.sleep(0.005)
 
