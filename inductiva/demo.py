@@ -149,6 +149,25 @@ def _legacy_tour(work: pathlib.Path, launcher: Any) -> None:
         )
 
 
+MARK = ".inductiva-demo"
+"""Marks a directory the demo made: the next run may empty it."""
+
+
+def _fresh(work: pathlib.Path) -> None:
+    """Make ``work`` an empty directory of the demo's.
+
+    A directory of an earlier run (marked, or holding ``mock-data/``) is emptied; any other
+    non-empty one is refused (ValueError): ``--dir ~/project`` must not wipe a project.
+    OSError when it cannot be created.
+    """
+    if work.is_dir() and any(work.iterdir()):
+        if not ((work / MARK).exists() or (work / "mock-data").is_dir()):
+            raise ValueError("it is a directory with files the demo did not make; pick a new one")
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    (work / MARK).write_text("made by python -m inductiva.demo; emptied by its next run\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the tour against a fresh mock server; return the exit code."""
     parser = argparse.ArgumentParser(prog="python -m inductiva.demo", description=__doc__)
@@ -160,8 +179,12 @@ def main(argv: list[str] | None = None) -> int:
         print("The demo needs the mock server: pip install -e '.[mock]'", file=sys.stderr)
         return 1
     work: pathlib.Path = args.dir.resolve()
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    try:
+        _fresh(work)
+    except (OSError, ValueError) as exc:
+        why = f"{exc.strerror} ({exc.filename})" if isinstance(exc, OSError) else str(exc)
+        print(f"{parser.prog}: error: cannot use --dir {args.dir}: {why}", file=sys.stderr)
+        return 2
     started = time.monotonic()
     with launcher.MockServer(data_dir=work / "mock-data", api_keys=("demo-key",)) as server:
         print(f"Mock server at {server.url} (state in {work / 'mock-data'})")

@@ -157,3 +157,23 @@ def test_mypy_rejects_a_misspelt_status(tmp_path: pathlib.Path) -> None:
         env=env,
     )
     assert result.returncode == 1 and "sucess" in result.stdout
+
+
+def test_reliability_promises_name_tests_that_exist() -> None:
+    """Each row of the README's Reliability table names test files and functions that exist."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("\n## Reliability\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| **")]
+    assert len(rows) >= 8
+    files = {path.name: path for path in (REPO / "tests").rglob("test_*.py")}
+    for row in rows:
+        current = None
+        refs = re.findall(r"`((?:tests/[\w/]+/)?test_\w+\.py)?(?:::(\w+))?`", row.split("|")[2])
+        assert refs, row
+        for file, function in refs:
+            if file:
+                current = files.get(pathlib.PurePath(file).name)
+                assert current is not None and str(current).endswith(file), file
+            assert current is not None, row
+            if function:
+                assert f"def {function}(" in current.read_text(), f"{current.name}::{function}"

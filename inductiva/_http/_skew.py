@@ -13,7 +13,9 @@ newer server needs nothing: unknown fields are kept as extra properties,
 unknown statuses as strings, an unknown executer kind as its raw data.)
 
 Everything else a parser cannot read is an
-:class:`~inductiva.errors.InvalidResponseError`. Generated endpoint modules are
+:class:`~inductiva.errors.InvalidResponseError`, and so is an answer whose
+declared fields have the wrong JSON type (a number where the contract says a
+string...): the generated parsers take such values as they are. Generated endpoint modules are
 used through their ``_get_kwargs`` and ``_build_response`` (what their
 ``sync_detailed``/``asyncio_detailed`` do), so the raw answer is at hand.
 """
@@ -181,12 +183,101 @@ def _warn(operation: str, path: Path) -> None:
         )
 
 
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+}
+_SCHEMAS = {
+    name.lower(): fields
+    for name, fields in vars(contract.Schemas).items()
+    if isinstance(fields, type)
+}
+
+
+def _json_name(value: Any) -> str:
+    """The JSON type of a decoded value (``string``, ``integer``...)."""
+    for name, kinds in _JSON_TYPES.items():
+        if type(value) in kinds:
+            return name
+    return "null" if value is None else type(value).__name__
+
+
+def _fields(schema: str) -> list[contract.Field]:
+    found = _SCHEMAS.get(schema.replace("_", "").lower())
+    values = vars(found).values() if found is not None else ()
+    return [f for f in values if isinstance(f, contract.Field)]
+
+
+def _type_error(obj: Any, schema: str, where: str) -> str | None:
+    """Where ``obj`` breaks the declared JSON types of ``schema``'s fields, if it does."""
+    if not isinstance(obj, dict):
+        return f"{where or 'the answer'} is {_json_name(obj)}, not object"
+    for field in _fields(schema):
+        if field.name not in obj:
+            continue
+        value = obj[field.name]
+        if value is None:
+            if field.required and not field.nullable:
+                return f"{where}{field.name} is null"
+            continue
+        kinds = _JSON_TYPES.get(field.type or "")
+        if kinds is None:
+            continue
+        if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+            return f"{where}{field.name} is {_json_name(value)}, not {field.type}"
+    return None
+
+
+def _check_types(operation: str, response: httpx.Response) -> None:
+    """InvalidResponseError if a declared field of the answer has the wrong JSON type."""
+    for op in contract.OPERATIONS:
+        if operation != op.OPERATION_ID:
+            continue
+        for success in op.SUCCESS:
+            if success.status != response.status_code:
+                continue
+            for content in success.content:
+                if content.schema is None or not content.media_type.endswith("json"):
+                    continue
+                body = response.json()
+                if content.array:
+                    if not isinstance(body, list):
+                        problem: str | None = f"the answer is {_json_name(body)}, not array"
+                    else:
+                        problem = next(
+                            (
+                                p
+                                for i, item in enumerate(body)
+                                if (p := _type_error(item, content.schema, f"item {i}: "))
+                            ),
+                            None,
+                        )
+                else:
+                    problem = _type_error(body, content.schema, "")
+                if problem is not None:
+                    raise _unreadable(operation, TypeError(problem))
+                return
+
+
 def build(module: ModuleType, api: AuthenticatedClient, response: httpx.Response) -> Response[Any]:
-    """The generated ``Response`` of ``response``, surviving missing required fields."""
+    """The generated ``Response`` of ``response``, surviving missing required fields.
+
+    InvalidResponseError for an answer the parser cannot read or whose fields have the
+    wrong JSON types.
+    """
     try:
         built: Response[Any] = module._build_response(client=api, response=response)
     except KeyError as exc:
-        return _tolerant(module, api, response, exc)
+        built = _tolerant(module, api, response, exc)
     except UNREADABLE as exc:
         raise _unreadable(operation_id(module), exc) from None
+    if response.is_success:
+        try:
+            _check_types(operation_id(module), response)
+        except UNREADABLE as exc:
+            raise _unreadable(operation_id(module), exc) from None
     return built

@@ -43,9 +43,20 @@ from .spec import (
 )
 from .supervisor import FINAL_STATUSES, Supervisor
 
-__all__ = ["Ctx", "MockBackend", "create_app"]
+__all__ = ["Ctx", "MockBackend", "create_app", "literal_path"]
 
 log = logging.getLogger("inductiva_mock")
+
+
+def literal_path(path: str) -> str:
+    """*path* with its dot segments encoded (`/tasks/..` → `/tasks/%2E%2E`).
+
+    `GET /tasks/%2e%2e` is routed with the task id `..` (as FastAPI routes it); the
+    validator would resolve the decoded dot segment (`/tasks/..` → `/`) and find no path.
+    """
+    return "/".join(
+        part.replace(".", "%2E") if part in (".", "..") else part for part in path.split("/")
+    )
 
 
 class ClientGone(Response):
@@ -132,7 +143,11 @@ class MockBackend:
             except ClientDisconnect:
                 return client_gone(request)
             spec_req = SpecRequest(
-                request.method, request.url.path, request.query_params, request.headers, body
+                request.method,
+                literal_path(request.url.path),
+                request.query_params,
+                request.headers,
+                body,
             )
             response = await self._handle(request, spec_req, handler, auth=auth, body=body)
             if isinstance(response, PayloadResponse):
@@ -286,4 +301,9 @@ def create_app(cfg: Config) -> Any:
     )
     app.state.backend = backend
     templates = sorted(backend.validator.raw["paths"], key=lambda t: (t.count("{"), t))
-    return FaultMiddleware(app, backend.faults, templates)
+    archives = [
+        f"{op.method} {op.path}"
+        for op in backend.operations
+        if any(c.media_type == "application/octet-stream" for r in op.responses for c in r.content)
+    ]
+    return FaultMiddleware(app, backend.faults, templates, archives)

@@ -1,4 +1,5 @@
-"""Fault injection (error bursts, delays, dropped downloads) and request statistics."""
+"""Fault injection (error bursts, delays, dropped downloads, hostile answers) and request
+statistics. The hostile answers themselves are in :mod:`.hostile`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from . import hostile
 from .spec import json_bytes
 
 __all__ = ["DownloadDropped", "FaultMiddleware", "FaultState", "Faults", "Stats"]
@@ -27,6 +29,10 @@ FAULT_KEYS = frozenset(
         "drop_download_times",
         "delay_seconds",
         "bandwidth_per_connection",
+        "endless_body",
+        "trickle_bytes_per_second",
+        "garbage",
+        "echo_key",
     }
 )
 
@@ -47,6 +53,10 @@ class Faults:
     drop_download_times: int = 0
     delay_seconds: float = 0.0
     bandwidth_per_connection: int = 0
+    endless_body: bool = False
+    trickle_bytes_per_second: int = 0
+    garbage: str | None = None
+    echo_key: bool = False
     _pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     @classmethod
@@ -66,11 +76,17 @@ class Faults:
             drop_download_times=int(data.get("drop_download_times", 0)),
             delay_seconds=float(data.get("delay_seconds", 0.0)),
             bandwidth_per_connection=int(data.get("bandwidth_per_connection", 0)),
+            endless_body=_flag(data, "endless_body"),
+            trickle_bytes_per_second=int(data.get("trickle_bytes_per_second", 0)),
+            garbage=data.get("garbage"),
+            echo_key=_flag(data, "echo_key"),
         )
         if f.fail_status not in (429, 503):
             raise ValueError(f"fail_status must be 429 or 503, got {f.fail_status}")
         counts = (f.fail_next, f.retry_after, f.drop_download_after_bytes, f.drop_download_times)
-        if min(*counts, f.bandwidth_per_connection) < 0:
+        if f.garbage is not None and f.garbage not in hostile.GARBAGE_KINDS:
+            raise ValueError(f"garbage must be one of {list(hostile.GARBAGE_KINDS)} or null")
+        if min(*counts, f.bandwidth_per_connection, f.trickle_bytes_per_second) < 0:
             raise ValueError("counts and sizes must be >= 0")
         if f.delay_seconds < 0:
             raise ValueError("delay_seconds must be >= 0")
@@ -88,6 +104,10 @@ class Faults:
             "drop_download_times": self.drop_download_times,
             "delay_seconds": self.delay_seconds,
             "bandwidth_per_connection": self.bandwidth_per_connection,
+            "endless_body": self.endless_body,
+            "trickle_bytes_per_second": self.trickle_bytes_per_second,
+            "garbage": self.garbage,
+            "echo_key": self.echo_key,
         }
 
     def matches(self, path: str) -> bool:
@@ -134,12 +154,23 @@ class FaultState:
 
 
 class FaultMiddleware:
-    """Counts requests and injects error bursts and delays before the app sees them."""
+    """Counts requests and injects error bursts, delays and hostile answers.
 
-    def __init__(self, app: ASGIApp, state: FaultState, routes: Sequence[str] = ()) -> None:
+    *archive_routes*: the operations (``GET /tasks/{task_id}/output``) whose endless body
+    is an archive without a length rather than JSON.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        state: FaultState,
+        routes: Sequence[str] = (),
+        archive_routes: Sequence[str] = (),
+    ) -> None:
         self.app = app
         self.state = state
         self._routes = [(_template_regex(t), t) for t in routes]
+        self._archive_routes = frozenset(archive_routes)
 
     def route_of(self, method: str, path: str) -> str:
         """The operation label, e.g. `GET /tasks/{task_id}/status` (the path when unknown)."""
@@ -161,15 +192,31 @@ class FaultMiddleware:
         stats = self.state.stats
         stats.requests += 1
         stats.requests_by_path[path] += 1
-        stats.requests_by_route[self.route_of(str(scope.get("method", "GET")), path)] += 1
+        route = self.route_of(str(scope.get("method", "GET")), path)
+        stats.requests_by_route[route] += 1
         f = self.state.faults
-        if f.matches(path):
-            if f.delay_seconds > 0:
-                await asyncio.sleep(f.delay_seconds)
-            if f.fail_next > 0:
-                f.fail_next -= 1
-                await _send_fault(send, f.fail_status, f.retry_after)
-                return
+        if not f.matches(path):
+            await self.app(scope, receive, send)
+            return
+        if f.delay_seconds > 0:
+            await asyncio.sleep(f.delay_seconds)
+        if f.fail_next > 0:
+            f.fail_next -= 1
+            await _send_fault(send, f.fail_status, f.retry_after, scope if f.echo_key else None)
+            return
+        if f.endless_body:
+            archive = route in self._archive_routes
+            sent = await hostile.endless(receive, send, archive=archive)
+            if archive:
+                stats.bytes_sent_output += sent
+            return
+        if f.echo_key:
+            send = hostile.echoing(send, scope)
+        if f.trickle_bytes_per_second > 0:
+            send = hostile.trickling(send, receive, f.trickle_bytes_per_second)
+        if f.garbage is not None:
+            await hostile.garbage(f.garbage, self.app, scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
 
@@ -178,8 +225,19 @@ def _template_regex(template: str) -> re.Pattern[str]:
     return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts))
 
 
-async def _send_fault(send: Send, status: int, retry_after: int) -> None:
-    body = json_bytes({"detail": f"Injected fault: retry after {retry_after} s."})
+def _flag(data: dict[str, Any], name: str) -> bool:
+    value = data.get(name, False)
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be true or false, got {value!r}")
+    return value
+
+
+async def _send_fault(send: Send, status: int, retry_after: int, echo: Scope | None) -> None:
+    """The injected 429/503; *echo*: the request whose secrets the body and a header quote."""
+    detail = f"Injected fault: retry after {retry_after} s."
+    if echo is not None:
+        detail += hostile.echo_text(echo)
+    body = json_bytes({"detail": detail})
     await send(
         {
             "type": "http.response.start",
@@ -188,6 +246,7 @@ async def _send_fault(send: Send, status: int, retry_after: int) -> None:
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"retry-after", str(retry_after).encode()),
+                *(hostile.echo_headers(echo) if echo is not None else []),
             ],
         }
     )

@@ -1,7 +1,16 @@
-"""Start and stop a mock server subprocess (for tests, the demo and benchmarks)."""
+"""Start and stop a mock server subprocess (for tests, the demo and benchmarks).
+
+A server is never left behind: it runs in its own process group (a Ctrl-C meant
+for the caller reaches it only through :meth:`MockServer.stop`), a failed or
+interrupted :meth:`MockServer.start` kills that group before raising, :meth:`stop`
+escalates SIGTERM to SIGKILL of the group, and servers still running when the
+interpreter exits are killed then (``atexit``).
+"""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import os
 import secrets
@@ -22,6 +31,16 @@ import httpx
 __all__ = ["MockServer", "free_port"]
 
 PROBE_HEADERS = {"X-Mock-Probe": "1"}
+
+_running: set[MockServer] = set()
+"""Servers started and not yet stopped (held even when their owner dropped them)."""
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    """Kill the servers a program forgot to stop (at interpreter exit)."""
+    for server in list(_running):
+        server.kill()
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -122,9 +141,24 @@ class MockServer:
             env["INDUCTIVA_MOCK_ADMIN_TOKEN"] = self.admin_token
         pkg_root = str(Path(__file__).resolve().parents[1])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (pkg_root, env.get("PYTHONPATH", "")) if p)
-        log = self.log_path.open("ab")
-        self._proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, env=env)
-        log.close()
+        with self.log_path.open("ab") as log:
+            self._proc = subprocess.Popen(
+                self.command(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                start_new_session=True,
+            )
+        _running.add(self)
+        try:
+            self._wait_ready()
+        except BaseException:  # failed, timed out or interrupted: nothing is left running
+            self.kill()
+            raise
+        return self
+
+    def _wait_ready(self) -> None:
+        assert self._proc is not None
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
@@ -134,23 +168,31 @@ class MockServer:
                 )
             try:
                 httpx.get(f"{self.url}/version", headers=PROBE_HEADERS, timeout=1.0)
-                return self
+                return
             except httpx.TransportError:
                 time.sleep(0.05)
-        self.stop()
         raise RuntimeError(f"mock server did not answer within {self.startup_timeout} s")
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop the server (SIGTERM, then SIGKILL)."""
-        proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
+        """Stop the server: SIGTERM, then (after *timeout* s) SIGKILL of its process group."""
+        proc = self._proc
+        if proc is None:
             return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout)
+        self.kill()
+
+    def kill(self) -> None:
+        """Kill the server's process group at once (SIGKILL) and reap it."""
+        proc, self._proc = self._proc, None
+        _running.discard(self)
+        if proc is None or proc.poll() is not None:  # reaped: its group id may be reused
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)  # its own group: the server and its children
+        proc.wait()
 
     def restart(self) -> MockServer:
         """Stop and start again with the same data dir and port."""

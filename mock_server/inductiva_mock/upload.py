@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from python_multipart.exceptions import MultipartParseError
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 __all__ = ["FilePart", "MultipartError", "TooLarge", "boundary_of", "save_file_part"]
@@ -91,26 +91,26 @@ async def save_file_part(
                 st.result.found = True
                 st.in_file = False
 
-        parser = MultipartParser(
-            boundary,
-            {
-                "on_part_begin": on_part_begin,
-                "on_header_field": on_header_field,
-                "on_header_value": on_header_value,
-                "on_header_end": on_header_end,
-                "on_headers_finished": on_headers_finished,
-                "on_part_data": on_part_data,
-                "on_part_end": on_part_end,
-            },
-            max_header_count=32,
-        )
         try:
+            parser = MultipartParser(
+                boundary,
+                {
+                    "on_part_begin": on_part_begin,
+                    "on_header_field": on_header_field,
+                    "on_header_value": on_header_value,
+                    "on_header_end": on_header_end,
+                    "on_headers_finished": on_headers_finished,
+                    "on_part_data": on_part_data,
+                    "on_part_end": on_part_end,
+                },
+                max_header_count=32,
+            )  # FormParserError already for a boundary over 256 bytes
             async for chunk in stream:
                 st.result.body_bytes += len(chunk)
                 if st.result.body_bytes > limit:
                     raise TooLarge
                 parser.write(chunk)
             parser.finalize()
-        except MultipartParseError as exc:
+        except FormParserError as exc:
             raise MultipartError(str(exc)) from exc
     return st.result

@@ -32,3 +32,33 @@ def test_demo_runs(tmp_path: pathlib.Path) -> None:
     assert "important_file1.txt" in out and "c2-standard-8" in out
     assert "polled with backoff" in out and "(?filename= subset)" in out
     assert "Uploading" not in result.stderr  # only the selected-files download draws a bar
+
+
+def _demo(directory: pathlib.Path | str, cwd: pathlib.Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "inductiva.demo", "--dir", str(directory)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+    )
+
+
+@pytest.mark.parametrize("directory", ["/proc/nope", "/dev/null/x"])
+def test_demo_dir_that_cannot_be_made_exits_2(tmp_path: pathlib.Path, directory: str) -> None:
+    """A --dir the demo cannot create: exit 2, one line naming it, no traceback."""
+    result = _demo(directory, tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(
+        f"python -m inductiva.demo: error: cannot use --dir {directory}"
+    )
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_demo_never_empties_a_directory_it_did_not_make(tmp_path: pathlib.Path) -> None:
+    """--dir pointing at a directory of the user's files: exit 2, every file left as it was."""
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "thesis.tex").write_text("years of work")
+    result = _demo(tmp_path / "project", tmp_path)
+    assert result.returncode == 2 and "the demo did not make" in result.stderr
+    assert (tmp_path / "project" / "thesis.tex").read_text() == "years of work"

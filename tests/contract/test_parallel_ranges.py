@@ -9,6 +9,8 @@ import json
 import os
 import re
 import signal
+import subprocess
+import sys
 import threading
 import time
 import zipfile
@@ -432,3 +434,85 @@ def test_ctrl_c_ends_blocking_ranges_within_a_second_and_keeps_them(
     out = _download(task_id, tmp_path / "i", "async")
     assert server.stats()["bytes_sent_output"] < len(whole) - MIB // 2
     assert (out / "output.zip").read_bytes() == whole
+
+
+BIG = 72 * MIB
+"""Over MIN_PARALLEL_BYTES (64 MiB): split into ranges with the default thresholds."""
+CLI = Path(sys.executable).with_name("inductiva")
+
+
+@pytest.fixture(scope="module")
+def big_task(mock_server: MockServer, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A task of test-key whose archive (72 MiB, incompressible) the CLI downloads as ranges."""
+    with pytest.MonkeyPatch.context() as mp:
+        point_at(mock_server, mp)
+        task_id = run_synthetic(
+            [{"name": "big.bin", "size": BIG, "compressible": False}],
+            tmp_path_factory.mktemp("big"),
+        )
+        _http.reset()
+    return task_id
+
+
+def _cli_download(server: MockServer, task_id: str, out: Path, err: Path) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INDUCTIVA_")}
+    env |= {"INDUCTIVA_API_URL": server.url, "INDUCTIVA_API_KEY": "test-key"}
+    with err.open("w") as stderr:
+        return subprocess.Popen(
+            [str(CLI), "-vv", "tasks", "download", task_id, "--dir", str(out)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env=env,
+        )
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_cli_interrupted_mid_ranges_ends_at_once_and_resumes(
+    clean_faults: MockServer, big_task: str, tmp_path: Path, sig: signal.Signals, code: int
+) -> None:
+    """`inductiva tasks download` of ranges, Ctrl-C or SIGTERM: exit 130/143 within ~1 s, the
+    ranges kept; the next run fetches only the rest."""
+    server = clean_faults
+    server.set_faults(bandwidth_per_connection=8 * MIB)  # below SPLIT_BELOW: split into ranges
+    out, err = tmp_path / "out", tmp_path / "err.txt"
+    proc = _cli_download(server, big_task, out, err)
+    try:
+        deadline = time.monotonic() + 60
+        while err.read_text().count('/output "HTTP/1.1 206') < 3:  # the ranges have started
+            assert proc.poll() is None and time.monotonic() < deadline, err.read_text()
+            time.sleep(0.02)
+        time.sleep(0.3)
+        sent = time.monotonic()
+        proc.send_signal(sig)
+        proc.wait(timeout=30)
+        took = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    stderr = err.read_text()
+    assert proc.returncode == code, stderr
+    assert took < 3.0, f"exited {took:.1f} s after the signal"
+    assert "Traceback" not in stderr
+    kept = sum(have for _, _, have in _kept_ranges(out))
+    assert kept > 0
+    server.clear_faults()
+    size = _archive_size(server, big_task)
+    server.reset_stats()
+    again = _cli_download(server, big_task, out, tmp_path / "err2.txt")
+    stdout, _ = again.communicate(timeout=120)
+    assert again.returncode == 0, (tmp_path / "err2.txt").read_text()
+    assert stdout.strip() == str(out.resolve())
+    assert (out / "big.bin").stat().st_size == BIG
+    assert server.stats()["bytes_sent_output"] <= size - kept  # only what was missing
+    assert not list(out.rglob("*.part*"))
+
+
+def _archive_size(server: MockServer, task_id: str) -> int:
+    listing = httpx.get(
+        f"{server.url}/tasks/{task_id}/output/list", headers={"X-API-Key": "test-key"}
+    )
+    size: int = listing.json()["size"]
+    return size

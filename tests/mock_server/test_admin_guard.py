@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -69,21 +71,27 @@ def test_token_equal_to_an_api_key_is_refused(capsys: pytest.CaptureFixture[str]
     assert "must differ from every API key" in capsys.readouterr().err
 
 
-def test_generated_token_printed_at_start() -> None:
+def test_generated_token_printed_at_start(tmp_path: Path) -> None:
     """`--admin` alone prints the generated token on the startup lines."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "inductiva_mock", "--admin", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
+        env={**os.environ, "TMPDIR": str(tmp_path)},  # where its private data dir goes
+        start_new_session=True,
     )
     try:
         assert proc.stdout is not None
         first, second = proc.stdout.readline(), proc.stdout.readline()
         assert "(private, removed at exit" in first
         assert "Authorization: Bearer " in second and "(generated" in second
-    finally:
+        # SIGTERM right after the startup lines (before uvicorn serves): never lost.
         proc.terminate()
-        proc.wait(10)
+        assert proc.wait(10) == 128 + signal.SIGTERM
+    finally:
+        if proc.poll() is None:  # never leave a server behind, whatever failed
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     data_dir = Path(first.split("data-dir=", 1)[1].split(" ", 1)[0])
-    assert not data_dir.exists()  # the private directory is removed at exit
+    assert data_dir.parent == tmp_path and not data_dir.exists()  # removed at exit

@@ -166,6 +166,44 @@ def test_method_not_allowed_is_405(
         assert r.headers["allow"] == allow
 
 
+ODD_IDS = ["%2e%2e", "%2e", "%2E%2e", "%00", "%ff", "a%20b", "9" * 5000]
+OPERATIONS = [
+    ("GET", "/tasks/{}"),
+    ("GET", "/tasks/{}/status"),
+    ("GET", "/tasks/{}/output"),
+    ("GET", "/tasks/{}/output/list"),
+    ("POST", "/tasks/{}/kill"),
+    ("POST", "/tasks/{}/input"),
+]
+
+
+@pytest.mark.parametrize("task_id", ODD_IDS)
+def test_odd_task_ids_are_clean_4xx(
+    mock_server: MockServer, api: httpx.Client, task_id: str
+) -> None:
+    """Task ids like %2e%2e (a dot segment), NUL, bad UTF-8 or 5000 digits: 404/422, never 500;
+    every answer valid against the spec (the session's strict validator records none)."""
+    before = len(mock_server.stats()["response_validation_errors"])
+    for method, template in OPERATIONS:
+        r = api.request(method, template.format(task_id))
+        assert r.status_code in (404, 422), (method, template, r.status_code, r.text)
+    assert len(mock_server.stats()["response_validation_errors"]) == before
+
+
+def test_overlong_multipart_boundary_is_422(api: httpx.Client) -> None:
+    """A multipart boundary of 300 characters (the parser allows 256) → 422, never 500."""
+    task_id = submit(api, SYNTHETIC, {}, upload=False)
+    boundary = "b" * 300
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.zip"\r\n'
+        f"\r\nPK\r\n--{boundary}--\r\n"
+    ).encode()
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    r = api.post(f"/tasks/{task_id}/input", content=body, headers=headers)
+    assert r.status_code == 422 and "Boundary length" in r.text
+    assert api.get(f"/tasks/{task_id}").json()["status"] == "pending-input"
+
+
 def test_client_disconnect_during_upload_logged_at_info(tmp_path: Path) -> None:
     """A client gone mid-upload: one INFO line, no ERROR, no traceback; the task unharmed."""
     with (

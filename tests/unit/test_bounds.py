@@ -118,8 +118,18 @@ def test_archives_are_not_bounded_by_max_response_bytes() -> None:
         ("application/json", json.dumps({"task_id": 5}).encode()),
         ("application/json", json.dumps([1, 2, 3]).encode()),
         ("application/json", b"[" * 100_000 + b"]" * 100_000),
+        ("application/json", json.dumps({**TASK, "task_id": 5}).encode()),
+        ("application/json", json.dumps({**TASK, "status": "success", "method_name": []}).encode()),
     ],
-    ids=["html", "garbage", "wrong-type", "wrong-shape", "deep-nesting"],
+    ids=[
+        "html",
+        "garbage",
+        "wrong-type",
+        "wrong-shape",
+        "deep-nesting",
+        "number-for-string",
+        "array-for-string",
+    ],
 )
 def test_malformed_answer_raises_invalid_response_error(content_type: str, body: bytes) -> None:
     """A 200 that is not what the contract says is an InvalidResponseError, never a raw error."""
