@@ -26,6 +26,7 @@ from . import _extract, _limits, _remote_zip, _zipstream
 from ._directory import range_request
 from ._pipe import ChunkPipe
 from ._progress import byte_bar
+from ._safenames import unsafe
 
 __all__ = [
     "ArchiveChangedError",
@@ -127,6 +128,11 @@ def select_members(
     """Check names, methods, limits and free space for ``names``, before any request."""
     renames = dict(names) if isinstance(names, Mapping) else {n: n for n in names}
     entries = [m for m in archive.members if m.name in renames]
+    seen: set[str] = set()
+    for entry in entries:  # as extraction does: a file written twice is refused
+        if entry.name in seen:
+            raise unsafe(entry.name, f"the archive holds {entry.name!r} twice")
+        seen.add(entry.name)
     targets = _extract.plan_targets({e.name: renames[e.name] for e in entries}, output_dir)
     files = [e for e in entries if not e.is_dir]
     _zipstream.check_supported(files)

@@ -282,3 +282,27 @@ def test_oversized_content_range_is_a_transfer_error(
     use_handler(huge)
     with pytest.raises(errors.TransferError, match="Content-Range"):
         download(TASK_ID, output_dir=tmp_path, filenames=["stdout.txt"])
+
+
+def test_a_selected_member_stored_twice_is_refused(
+    download: Download, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A file the archive holds twice is refused when selected, nothing written (as extraction)."""
+    import io
+    import warnings
+    import zipfile
+
+    buffer = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w") as zf:
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
+        zf.writestr("artifacts/x.txt", b"one")
+        zf.writestr("artifacts/x.txt", b"two")
+        zf.writestr("artifacts/y.txt", b"y")
+    srv = ArchiveServer(buffer.getvalue())
+    serve(monkeypatch, srv)
+    try:
+        with pytest.raises(errors.UnsafeArchiveError, match="twice"):
+            download(TASK_ID, filenames=["x.txt"], output_dir=tmp_path / "out")
+    finally:
+        unserve()
+    assert not (tmp_path / "out" / "x.txt").exists()
