@@ -51,18 +51,21 @@ _LAZY = {
     "TaskList": (".tasks", "TaskList"),
     "TaskStatus": ("._types", "TaskStatus"),
 }
-_SUBMODULES = frozenset({"api", "errors", "molecules", "outputs", "simulators", "tasks"})
 
 
 def __getattr__(name: str) -> Any:
     """Import a public name of the package the first time it is used."""
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
     if name in _LAZY:
         module, attribute = _LAZY[name]
         value = getattr(importlib.import_module(module, __name__), attribute)
         globals()[name] = value
         return value
+    if not name.startswith("__"):  # a submodule, as if the package had imported it
+        try:
+            return importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
