@@ -87,7 +87,26 @@ __all__ = [
 
 
 class InductivaError(Exception):
-    """Root of every error raised by the inductiva client."""
+    """Root of every error raised by the inductiva client.
+
+    Besides its message, an error may say what it is about, for a caller that gives
+    its own advice (the command line names its flags): ``setting`` is the setting
+    the remedy lies in (``"api_url"``, ``"api_key"``...), ``problem`` the message
+    without the library's advice, and ``kept`` the partial or complete download a
+    failed download left on disk (the same call resumes from it). Each is None
+    when it does not apply.
+    """
+
+    setting: str | None = None
+    problem: str | None = None
+    kept: str | None = None
+
+    def __init__(
+        self, *args: object, setting: str | None = None, problem: str | None = None
+    ) -> None:
+        super().__init__(*args)
+        self.setting = setting
+        self.problem = problem
 
 
 class ConfigurationError(InductivaError, ValueError):
@@ -167,8 +186,10 @@ class ApiError(InductivaError):
         url: str = "",
         retry_after: str | None = None,
         detail: Sequence[FieldError] = (),
+        setting: str | None = None,
+        problem: str | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, setting=setting, problem=problem)
         self.message = message
         self.status_code = status_code
         self.detail = list(detail)
@@ -296,11 +317,14 @@ def error_for_status(
     url: str = "",
     retry_after: str | None = None,
     detail: Sequence[FieldError] = (),
+    setting: str | None = None,
+    problem: str | None = None,
 ) -> ApiError:
     """The ApiError subclass for an HTTP error status, with a message saying what to do.
 
     The field errors of ``detail`` (a 422's list) are appended to ``message``.
     Secrets (API keys, URL passwords) are masked in the message and the URL.
+    ``setting``/``problem``: see :class:`InductivaError`.
     """
     cls = _BY_STATUS.get(status_code) or (ServerError if status_code >= 500 else ApiError)
     problems = "; ".join(str(d) for d in detail)
@@ -316,4 +340,6 @@ def error_for_status(
         url=url,
         retry_after=retry_after,
         detail=detail,
+        setting="api_key" if cls is AuthenticationError else setting,
+        problem=redact(problem) if problem is not None else None,
     )
