@@ -33,6 +33,8 @@ from . import _drive
 from ._bounds import AsyncBoundedTransport, BoundedTransport
 from ._errors import raise_for_status, raise_for_status_async
 from ._flow import Flow
+from ._install import check_installation
+from ._own import AsyncOwnClientTransport, OwnClientTransport
 from ._retry import AsyncRetryTransport, RetryTransport
 from ._settings import Settings, resolve_settings
 
@@ -61,7 +63,10 @@ if isinstance(_sensitive, set):
 def _httpx_kwargs(settings: Settings) -> dict[str, Any]:
     if not settings.api_key:
         raise errors.AuthenticationError(
-            "No API key: set INDUCTIVA_API_KEY or `inductiva.api_key = ...`.", status_code=401
+            "No API key: set INDUCTIVA_API_KEY or `inductiva.api_key = ...`.",
+            status_code=401,
+            setting="api_key",
+            problem="No API key.",
         )
     return {
         "base_url": settings.api_url,
@@ -124,6 +129,8 @@ class HttpCore:
     module's settings, resolved again at every call (the default client).
     ``transport``/``async_transport`` replace the network (``httpx.MockTransport``
     in tests, a proxy-aware transport...); the retry policy wraps them.
+    ``http_client``/``async_http_client`` are the user's own httpx clients, sent
+    through as the innermost transport (see :mod:`._own`) and never closed here.
     """
 
     def __init__(
@@ -132,10 +139,14 @@ class HttpCore:
         *,
         transport: httpx.BaseTransport | None = None,
         async_transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self.settings = settings
         self.transport = transport
         self.async_transport = async_transport
+        self.http_client = http_client
+        self.async_http_client = async_http_client
         self._lock = threading.Lock()
         self._sync: _Pool | None = None
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Pool]
@@ -146,6 +157,22 @@ class HttpCore:
         return self.settings if self.settings is not None else resolve_settings()
 
     # -- pools ---------------------------------------------------------------------------
+    def _base_transport(self) -> httpx.BaseTransport:
+        """What the blocking pool sends through, under the bounds and retries."""
+        if self.transport is not None:
+            return self.transport
+        if self.http_client is not None:
+            return OwnClientTransport(self.http_client)
+        return httpx.HTTPTransport(limits=LIMITS)
+
+    def _base_async_transport(self) -> httpx.AsyncBaseTransport:
+        """What an asyncio pool sends through, under the bounds and retries."""
+        if self.async_transport is not None:
+            return self.async_transport
+        if self.async_http_client is not None:
+            return AsyncOwnClientTransport(self.async_http_client)
+        return httpx.AsyncHTTPTransport(limits=LIMITS)
+
     def _sync_pool(self) -> _Pool:
         settings = self.current_settings()
         with self._lock:
@@ -154,8 +181,9 @@ class HttpCore:
                 return self._sync
             if self._sync is not None:
                 self._sync.api.get_httpx_client().close()
+            check_installation()
             _remember_secrets(settings)
-            base = self.transport or httpx.HTTPTransport(limits=LIMITS)
+            base = self._base_transport()
             bounded = BoundedTransport(base, settings.max_response_bytes, settings.timeout)
             transport = RetryTransport(bounded, settings.retry_policy)
             client = httpx.Client(
@@ -173,8 +201,9 @@ class HttpCore:
         if cached is not None and cached.settings == settings:
             cached.settings = settings
             return cached
+        check_installation()
         _remember_secrets(settings)
-        base = self.async_transport or httpx.AsyncHTTPTransport(limits=LIMITS)
+        base = self._base_async_transport()
         bounded = AsyncBoundedTransport(base, settings.max_response_bytes, settings.timeout)
         transport = AsyncRetryTransport(bounded, settings.retry_policy)
         client = httpx.AsyncClient(

@@ -23,6 +23,7 @@ import httpx
 from .. import errors
 from .._redact import redact_url
 from .._validate import check_seconds, printable
+from ._logging import setup_logging
 from ._retry import RetryPolicy
 
 __all__ = [
@@ -229,8 +230,10 @@ def resolve_settings(
     """Per setting: argument, then ``inductiva.<name>``, then ``INDUCTIVA_<NAME>``, then default.
 
     Every setting is checked here, before any request: ConfigurationError names
-    the one that is wrong and what is allowed.
+    the one that is wrong and what is allowed. ``INDUCTIVA_LOG`` is applied here
+    too (see :mod:`._logging`), so it takes effect with the first client.
     """
+    setup_logging()
     seconds = _setting("timeout", timeout, 60.0, float)
     retries = _setting("max_retries", max_retries, 4, int)
     connections = _setting(
