@@ -30,6 +30,7 @@ from __future__ import annotations
 import builtins
 import pathlib
 import types
+from collections.abc import AsyncIterator, Iterator
 from typing import Any, Self
 
 import attrs
@@ -98,6 +99,18 @@ class _Tasks:
     ) -> TaskList:
         """As :func:`inductiva.tasks.get_async`; the tasks keep using this client."""
         return await _tasks.get_async(last_n, status, client=self._core, **filters)
+
+    def iter(
+        self, status: TaskStatus | None = None, *, page_size: int | None = None, **filters: object
+    ) -> Iterator[Task]:
+        """As :func:`inductiva.tasks.iter`: every task, page by page, bound to this client."""
+        return _tasks.iter(status, page_size=page_size, client=self._core, **filters)
+
+    def iter_async(
+        self, status: TaskStatus | None = None, *, page_size: int | None = None, **filters: object
+    ) -> AsyncIterator[Task]:
+        """As :func:`inductiva.tasks.iter_async` (``async for t in client.tasks.iter_async()``)."""
+        return _tasks.iter_async(status, page_size=page_size, client=self._core, **filters)
 
     def list(self, last_n: int, status: TaskStatus | None = None, **filters: object) -> None:
         """As :func:`inductiva.tasks.list`: print the table of the most recent tasks."""
@@ -182,7 +195,7 @@ class _BaseClient:
         self.api = Api(self._core)
         """The escape hatch to every generated endpoint, through this client."""
         self.tasks = _Tasks(self._core)
-        """``get``/``get_async``, ``list``/``list_async``, ``render`` through this client."""
+        """``get``, ``iter``, ``list`` (each with an ``_async`` twin) and ``render``, bound."""
         self.molecules = _Molecules(self)
         """The scenarios of :mod:`inductiva.molecules`, bound to this client."""
         self.simulators = _Simulators(self)
