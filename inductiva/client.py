@@ -38,6 +38,7 @@ import httpx
 
 from . import tasks as _tasks
 from ._http import HttpCore
+from ._http._own import AsyncOwnClientTransport, OwnClientTransport
 from ._http._settings import SETTING_NAMES, Settings, resolve_settings
 from ._outputs import TaskOutput
 from ._redact import redact_url
@@ -185,13 +186,17 @@ class _BaseClient:
             progress,
             max_response_bytes,
         )
-        self._core = HttpCore(
-            settings,
-            transport=transport,
-            async_transport=async_transport,
-            http_client=http_client,
-            async_http_client=async_http_client,
-        )
+        self._io = {
+            "transport": transport,
+            "async_transport": async_transport,
+            "http_client": http_client,
+            "async_http_client": async_http_client,
+        }
+        if http_client is not None:
+            transport = OwnClientTransport(http_client)
+        if async_http_client is not None:
+            async_transport = AsyncOwnClientTransport(async_http_client)
+        self._core = HttpCore(settings, transport=transport, async_transport=async_transport)
         self.api = Api(self._core)
         """The escape hatch to every generated endpoint, through this client."""
         self.tasks = _Tasks(self._core)
@@ -253,10 +258,9 @@ class _BaseClient:
                 f"with_options() got {', '.join(map(repr, unknown))}; it takes "
                 f"{', '.join(_OPTIONS)}."
             )
-        core, current = self._core, self.settings
+        current = self.settings
         given: dict[str, Any] = {name: getattr(current, name) for name in SETTING_NAMES}
-        for name in _IO_OPTIONS:
-            given[name] = getattr(core, name)
+        given.update(self._io)
         if {"http_client", "transport"} & set(overrides):
             given["http_client"] = given["transport"] = None
         if {"async_http_client", "async_transport"} & set(overrides):

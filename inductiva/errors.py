@@ -105,7 +105,8 @@ class InductivaError(Exception):
         self, *args: object, setting: str | None = None, problem: str | None = None
     ) -> None:
         super().__init__(*args)
-        self.setting = setting
+        if setting is not None:  # else the class's (AuthenticationError: the API key)
+            self.setting = setting
         self.problem = problem
 
 
@@ -186,10 +187,8 @@ class ApiError(InductivaError):
         url: str = "",
         retry_after: str | None = None,
         detail: Sequence[FieldError] = (),
-        setting: str | None = None,
-        problem: str | None = None,
     ) -> None:
-        super().__init__(message, setting=setting, problem=problem)
+        super().__init__(message)
         self.message = message
         self.status_code = status_code
         self.detail = list(detail)
@@ -200,6 +199,8 @@ class ApiError(InductivaError):
 
 class AuthenticationError(ApiError):
     """401: the API key is missing or invalid."""
+
+    setting = "api_key"
 
 
 class PermissionDeniedError(ApiError):
@@ -317,14 +318,11 @@ def error_for_status(
     url: str = "",
     retry_after: str | None = None,
     detail: Sequence[FieldError] = (),
-    setting: str | None = None,
-    problem: str | None = None,
 ) -> ApiError:
     """The ApiError subclass for an HTTP error status, with a message saying what to do.
 
     The field errors of ``detail`` (a 422's list) are appended to ``message``.
     Secrets (API keys, URL passwords) are masked in the message and the URL.
-    ``setting``/``problem``: see :class:`InductivaError`.
     """
     cls = _BY_STATUS.get(status_code) or (ServerError if status_code >= 500 else ApiError)
     problems = "; ".join(str(d) for d in detail)
@@ -340,6 +338,4 @@ def error_for_status(
         url=url,
         retry_after=retry_after,
         detail=detail,
-        setting="api_key" if cls is AuthenticationError else setting,
-        problem=redact(problem) if problem is not None else None,
     )

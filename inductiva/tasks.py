@@ -31,10 +31,6 @@ from ._validate import printable
 from .errors import InvalidArgumentError
 from .task import Task
 
-if TYPE_CHECKING:  # generated models are imported where used (see _task_info)
-    from inductiva_api.models import Task as TaskModel
-    from inductiva_api.models import TaskStatusCode
-
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PER_PAGE",
@@ -47,6 +43,11 @@ __all__ = [
     "list_async",
     "render",
 ]
+
+if TYPE_CHECKING:  # generated models are imported where used (see _task_info)
+    from inductiva_api.models import Task as TaskModel
+    from inductiva_api.models import TaskStatusCode
+
 
 _PAGE = contract.ListTasks.Query.PER_PAGE
 MAX_PER_PAGE = min(1000, int(_PAGE.maximum)) if _PAGE.maximum is not None else 1000

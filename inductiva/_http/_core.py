@@ -34,7 +34,6 @@ from ._bounds import AsyncBoundedTransport, BoundedTransport
 from ._errors import raise_for_status, raise_for_status_async
 from ._flow import Flow
 from ._install import check_installation
-from ._own import AsyncOwnClientTransport, OwnClientTransport
 from ._retry import AsyncRetryTransport, RetryTransport
 from ._settings import Settings, resolve_settings
 
@@ -62,12 +61,11 @@ if isinstance(_sensitive, set):
 
 def _httpx_kwargs(settings: Settings) -> dict[str, Any]:
     if not settings.api_key:
-        raise errors.AuthenticationError(
-            "No API key: set INDUCTIVA_API_KEY or `inductiva.api_key = ...`.",
-            status_code=401,
-            setting="api_key",
-            problem="No API key.",
+        missing = errors.AuthenticationError(
+            "No API key: set INDUCTIVA_API_KEY or `inductiva.api_key = ...`.", status_code=401
         )
+        missing.problem = "No API key."
+        raise missing
     return {
         "base_url": settings.api_url,
         "headers": {"X-API-Key": settings.api_key, "User-Agent": USER_AGENT},
@@ -129,8 +127,6 @@ class HttpCore:
     module's settings, resolved again at every call (the default client).
     ``transport``/``async_transport`` replace the network (``httpx.MockTransport``
     in tests, a proxy-aware transport...); the retry policy wraps them.
-    ``http_client``/``async_http_client`` are the user's own httpx clients, sent
-    through as the innermost transport (see :mod:`._own`) and never closed here.
     """
 
     def __init__(
@@ -139,14 +135,10 @@ class HttpCore:
         *,
         transport: httpx.BaseTransport | None = None,
         async_transport: httpx.AsyncBaseTransport | None = None,
-        http_client: httpx.Client | None = None,
-        async_http_client: httpx.AsyncClient | None = None,
     ) -> None:
         self.settings = settings
         self.transport = transport
         self.async_transport = async_transport
-        self.http_client = http_client
-        self.async_http_client = async_http_client
         self._lock = threading.Lock()
         self._sync: _Pool | None = None
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Pool]
@@ -157,22 +149,6 @@ class HttpCore:
         return self.settings if self.settings is not None else resolve_settings()
 
     # -- pools ---------------------------------------------------------------------------
-    def _base_transport(self) -> httpx.BaseTransport:
-        """What the blocking pool sends through, under the bounds and retries."""
-        if self.transport is not None:
-            return self.transport
-        if self.http_client is not None:
-            return OwnClientTransport(self.http_client)
-        return httpx.HTTPTransport(limits=LIMITS)
-
-    def _base_async_transport(self) -> httpx.AsyncBaseTransport:
-        """What an asyncio pool sends through, under the bounds and retries."""
-        if self.async_transport is not None:
-            return self.async_transport
-        if self.async_http_client is not None:
-            return AsyncOwnClientTransport(self.async_http_client)
-        return httpx.AsyncHTTPTransport(limits=LIMITS)
-
     def _sync_pool(self) -> _Pool:
         settings = self.current_settings()
         with self._lock:
@@ -183,7 +159,7 @@ class HttpCore:
                 self._sync.api.get_httpx_client().close()
             check_installation()
             _remember_secrets(settings)
-            base = self._base_transport()
+            base = self.transport or httpx.HTTPTransport(limits=LIMITS)
             bounded = BoundedTransport(base, settings.max_response_bytes, settings.timeout)
             transport = RetryTransport(bounded, settings.retry_policy)
             client = httpx.Client(
@@ -203,7 +179,7 @@ class HttpCore:
             return cached
         check_installation()
         _remember_secrets(settings)
-        base = self._base_async_transport()
+        base = self.async_transport or httpx.AsyncHTTPTransport(limits=LIMITS)
         bounded = AsyncBoundedTransport(base, settings.max_response_bytes, settings.timeout)
         transport = AsyncRetryTransport(bounded, settings.retry_policy)
         client = httpx.AsyncClient(

@@ -106,16 +106,17 @@ def error_from(response: httpx.Response) -> errors.ApiError:
     request = response.request
     key = request.headers.get("X-API-Key")
     message = redact(message, key)
-    return errors.error_for_status(
+    error = errors.error_for_status(
         response.status_code,
         message,
         method=request.method,
         url=str(request.url),
         retry_after=response.headers.get("Retry-After"),
         detail=detail,
-        setting="api_url" if problem is not None else None,
-        problem=redact(problem, key) if problem is not None else None,
     )
+    if problem is not None:
+        error.setting, error.problem = "api_url", redact(problem, key)
+    return error
 
 
 def raise_for_status(response: httpx.Response) -> None:
