@@ -26,7 +26,7 @@ import shutil
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 from typing import IO
 
@@ -207,11 +207,18 @@ class MemberWriter:
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError)
 
 
-def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, writer: MemberWriter) -> None:
+def _copy_member(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    writer: MemberWriter,
+    wrote: Callable[[int], None] | None = None,
+) -> None:
     try:
         with zf.open(info) as src:
             while chunk := src.read(CHUNK):
                 writer.write(chunk)
+                if wrote is not None:
+                    wrote(len(chunk))
     except _ZIP_ERRORS as exc:
         writer.abort()
         raise errors.IntegrityError(
@@ -250,12 +257,18 @@ def move_into_place(stage: Path, output_dir: Path, targets: dict[str, Path]) -> 
 
 
 def extract_archive(
-    archive: Path, output_dir: Path, members: Iterable[str] | Mapping[str, str] | None = None
+    archive: Path,
+    output_dir: Path,
+    members: Iterable[str] | Mapping[str, str] | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """Extract ``archive`` into ``output_dir``, verified, or nothing.
 
     ``members`` names the members to extract (or maps them to the relative
     names to write them as); by default :func:`output_members` decides.
+    ``progress(count, total)`` is called as each chunk of ``count`` bytes is
+    written, ``total`` being the bytes the extraction writes in all.
     """
     with _open_zip(archive) as zf:
         infos = zf.infolist()
@@ -281,7 +294,7 @@ def extract_archive(
                     continue
                 # zipfile verifies the CRC-32 as it reads (BadZipFile on mismatch)
                 writer = MemberWriter(info.filename, staged, info.file_size, None)
-                _copy_member(zf, info, writer)
+                _copy_member(zf, info, writer, progress and (lambda n: progress(n, total)))
             move_into_place(stage_root, output_dir, targets)
 
 
