@@ -25,6 +25,7 @@ import attrs
 from . import _submit
 from ._http import core_of
 from ._http._flow import Flow, budgeted
+from ._indicator import StatusCallback, wait_indicator
 from ._outputs import TaskOutput
 from ._transfers import _upload
 from ._validate import check_flag
@@ -130,6 +131,7 @@ def _submit_flow(
     resource_pool: str | None,
     output: type[OutputT] | None,
     client: object,
+    on_status: StatusCallback | None = None,
 ) -> Flow[Task[OutputT]]:
     sim_dir = _upload.SIM_DIR
     full_params = {sim_dir: sim_dir, **{k: v for k, v in params.items() if k != sim_dir}}
@@ -139,7 +141,7 @@ def _submit_flow(
     try:
         yield from budgeted(_upload.upload_flow(task_id, input_dir, full_params))
         if not run_async:
-            status = yield from wait_flow(task_id, None)
+            status = yield from wait_flow(task_id, None, on_status=on_status)
             log = logger.info if status == "success" else logger.warning
             log("Task %s finished: %s.", task_id, status)
     except BaseException as exc:  # Ctrl-C, SIGTERM, cancellation, an error: no task left behind
@@ -171,8 +173,12 @@ def submit(
     """
     run_async = check_flag("run_async", run_async)
     core = core_of(client)
-    flow = _submit_flow(method, params, input_dir, run_async, resource_pool, output, core)
-    return core.run(flow, interruptible=True)
+    progress = False if run_async else core.current_settings().progress  # nothing to wait for
+    with wait_indicator(progress) as on_status:
+        flow = _submit_flow(
+            method, params, input_dir, run_async, resource_pool, output, core, on_status
+        )
+        return core.run(flow, interruptible=True)
 
 
 async def submit_async(
