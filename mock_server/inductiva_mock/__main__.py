@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -18,6 +20,10 @@ from .datadir import DataDirInUse
 def main(argv: list[str] | None = None) -> int:
     """Parse options, print the startup line and serve until interrupted."""
     cfg = parse_args(argv)
+    busy = _port_in_use(cfg.host, cfg.port)
+    if busy:  # before the banner and the data dir: one line saying what to do
+        print(f"inductiva-mock: error: {busy}", file=sys.stderr, flush=True)
+        return 1
     logging.basicConfig(level=cfg.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     os.umask(0o077)  # every file of the server's state is private to its user
     # A SIGTERM before uvicorn takes over still unwinds, so a private data dir is removed.
@@ -47,6 +53,23 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         backend.close()
     return 0
+
+
+def _port_in_use(host: str, port: int) -> str:
+    """Why the server could not listen on ``host:port`` (e.g. the port is taken), or ""."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind((host, port))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            return (
+                f"port {port} on {host} is already in use (another inductiva-mock?); "
+                "choose another with --port N"
+            )
+        return f"cannot listen on {host}:{port}: {exc.strerror or exc}; check --host and --port"
+    return ""
 
 
 def _announce(cfg: Config, data_dir: Path) -> None:
