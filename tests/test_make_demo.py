@@ -3,6 +3,7 @@ test` still installs the whole development toolchain. Checked with `make -n` on 
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,12 +17,14 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make
 
 def _plan(target: str, venv: Path) -> str:
     """What `make -n TARGET` would run with VENV at a fresh path."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     proc = subprocess.run(
-        ["make", "-n", target, f"VENV={venv}"],
+        ["make", "--no-print-directory", "-n", target, f"VENV={venv}"],
         cwd=REPO,
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
     return proc.stdout
 
