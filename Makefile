@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-demo
 NODE_STAMP := node_modules/.installed
 MOCK_ARGS ?=
 
@@ -11,11 +12,24 @@ MOCK_ARGS ?=
 
 install: $(STAMP) $(NODE_STAMP)
 
+# A venv made before the distribution was renamed holds this project as `inductiva`, the
+# name of the vendor's unrelated package, which the client refuses to run beside: it goes.
+UNINSTALL_OLD_NAME := $(PY) -m pip uninstall --quiet --yes inductiva >/dev/null 2>&1 || true
+
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(UNINSTALL_OLD_NAME)
 	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $@
+	touch $@ $(DEMO_STAMP)
+
+# The demo needs only the client and its mock server, not the development tools.
+$(DEMO_STAMP): pyproject.toml
+	@echo "make demo: installing inductiva-tasks and its mock server into $(VENV) (pip install -e '.[mock]')"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(UNINSTALL_OLD_NAME)
+	@$(PY) -m pip install --quiet -e '.[mock]'
+	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -44,7 +58,7 @@ test: install
 mock: $(STAMP)
 	$(PY) -m inductiva_mock $(MOCK_ARGS)
 
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(PY) -m inductiva.demo
 
 bench: $(STAMP)

@@ -12,11 +12,18 @@ an output archive may extract to. ``inductiva.download_connections``
 (``INDUCTIVA_DOWNLOAD_CONNECTIONS``, default 4) sets how many concurrent range
 requests fetch a large output archive (sync and async downloads alike). The
 API key is never shown: not in errors, logs, reprs or CLI output.
+``INDUCTIVA_LOG=info`` (``debug``, ``warning``, ``error``) shows the library's
+logs on stderr, from the first client built on.
 
 ``inductiva.Client(...)`` and ``inductiva.AsyncClient(...)`` hold settings (each
 of the above but the extraction limits) and a connection pool of their own,
-with the whole API bound to them; the module-level API uses a default client
-built from the settings above.
+with the whole API bound to them (``client.with_options(...)`` copies one with
+some settings changed; ``http_client=`` sends through your own ``httpx.Client``);
+the module-level API uses a default client built from the settings above.
+
+The distribution is ``inductiva-tasks`` (``pip install inductiva-tasks``); it
+refuses to run beside the vendor's unrelated ``inductiva`` distribution, which
+installs a package of the same name.
 """
 
 from __future__ import annotations

@@ -12,14 +12,21 @@ left behind half-submitted.
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import logging
 import pathlib
-from collections.abc import Mapping, Sequence
-from typing import Any
+import tempfile
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
+
+import attrs
 
 from . import _submit
 from ._http import core_of
 from ._http._flow import Flow, budgeted
+from ._indicator import StatusCallback, wait_indicator
+from ._outputs import TaskOutput
 from ._transfers import _upload
 from ._validate import check_flag
 from ._waits import wait_flow
@@ -27,37 +34,45 @@ from .errors import InvalidArgumentError
 from .task import DEFAULT_KILL_TIMEOUT, OutputT, Task, kill_after_flow
 
 __all__ = [
+    "OutT",
+    "Submission",
     "check_positive",
     "commands_param",
     "existing_dir",
     "existing_file",
     "submit",
     "submit_async",
+    "submitter",
+    "submitter_async",
 ]
 
 logger = logging.getLogger("inductiva")
 
+OutT = TypeVar("OutT", bound=TaskOutput)
+S = TypeVar("S")
+P = ParamSpec("P")
+
+
+def _existing(name: str, value: str | pathlib.Path, *, directory: bool) -> pathlib.Path:
+    path = pathlib.Path(value)
+    if path.is_dir() if directory else path.is_file():
+        return path
+    other = path.is_file() if directory else path.is_dir()
+    what = ("is a file" if directory else "is a directory") if other else "does not exist"
+    wanted = (
+        "the directory holding the input files" if directory else "the path of an existing file"
+    )
+    raise InvalidArgumentError(f"{name} {str(path)!r} {what}; pass {wanted}.")
+
 
 def existing_file(name: str, value: str | pathlib.Path) -> pathlib.Path:
     """``value`` as a Path to an existing file, else InvalidArgumentError."""
-    path = pathlib.Path(value)
-    if not path.is_file():
-        what = "is a directory" if path.is_dir() else "does not exist"
-        raise InvalidArgumentError(
-            f"{name} {str(path)!r} {what}; pass the path of an existing file."
-        )
-    return path
+    return _existing(name, value, directory=False)
 
 
 def existing_dir(name: str, value: str | pathlib.Path) -> pathlib.Path:
     """``value`` as a Path to an existing directory, else InvalidArgumentError."""
-    path = pathlib.Path(value)
-    if not path.is_dir():
-        what = "is a file" if path.is_file() else "does not exist"
-        raise InvalidArgumentError(
-            f"{name} {str(path)!r} {what}; pass the directory holding the input files."
-        )
-    return path
+    return _existing(name, value, directory=True)
 
 
 def check_positive(name: str, value: object, *, integer: bool = False) -> None:
@@ -116,6 +131,7 @@ def _submit_flow(
     resource_pool: str | None,
     output: type[OutputT] | None,
     client: object,
+    on_status: StatusCallback | None = None,
 ) -> Flow[Task[OutputT]]:
     sim_dir = _upload.SIM_DIR
     full_params = {sim_dir: sim_dir, **{k: v for k, v in params.items() if k != sim_dir}}
@@ -125,7 +141,7 @@ def _submit_flow(
     try:
         yield from budgeted(_upload.upload_flow(task_id, input_dir, full_params))
         if not run_async:
-            status = yield from wait_flow(task_id, None)
+            status = yield from wait_flow(task_id, None, on_status=on_status)
             log = logger.info if status == "success" else logger.warning
             log("Task %s finished: %s.", task_id, status)
     except BaseException as exc:  # Ctrl-C, SIGTERM, cancellation, an error: no task left behind
@@ -157,8 +173,12 @@ def submit(
     """
     run_async = check_flag("run_async", run_async)
     core = core_of(client)
-    flow = _submit_flow(method, params, input_dir, run_async, resource_pool, output, core)
-    return core.run(flow, interruptible=True)
+    progress = False if run_async else core.current_settings().progress  # nothing to wait for
+    with wait_indicator(progress) as on_status:
+        flow = _submit_flow(
+            method, params, input_dir, run_async, resource_pool, output, core, on_status
+        )
+        return core.run(flow, interruptible=True)
 
 
 async def submit_async(
@@ -176,3 +196,99 @@ async def submit_async(
     core = core_of(client)
     flow = _submit_flow(method, params, input_dir, run_async, resource_pool, output, core)
     return await core.run_async(flow)
+
+
+@attrs.frozen
+class Submission(Generic[OutT]):
+    """What a scenario or simulator submits, its arguments checked: built once, sent by
+    the blocking method (:func:`submitter`) or its asyncio twin (:func:`submitter_async`).
+
+    The input files are ``input_dir``, or ``render`` writes them into a temporary
+    directory (removed once the method returns).
+    """
+
+    method: str
+    params: Mapping[str, Any]
+    output: type[OutT]
+    client: object
+    run_async: bool = False
+    resource_pool: str | None = None
+    input_dir: pathlib.Path | None = None
+    render: Callable[[pathlib.Path], None] | None = None
+
+    @contextlib.contextmanager
+    def files(self) -> Iterator[pathlib.Path]:
+        """The input directory (rendered into a temporary one if need be)."""
+        if self.input_dir is not None:
+            yield self.input_dir
+            return
+        with tempfile.TemporaryDirectory(prefix="inductiva-input-") as tmp:
+            if self.render is not None:
+                self.render(pathlib.Path(tmp))
+            yield pathlib.Path(tmp)
+
+    def options(self) -> dict[str, Any]:
+        """The keywords of :func:`submit` / :func:`submit_async` for this submission."""
+        return {
+            "run_async": self.run_async,
+            "resource_pool": self.resource_pool,
+            "output": self.output,
+            "client": self.client,
+        }
+
+    def send(self) -> Task[OutT]:
+        """Submit it (:func:`submit`): the task, finished unless ``run_async``."""
+        with self.files() as directory:
+            return submit(self.method, self.params, directory, **self.options())
+
+    async def send_async(self) -> Task[OutT]:
+        """The asyncio twin of :meth:`send` (:func:`submit_async`)."""
+        with self.files() as directory:
+            return await submit_async(self.method, self.params, directory, **self.options())
+
+
+def _twin(method: Callable[..., Any], prepare: Callable[..., Any], doc: str) -> None:
+    """Name ``method`` after ``prepare`` (without its ``_``), with ``doc`` and its signature."""
+    name = prepare.__name__.lstrip("_") + ("_async" if inspect.iscoroutinefunction(method) else "")
+    method.__name__ = name
+    method.__qualname__ = prepare.__qualname__.rsplit(".", 1)[0] + "." + name
+    method.__doc__ = doc
+    method.__module__ = prepare.__module__
+    signature = inspect.signature(prepare)
+    returned = str(signature.return_annotation).replace("Submission", "Task", 1)
+    method.__signature__ = signature.replace(return_annotation=returned)  # type: ignore[attr-defined]
+
+
+def submitter(
+    prepare: Callable[Concatenate[S, P], Submission[OutT]],
+) -> Callable[Concatenate[S, P], Task[OutT]]:
+    """The blocking method that submits what ``prepare`` builds (its docstring and arguments).
+
+    It blocks until the task finishes unless ``run_async``; an interruption
+    (Ctrl-C, SIGTERM) or a failure kills the remote task, then is re-raised.
+    """
+
+    def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> Task[OutT]:
+        return prepare(self, *args, **kwargs).send()
+
+    _twin(method, prepare, prepare.__doc__ or "")
+    return method
+
+
+def submitter_async(
+    prepare: Callable[Concatenate[S, P], Submission[OutT]],
+) -> Callable[Concatenate[S, P], Coroutine[Any, Any, Task[OutT]]]:
+    """The asyncio twin of :func:`submitter`: the same arguments, checks and submission."""
+    name = prepare.__name__.lstrip("_")
+
+    async def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> Task[OutT]:
+        return await prepare(self, *args, **kwargs).send_async()
+
+    _twin(
+        method,
+        prepare,
+        f"The asyncio twin of :meth:`{name}`: the same arguments and checks (the upload on "
+        f"the client's async pool). Awaits the end of the task unless ``run_async``; "
+        f"cancelling it kills the remote task, as Ctrl-C does during ``{name}()``.",
+    )
+    return method

@@ -135,8 +135,11 @@ class Waiting:
         hold_cap: float = 45.0,
         clock: Callable[[], float] = time.monotonic,
         rand: Callable[[], float] = random.random,
+        on_status: Callable[[str, str], None] | None = None,
     ) -> None:
         self._task_id = task_id
+        self._on_status = on_status
+        self._reported: str | None = None
         self._clock = clock
         self._rand = rand
         timeout = validate_timeout("timeout", timeout)
@@ -208,8 +211,15 @@ class Waiting:
         self._backoff = nominal
         return nominal * (0.5 + 0.5 * self._rand())
 
+    def seen(self, status: str) -> None:
+        """Tell ``on_status`` (the caller's waiting indicator) of a status it was not told yet."""
+        if self._on_status is not None and status != self._reported:
+            self._reported = status
+            self._on_status(self._task_id, status)
+
     def answer(self, status: str) -> float:
         """Record the status received; return the seconds to pause before the next request."""
+        self.seen(status)
         previous, self._status = self._status, status
         if status != previous and previous is not None:
             logger.info("Task %s: %s -> %s", self._task_id, previous, status)
@@ -455,6 +465,8 @@ def _multiplexed(hub: _Hub, waiting: Waiting, signal: Signal) -> Flow[str]:
     task_id = waiting.task_id
     while True:
         status, missing = hub.state(task_id)
+        if status is not None:
+            waiting.seen(status)
         if missing:
             return (yield from _alone(hub, waiting))
         if status is not None and is_terminal(status):
@@ -482,11 +494,25 @@ def _multiplexed(hub: _Hub, waiting: Waiting, signal: Signal) -> Flow[str]:
             hub.deliver(batch, answer)
 
 
-def wait_flow(task_id: str, timeout: float | None, poll: float = DEFAULT_POLL) -> Flow[str]:
-    """Wait until the task finishes; its final status (TaskTimeoutError after ``timeout``)."""
+def wait_flow(
+    task_id: str,
+    timeout: float | None,
+    poll: float = DEFAULT_POLL,
+    on_status: Callable[[str, str], None] | None = None,
+) -> Flow[str]:
+    """Wait until the task finishes; its final status (TaskTimeoutError after ``timeout``).
+
+    ``on_status(task_id, status)`` is called with each new status seen (a waiting
+    indicator's update; see :mod:`inductiva._indicator`).
+    """
     current = yield from session()
     waiting = Waiting(
-        task_id, timeout, poll, hold_cap=current.settings.timeout * 0.75, clock=current.clock
+        task_id,
+        timeout,
+        poll,
+        hold_cap=current.settings.timeout * 0.75,
+        clock=current.clock,
+        on_status=on_status,
     )
     hub = hub_for(current.state)
     signal = current.new_signal()

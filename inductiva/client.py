@@ -30,16 +30,21 @@ from __future__ import annotations
 import builtins
 import pathlib
 import types
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, Self
 
+import attrs
 import httpx
 
 from . import tasks as _tasks
 from ._http import HttpCore
-from ._http._settings import Settings, resolve_settings
+from ._http._own import AsyncOwnClientTransport, OwnClientTransport
+from ._http._settings import SETTING_NAMES, Settings, resolve_settings
 from ._outputs import TaskOutput
 from ._redact import redact_url
 from ._types import TaskStatus
 from .api import Api
+from .errors import InvalidArgumentError
 from .molecules import ProteinSolvation
 from .simulators import GROMACS, OpenFOAM, Synthetic
 from .task import Task
@@ -96,6 +101,18 @@ class _Tasks:
         """As :func:`inductiva.tasks.get_async`; the tasks keep using this client."""
         return await _tasks.get_async(last_n, status, client=self._core, **filters)
 
+    def iter(
+        self, status: TaskStatus | None = None, *, page_size: int | None = None, **filters: object
+    ) -> Iterator[Task]:
+        """As :func:`inductiva.tasks.iter`: every task, page by page, bound to this client."""
+        return _tasks.iter(status, page_size=page_size, client=self._core, **filters)
+
+    def iter_async(
+        self, status: TaskStatus | None = None, *, page_size: int | None = None, **filters: object
+    ) -> AsyncIterator[Task]:
+        """As :func:`inductiva.tasks.iter_async` (``async for t in client.tasks.iter_async()``)."""
+        return _tasks.iter_async(status, page_size=page_size, client=self._core, **filters)
+
     def list(self, last_n: int, status: TaskStatus | None = None, **filters: object) -> None:
         """As :func:`inductiva.tasks.list`: print the table of the most recent tasks."""
         _tasks.list(last_n, status, client=self._core, **filters)
@@ -109,6 +126,36 @@ class _Tasks:
     def render(self, tasks: builtins.list[Task]) -> str:
         """As :func:`inductiva.tasks.render`."""
         return _tasks.render(tasks)
+
+
+_IO_OPTIONS = ("transport", "async_transport", "http_client", "async_http_client")
+_OPTIONS = (*SETTING_NAMES, *_IO_OPTIONS)
+"""The keywords of a client's constructor (and of ``with_options``)."""
+
+
+def _check_own_clients(
+    transport: object, async_transport: object, http_client: object, async_http_client: object
+) -> None:
+    """InvalidArgumentError for an httpx client of the wrong kind, or one given with a transport."""
+    if http_client is not None and not isinstance(http_client, httpx.Client):
+        raise InvalidArgumentError(
+            f"http_client must be an httpx.Client, got {type(http_client).__name__} (an "
+            "httpx.AsyncClient goes in async_http_client)"
+        )
+    if async_http_client is not None and not isinstance(async_http_client, httpx.AsyncClient):
+        raise InvalidArgumentError(
+            "async_http_client must be an httpx.AsyncClient, got "
+            f"{type(async_http_client).__name__}"
+        )
+    for own, transport_, name in (
+        (http_client, transport, ""),
+        (async_http_client, async_transport, "async_"),
+    ):
+        if own is not None and transport_ is not None:
+            raise InvalidArgumentError(
+                f"pass {name}http_client or {name}transport, not both (a transport of your own "
+                f"goes inside your httpx client: httpx.Client(transport=...))"
+            )
 
 
 class _BaseClient:
@@ -126,7 +173,10 @@ class _BaseClient:
         max_response_bytes: int | None = None,
         transport: httpx.BaseTransport | None = None,
         async_transport: httpx.AsyncBaseTransport | None = None,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
     ) -> None:
+        _check_own_clients(transport, async_transport, http_client, async_http_client)
         settings = resolve_settings(
             api_key,
             api_url,
@@ -136,11 +186,21 @@ class _BaseClient:
             progress,
             max_response_bytes,
         )
+        self._io = {
+            "transport": transport,
+            "async_transport": async_transport,
+            "http_client": http_client,
+            "async_http_client": async_http_client,
+        }
+        if http_client is not None:
+            transport = OwnClientTransport(http_client)
+        if async_http_client is not None:
+            async_transport = AsyncOwnClientTransport(async_http_client)
         self._core = HttpCore(settings, transport=transport, async_transport=async_transport)
         self.api = Api(self._core)
         """The escape hatch to every generated endpoint, through this client."""
         self.tasks = _Tasks(self._core)
-        """``get``/``get_async``, ``list``/``list_async``, ``render`` through this client."""
+        """``get``, ``iter``, ``list`` (each with an ``_async`` twin) and ``render``, bound."""
         self.molecules = _Molecules(self)
         """The scenarios of :mod:`inductiva.molecules`, bound to this client."""
         self.simulators = _Simulators(self)
@@ -182,6 +242,35 @@ class _BaseClient:
         """Progress bars: True, False, or None (a terminal or notebook decides)."""
         return self.settings.progress
 
+    def with_options(self, **overrides: Any) -> Self:
+        """A new client of this class with some settings changed, e.g. ``with_options(timeout=5)``.
+
+        ``overrides`` are any of the constructor's keywords; every other setting is
+        this client's. The new client has its own connection pools and shares
+        nothing mutable with this one, except the transports or httpx clients you
+        passed (they are yours: closing either client closes none of your
+        clients). A setting given as None is resolved again (argument,
+        ``inductiva.<name>``, ``INDUCTIVA_<NAME>``, default), as a new client's would be.
+        """
+        unknown = sorted(set(overrides) - set(_OPTIONS))
+        if unknown:
+            raise InvalidArgumentError(
+                f"with_options() got {', '.join(map(repr, unknown))}; it takes "
+                f"{', '.join(_OPTIONS)}."
+            )
+        current = self.settings
+        given: dict[str, Any] = {name: getattr(current, name) for name in SETTING_NAMES}
+        given.update(self._io)
+        if {"http_client", "transport"} & set(overrides):
+            given["http_client"] = given["transport"] = None
+        if {"async_http_client", "async_transport"} & set(overrides):
+            given["async_http_client"] = given["async_transport"] = None
+        given.update(overrides)
+        copy = type(self)(**given)
+        kept = {name: getattr(current, name) for name in SETTING_NAMES if name not in overrides}
+        copy._core.settings = attrs.evolve(copy.settings, **kept)
+        return copy
+
     def task(self, task_id: str) -> Task[TaskOutput]:
         """The task ``task_id``, sending its requests through this client."""
         return Task(task_id, client=self._core)
@@ -197,12 +286,16 @@ class Client(_BaseClient):
 
     ``Client(api_key=None, api_url=None, *, timeout=None, max_retries=None,
     progress=None, download_connections=None, max_response_bytes=None, transport=None,
-    async_transport=None)``;
+    async_transport=None, http_client=None, async_http_client=None)``;
     a setting left out comes from ``inductiva.<name>``, then ``INDUCTIVA_<NAME>``,
     then the default, resolved here. ``transport`` replaces the network (an
     ``httpx.MockTransport`` in tests, an ``httpx.HTTPTransport(proxy=..., verify=...)``);
-    retries wrap it. Use it as a context manager (or call :meth:`close`) to close
-    its connections.
+    retries wrap it. ``http_client``/``async_http_client`` send through your own
+    ``httpx.Client``/``httpx.AsyncClient`` (proxies, certificates, mounts, auth,
+    hooks): the client's base URL, key, timeouts, retries and bounds are applied
+    around it, and it is never closed by this client. :meth:`with_options` makes a
+    copy with some settings changed. Use it as a context manager (or call
+    :meth:`close`) to close its connections.
     """
 
     def close(self) -> None:

@@ -87,7 +87,27 @@ __all__ = [
 
 
 class InductivaError(Exception):
-    """Root of every error raised by the inductiva client."""
+    """Root of every error raised by the inductiva client.
+
+    Besides its message, an error may say what it is about, for a caller that gives
+    its own advice (the command line names its flags): ``setting`` is the setting
+    the remedy lies in (``"api_url"``, ``"api_key"``...), ``problem`` the message
+    without the library's advice, and ``kept`` the partial or complete download a
+    failed download left on disk (the same call resumes from it). Each is None
+    when it does not apply.
+    """
+
+    setting: str | None = None
+    problem: str | None = None
+    kept: str | None = None
+
+    def __init__(
+        self, *args: object, setting: str | None = None, problem: str | None = None
+    ) -> None:
+        super().__init__(*args)
+        if setting is not None:  # else the class's (AuthenticationError: the API key)
+            self.setting = setting
+        self.problem = problem
 
 
 class ConfigurationError(InductivaError, ValueError):
@@ -179,6 +199,8 @@ class ApiError(InductivaError):
 
 class AuthenticationError(ApiError):
     """401: the API key is missing or invalid."""
+
+    setting = "api_key"
 
 
 class PermissionDeniedError(ApiError):

@@ -19,15 +19,13 @@ import math
 import pathlib
 import shutil
 import string
-import tempfile
 from importlib import resources
 from typing import Any, Literal
 
 from ._http import ClientLike
-from ._simulation import check_positive, existing_file, submit, submit_async
+from ._simulation import Submission, check_positive, existing_file, submitter, submitter_async
 from .errors import InvalidArgumentError
 from .outputs.gromacs import ProteinSolvationOutput, parse_energies
-from .task import Task
 
 __all__ = ["ProteinSolvation", "ProteinSolvationOutput", "parse_energies"]
 
@@ -108,7 +106,7 @@ class ProteinSolvation:
     def __repr__(self) -> str:
         return f"ProteinSolvation(protein_pdb={str(self.protein_pdb)!r})"
 
-    def simulate(
+    def _simulate(
         self,
         simulation_time_ns: float = 0.01,
         temperature: float | None = None,
@@ -119,7 +117,7 @@ class ProteinSolvation:
         integrator: Literal["md", "sd", "bd"] = "md",
         n_steps_min: int = 5000,
         ignore_warnings: bool = False,
-    ) -> Task[ProteinSolvationOutput]:
+    ) -> Submission[ProteinSolvationOutput]:
         """Submit the simulation; block until it finishes unless ``run_async``.
 
         ``simulation_time_ns`` is the simulated time in nanoseconds (2 fs
@@ -138,54 +136,18 @@ class ProteinSolvation:
             n_steps_min=n_steps_min,
             ignore_warnings=ignore_warnings,
         )
-        with tempfile.TemporaryDirectory(prefix="inductiva-input-") as tmp:
-            render_input_dir(pathlib.Path(tmp), pdb, values)
-            return submit(
-                self.method_name,
-                params,
-                pathlib.Path(tmp),
-                run_async=run_async,
-                resource_pool=resource_pool,
-                output=ProteinSolvationOutput,
-                client=self.client,
-            )
-
-    async def simulate_async(
-        self,
-        simulation_time_ns: float = 0.01,
-        temperature: float | None = None,
-        run_async: bool = False,
-        resource_pool: str | None = None,
-        *,
-        output_timestep_ps: float = 1.0,
-        integrator: Literal["md", "sd", "bd"] = "md",
-        n_steps_min: int = 5000,
-        ignore_warnings: bool = False,
-    ) -> Task[ProteinSolvationOutput]:
-        """The asyncio twin of :meth:`simulate` (async upload on the client's async pool).
-
-        Awaits the end of the task unless ``run_async``; an awaiting asyncio task
-        that is cancelled kills the remote task, then re-raises.
-        """
-        pdb, values, params = self._prepared(
-            simulation_time_ns,
-            temperature,
-            output_timestep_ps=output_timestep_ps,
-            integrator=integrator,
-            n_steps_min=n_steps_min,
-            ignore_warnings=ignore_warnings,
+        return Submission(
+            self.method_name,
+            params,
+            ProteinSolvationOutput,
+            self.client,
+            run_async,
+            resource_pool,
+            render=lambda directory: render_input_dir(directory, pdb, values),
         )
-        with tempfile.TemporaryDirectory(prefix="inductiva-input-") as tmp:
-            render_input_dir(pathlib.Path(tmp), pdb, values)
-            return await submit_async(
-                self.method_name,
-                params,
-                pathlib.Path(tmp),
-                run_async=run_async,
-                resource_pool=resource_pool,
-                output=ProteinSolvationOutput,
-                client=self.client,
-            )
+
+    simulate = submitter(_simulate)
+    simulate_async = submitter_async(_simulate)
 
     def _prepared(
         self,

@@ -8,6 +8,10 @@
 
 Each simulator submits the API's method for it (e.g.
 ``fvm.openfoam.run_simulation``) with the input directory as ``sim_dir``.
+``run(...)`` blocks (or returns once the input is uploaded, with
+``run_async=True``); ``await run_async(...)`` is its asyncio twin, with the
+same arguments: both are made from one ``_run`` that checks the arguments and
+says what to submit (see :mod:`inductiva._simulation`).
 Commands are strings or, for programs that ask questions on stdin,
 ``{"cmd": "gmx genion ...", "prompts": ["SOL"]}``. ``Synthetic`` runs the
 ``test.synthetic.run_simulation`` test method (configurable duration, exit code
@@ -17,17 +21,23 @@ and output files), handy for trying the client out.
 from __future__ import annotations
 
 import pathlib
-import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._http import ClientLike
 from ._outputs import TaskOutput
-from ._simulation import check_positive, commands_param, existing_dir, submit
+from ._simulation import (
+    OutT,
+    Submission,
+    check_positive,
+    commands_param,
+    existing_dir,
+    submitter,
+    submitter_async,
+)
 from .errors import InvalidArgumentError
 from .outputs.gromacs import GROMACSOutput
 from .outputs.openfoam import ForceCoefficients, OpenFOAMOutput
-from .task import Task
 
 __all__ = [
     "GROMACS",
@@ -39,19 +49,31 @@ __all__ = [
 ]
 
 
-class OpenFOAM:
-    """The OpenFOAM CFD suite; runs ``commands`` in a case directory."""
+class _Simulator:
+    """What every simulator has: the API method it submits and the client it submits through."""
 
-    method_name = "fvm.openfoam.run_simulation"
+    method_name = ""
 
     def __init__(self, *, client: ClientLike | None = None) -> None:
         self.client = client
         """The client tasks are submitted through (None: the default client)."""
 
     def __repr__(self) -> str:
-        return "OpenFOAM()"
+        return f"{type(self).__name__}()"
 
-    def run(
+    def _submission(
+        self, params: dict[str, Any], output: type[OutT], run_async: bool, **where: Any
+    ) -> Submission[OutT]:
+        """This simulator's method with ``params``; ``where``: the input and resource pool."""
+        return Submission(self.method_name, params, output, self.client, run_async, **where)
+
+
+class OpenFOAM(_Simulator):
+    """The OpenFOAM CFD suite; runs ``commands`` in a case directory."""
+
+    method_name = "fvm.openfoam.run_simulation"
+
+    def _run(
         self,
         input_dir: str | pathlib.Path,
         commands: Sequence[str | Mapping[str, Any]],
@@ -60,7 +82,7 @@ class OpenFOAM:
         resource_pool: str | None = None,
         *,
         n_vcpus: int | None = None,
-    ) -> Task[OpenFOAMOutput]:
+    ) -> Submission[OpenFOAMOutput]:
         """Run ``commands`` (e.g. ``["blockMesh", "simpleFoam"]``) on the case in ``input_dir``.
 
         ``n_cores`` is the number of MPI processes (``n_vcpus``, its former
@@ -79,67 +101,49 @@ class OpenFOAM:
             n_cores = n_vcpus
         check_positive("n_cores", n_cores, integer=True)
         params = {"commands": params_commands, "n_cores": n_cores}
-        return submit(
-            self.method_name,
-            params,
-            case,
-            run_async=run_async,
-            resource_pool=resource_pool,
-            output=OpenFOAMOutput,
-            client=self.client,
-        )
+        where = {"input_dir": case, "resource_pool": resource_pool}
+        return self._submission(params, OpenFOAMOutput, run_async, **where)
+
+    run = submitter(_run)
+    run_async = submitter_async(_run)
 
 
-class GROMACS:
+class GROMACS(_Simulator):
     """The GROMACS molecular-dynamics suite; runs ``gmx`` ``commands`` in an input directory."""
 
     method_name = "md.gromacs.run_simulation"
 
-    def __init__(self, *, client: ClientLike | None = None) -> None:
-        self.client = client
-        """The client tasks are submitted through (None: the default client)."""
-
-    def __repr__(self) -> str:
-        return "GROMACS()"
-
-    def run(
+    def _run(
         self,
         input_dir: str | pathlib.Path,
         commands: Sequence[str | Mapping[str, Any]],
         run_async: bool = False,
         resource_pool: str | None = None,
-    ) -> Task[GROMACSOutput]:
+    ) -> Submission[GROMACSOutput]:
         """Run ``commands`` (e.g. ``["gmx grompp -f md.mdp -o md.tpr", "gmx mdrun -deffnm md"]``).
 
         Blocks until the task finishes unless ``run_async``; a blocking run
         kills the remote task if interrupted (Ctrl-C), then re-raises.
         """
-        directory = existing_dir("input_dir", input_dir)
+        where = {"input_dir": existing_dir("input_dir", input_dir), "resource_pool": resource_pool}
         params = {"commands": commands_param(commands, "['gmx mdrun -deffnm md']")}
-        return submit(
-            self.method_name,
-            params,
-            directory,
-            run_async=run_async,
-            resource_pool=resource_pool,
-            output=GROMACSOutput,
-            client=self.client,
-        )
+        return self._submission(params, GROMACSOutput, run_async, **where)
+
+    run = submitter(_run)
+    run_async = submitter_async(_run)
 
 
-class Synthetic:
+def _params_file(directory: pathlib.Path) -> None:
+    """The synthetic method's input: a one-line ``params.txt``."""
+    (directory / "params.txt").write_text("synthetic\n")
+
+
+class Synthetic(_Simulator):
     """A test simulator: sleeps ``duration`` seconds, prints, writes files, exits."""
 
     method_name = "test.synthetic.run_simulation"
 
-    def __init__(self, *, client: ClientLike | None = None) -> None:
-        self.client = client
-        """The client tasks are submitted through (None: the default client)."""
-
-    def __repr__(self) -> str:
-        return "Synthetic()"
-
-    def run(
+    def _run(
         self,
         duration: float = 0.0,
         exit_code: int = 0,
@@ -148,7 +152,7 @@ class Synthetic:
         files: Sequence[tuple[str, int]] = (),
         run_async: bool = False,
         compressible: bool = True,
-    ) -> Task[TaskOutput]:
+    ) -> Submission[TaskOutput]:
         """Submit a synthetic task; ``files`` are ``(name, size in bytes)`` pairs to create."""
         if isinstance(duration, bool) or not isinstance(duration, int | float) or duration < 0:
             raise InvalidArgumentError(f"duration must be seconds >= 0, got {duration!r}")
@@ -162,13 +166,7 @@ class Synthetic:
                 for name, size in files
             ],
         }
-        with tempfile.TemporaryDirectory(prefix="inductiva-input-") as tmp:
-            (pathlib.Path(tmp) / "params.txt").write_text("synthetic\n")
-            return submit(
-                self.method_name,
-                params,
-                pathlib.Path(tmp),
-                run_async=run_async,
-                output=TaskOutput,
-                client=self.client,
-            )
+        return self._submission(params, TaskOutput, run_async, render=_params_file)
+
+    run = submitter(_run)
+    run_async = submitter_async(_run)

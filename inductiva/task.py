@@ -27,6 +27,7 @@ from typing_extensions import TypeVar
 from . import _waits
 from ._http import HttpCore, core_of
 from ._http._flow import Flow, call, call_idempotent
+from ._indicator import StatusCallback, wait_indicator
 from ._outputs import TaskOutput, output_class
 from ._signals import sigterm_as_interrupt
 from ._task_info import TaskInfo, is_terminal, status_text, validate_task_id, validate_timeout
@@ -248,19 +249,23 @@ class Task(Generic[OutputT]):
 
     # -- waiting -----------------------------------------------------------
 
-    def _wait_flow(self, timeout: float | None, poll: float) -> Flow[TaskStatus]:
-        return _status((yield from _waits.wait_flow(self._id, timeout, poll)))
+    def _wait_flow(
+        self, timeout: float | None, poll: float, on_status: StatusCallback | None = None
+    ) -> Flow[TaskStatus]:
+        return _status((yield from _waits.wait_flow(self._id, timeout, poll, on_status)))
 
     def wait(self, timeout: float | None = None, poll: float = DEFAULT_POLL) -> TaskStatus:
         """Block until the task finishes and return its final status.
 
         Raises TaskTimeoutError if it has not finished after ``timeout`` seconds
         (None: no limit). The remote task is not affected by an interruption; use
-        :meth:`sync_context` for that.
+        :meth:`sync_context` for that. On a terminal, a line on stderr shows the
+        status and the time waited (see :mod:`inductiva._indicator`).
         """
         validate_timeout("timeout", timeout)
         check_seconds("poll", poll)  # before any request, like the timeout
-        return self._core.run(self._wait_flow(timeout, poll))
+        with wait_indicator(self._core.current_settings().progress) as on_status:
+            return self._core.run(self._wait_flow(timeout, poll, on_status))
 
     async def wait_async(
         self, timeout: float | None = None, poll: float = DEFAULT_POLL

@@ -51,6 +51,7 @@ def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in SETTINGS:
         monkeypatch.setattr(inductiva, name, None, raising=False)
         monkeypatch.delenv(f"INDUCTIVA_{name.upper()}", raising=False)
+    monkeypatch.delenv("INDUCTIVA_LOG", raising=False)
     monkeypatch.setattr(_settings, "_warned_plain_http", set())
     monkeypatch.setattr(_capabilities, "_warned_versions", set())
     monkeypatch.setattr(_task_info, "_warned_unknown", set())

@@ -39,11 +39,16 @@ def is_archive(response: httpx.Response) -> bool:
 
 
 def _too_large(request: httpx.Request, limit: int) -> errors.ResponseTooLargeError:
-    return errors.ResponseTooLargeError(
+    problem = (
         f"The answer to {request.method} {request.url.path} is larger than {limit} bytes "
-        "(max_response_bytes); it was not read. Is INDUCTIVA_API_URL the API's address, or "
-        "is a proxy answering instead? Raise max_response_bytes if the API's answers are "
-        "really this large."
+        "(max_response_bytes); it was not read. Is the API URL the API's address, or is a "
+        "proxy answering instead? Raise max_response_bytes if the API's answers are really "
+        "this large."
+    )
+    return errors.ResponseTooLargeError(
+        problem.replace("the API URL", "api_url (INDUCTIVA_API_URL or `inductiva.api_url`)"),
+        setting="api_url",
+        problem=problem,
     )
 
 

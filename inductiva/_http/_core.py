@@ -33,6 +33,7 @@ from . import _drive
 from ._bounds import AsyncBoundedTransport, BoundedTransport
 from ._errors import raise_for_status, raise_for_status_async
 from ._flow import Flow
+from ._install import check_installation
 from ._retry import AsyncRetryTransport, RetryTransport
 from ._settings import Settings, resolve_settings
 
@@ -60,9 +61,11 @@ if isinstance(_sensitive, set):
 
 def _httpx_kwargs(settings: Settings) -> dict[str, Any]:
     if not settings.api_key:
-        raise errors.AuthenticationError(
+        missing = errors.AuthenticationError(
             "No API key: set INDUCTIVA_API_KEY or `inductiva.api_key = ...`.", status_code=401
         )
+        missing.problem = "No API key."
+        raise missing
     return {
         "base_url": settings.api_url,
         "headers": {"X-API-Key": settings.api_key, "User-Agent": USER_AGENT},
@@ -154,6 +157,7 @@ class HttpCore:
                 return self._sync
             if self._sync is not None:
                 self._sync.api.get_httpx_client().close()
+            check_installation()
             _remember_secrets(settings)
             base = self.transport or httpx.HTTPTransport(limits=LIMITS)
             bounded = BoundedTransport(base, settings.max_response_bytes, settings.timeout)
@@ -173,6 +177,7 @@ class HttpCore:
         if cached is not None and cached.settings == settings:
             cached.settings = settings
             return cached
+        check_installation()
         _remember_secrets(settings)
         base = self.async_transport or httpx.AsyncHTTPTransport(limits=LIMITS)
         bounded = AsyncBoundedTransport(base, settings.max_response_bytes, settings.timeout)

@@ -20,7 +20,13 @@ from .._redact import redact
 from .._validate import printable
 from ._retry import RetriesExhausted
 
-__all__ = ["connection_error", "error_from", "raise_for_status", "raise_for_status_async"]
+__all__ = [
+    "API_URL_ADVICE",
+    "connection_error",
+    "error_from",
+    "raise_for_status",
+    "raise_for_status_async",
+]
 
 _VALIDATION_MESSAGE = "The API rejected the request"
 
@@ -53,26 +59,54 @@ def _error_body(response: httpx.Response) -> tuple[str, list[errors.FieldError]]
     return response.text[:200].strip(), []
 
 
-def _redirect_message(response: httpx.Response) -> str:
+API_URL_ADVICE = (
+    "Check api_url (INDUCTIVA_API_URL or `inductiva.api_url`): it must be the API's root, "
+    "e.g. https://api.inductiva.ai"
+)
+"""The library's advice for an error whose remedy is the API URL (``setting="api_url"``)."""
+
+_NO_ROUTE = "Not Found"
+"""The ``detail`` a FastAPI server sends for a path it has no route for (not a missing task)."""
+
+
+def _redirect_problem(response: httpx.Response) -> str:
     location = printable(response.headers.get("Location", "")[:300]) or "no Location given"
-    hint = "Set INDUCTIVA_API_URL (or --api-url) to the API's own address"
-    if response.request.url.scheme == "http":
-        hint += ", probably with https:// instead of http://"
+    https = " (https:// instead of http://?)" if response.request.url.scheme == "http" else ""
     return (
-        f"The API answered HTTP {response.status_code}, a redirect to {location}; the client "
-        f"does not follow redirects (they could leak your API key). {hint}."
+        f"The API answered HTTP {response.status_code}, a redirect to {location}{https}; the "
+        "client does not follow redirects (they could leak your API key)."
+    )
+
+
+def _no_route_problem(response: httpx.Response) -> str:
+    request = response.request
+    return (
+        f"The API answered 404 Not Found for {request.method} {request.url.path}, as a server "
+        "does for a path it has no route for: is the API URL the API's root, with no path "
+        "after the host?"
     )
 
 
 def error_from(response: httpx.Response) -> errors.ApiError:
-    """The exception for a non-2xx ``response`` whose body has been read."""
+    """The exception for a non-2xx ``response`` whose body has been read.
+
+    A redirect, and a 404 for a path the server has no route for (a wrong
+    ``api_url`` answers every request so), carry ``setting="api_url"`` and
+    ``problem`` (see :class:`inductiva.errors.InductivaError`).
+    """
+    problem: str | None = None
     if response.is_redirect or 300 <= response.status_code < 400:
-        message, detail = _redirect_message(response), list[errors.FieldError]()
+        problem, detail = _redirect_problem(response), list[errors.FieldError]()
+        message = f"{problem} {API_URL_ADVICE}."
     else:
         message, detail = _error_body(response)
+        if response.status_code == 404 and message == _NO_ROUTE:
+            problem = _no_route_problem(response)
+            message = f"{problem} {API_URL_ADVICE}."
     request = response.request
-    message = redact(message, request.headers.get("X-API-Key"))
-    return errors.error_for_status(
+    key = request.headers.get("X-API-Key")
+    message = redact(message, key)
+    error = errors.error_for_status(
         response.status_code,
         message,
         method=request.method,
@@ -80,6 +114,9 @@ def error_from(response: httpx.Response) -> errors.ApiError:
         retry_after=response.headers.get("Retry-After"),
         detail=detail,
     )
+    if problem is not None:
+        error.setting, error.problem = "api_url", redact(problem, key)
+    return error
 
 
 def raise_for_status(response: httpx.Response) -> None:
@@ -114,9 +151,10 @@ def connection_error(exc: httpx.TransportError) -> errors.ApiConnectionError:
             f"Request to {url} timed out ({type(exc).__name__}); raise INDUCTIVA_TIMEOUT "
             "or check your network."
         )
+    problem = redact(
+        f"Could not reach the Inductiva API at {url}: {exc or type(exc).__name__}. "
+        "Check your network."
+    )
     return errors.ApiConnectionError(
-        redact(
-            f"Could not reach the Inductiva API at {url}: {exc or type(exc).__name__}. "
-            "Check INDUCTIVA_API_URL and your network."
-        )
+        f"{problem} {API_URL_ADVICE}.", setting="api_url", problem=problem
     )

@@ -23,6 +23,7 @@ import httpx
 from .. import errors
 from .._redact import redact_url
 from .._validate import check_seconds, printable
+from ._logging import setup_logging
 from ._retry import RetryPolicy
 
 __all__ = [
@@ -126,10 +127,15 @@ def clean_api_key(raw: object) -> str | None:
         return None
     if not _KEY_CHARS.fullmatch(key):
         position = next(i for i, ch in enumerate(key) if not _KEY_CHARS.fullmatch(ch))
-        raise errors.ConfigurationError(
+        problem = (
             f"The API key ({len(key)} characters) holds a control, space or non-ASCII character "
-            f"at position {position + 1}, which no valid key has. Copy the key again from your "
-            "Inductiva account into INDUCTIVA_API_KEY (or `inductiva.api_key`)."
+            f"at position {position + 1}, which no valid key has."
+        )
+        raise errors.ConfigurationError(
+            f"{problem} Copy the key again from your Inductiva account into INDUCTIVA_API_KEY "
+            "(or `inductiva.api_key`).",
+            setting="api_key",
+            problem=problem,
         )
     return key
 
@@ -154,10 +160,12 @@ def _check_api_url(raw: object) -> str:
         url = urlsplit("")
     bad_chars = any(ch.isspace() or not ch.isprintable() for ch in text)
     if problem or bad_chars or url.scheme not in ("http", "https") or not url.hostname:
+        shown = printable(repr(redact_url(text))[:200])
         raise errors.ConfigurationError(
-            f"api_url {printable(repr(redact_url(text))[:200])} is not an http(s) URL"
-            f"{redact_url(problem)}; set "
-            f"INDUCTIVA_API_URL (or --api-url) to e.g. {DEFAULT_API_URL!r}."
+            f"api_url {shown} is not an http(s) URL{redact_url(problem)}; set INDUCTIVA_API_URL "
+            f"(or `inductiva.api_url`) to e.g. {DEFAULT_API_URL!r}.",
+            setting="api_url",
+            problem=f"The API URL {shown} is not an http(s) URL{redact_url(problem)}.",
         )
     if url.scheme == "http" and url.hostname not in _LOOPBACK and text not in _warned_plain_http:
         _warned_plain_http.add(text)
@@ -222,8 +230,10 @@ def resolve_settings(
     """Per setting: argument, then ``inductiva.<name>``, then ``INDUCTIVA_<NAME>``, then default.
 
     Every setting is checked here, before any request: ConfigurationError names
-    the one that is wrong and what is allowed.
+    the one that is wrong and what is allowed. ``INDUCTIVA_LOG`` is applied here
+    too (see :mod:`._logging`), so it takes effect with the first client.
     """
+    setup_logging()
     seconds = _setting("timeout", timeout, 60.0, float)
     retries = _setting("max_retries", max_retries, 4, int)
     connections = _setting(

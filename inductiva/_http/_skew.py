@@ -116,12 +116,15 @@ def _unset(parsed: Any, path: Path) -> None:
 
 
 def _unreadable(operation: str, exc: BaseException) -> errors.InvalidResponseError:
+    problem = redact(
+        f"The API's answer to {operation} is not what the contract describes "
+        f"({type(exc).__name__}: {printable(str(exc)[:200])}). Is the API URL the API's "
+        "address (not a proxy or a web page), and is this client up to date?"
+    )
     return errors.InvalidResponseError(
-        redact(
-            f"The API's answer to {operation} is not what the contract describes "
-            f"({type(exc).__name__}: {printable(str(exc)[:200])}). Is INDUCTIVA_API_URL the "
-            "API's address (not a proxy or a web page), and is this client up to date?"
-        )
+        problem.replace("the API URL", "api_url (INDUCTIVA_API_URL or `inductiva.api_url`)"),
+        setting="api_url",
+        problem=problem,
     )
 
 

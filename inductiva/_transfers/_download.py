@@ -34,12 +34,13 @@ from functools import partial
 from pathlib import Path
 
 from .. import _capabilities, errors
-from .._http._flow import Flow, budgeted, offload
+from .._http._flow import Flow, budgeted, offload, session
 from .._validate import check_flag, check_path, printable
 from . import _extract, _limits, _members, _part, _resume, _select, _workspace
 from ._directory import RangesUnsupportedError, open_remote_zip
 from ._keep import fetch_failed, finish_failed, local_error, output_dir_locked
 from ._listing import list_outputs
+from ._progress import extract_bar
 from ._subset import download_subset
 
 __all__ = [
@@ -115,7 +116,11 @@ def _full(task_id: str, output_dir: Path, uncompress: bool) -> Flow[None]:
         raise
     try:
         if uncompress:
-            yield from offload(lambda: _extract.extract_archive(part, output_dir))
+            settings = (yield from session()).settings
+            with extract_bar(settings.progress) as advance:
+                yield from offload(
+                    lambda: _extract.extract_archive(part, output_dir, progress=advance)
+                )
         else:
             if not verified:
                 yield from offload(lambda: _extract.verify_archive(part))

@@ -222,6 +222,7 @@ def _plan(
         total += size
         packed += csize
     check.finish()
+    plan.total = total
     needed = _limits.check_archive([(total, packed)], what)
     _limits.check_free_space(output_dir, needed, "Extracting the output archive")
     if not ordered:
@@ -254,21 +255,27 @@ def move_into_place(
 
 
 def extract_archive(
-    archive: Path, output_dir: Path, members: Iterable[str] | Mapping[str, str] | None = None
+    archive: Path,
+    output_dir: Path,
+    members: Iterable[str] | Mapping[str, str] | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """Extract ``archive`` into ``output_dir``, verified, or nothing.
 
     ``members`` names the members to extract (or maps them to the relative
     names to write them as); by default :func:`output_members` decides.
+    ``progress(count, total)`` is told of the bytes written as extraction goes,
+    ``total`` being all it writes.
     """
     table, cd_offset = _read_directory(archive)
     select, prefix = _selector(table, members)
     plan = _plan(table, select, prefix, output_dir, "The output archive")
     if not plan.fast:
-        _extract_with_zipfile(archive, output_dir, select)
+        _extract_with_zipfile(archive, output_dir, select, progress, plan.total)
         return
     with staging_dir(output_dir) as stage, archive.open("rb", buffering=0) as fh:
-        _unzip.unpack(fh, table, plan, cd_offset, os.fspath(stage))
+        _unzip.unpack(fh, table, plan, cd_offset, os.fspath(stage), progress)
         move_into_place(stage, output_dir)
 
 
@@ -283,11 +290,18 @@ def verify_archive(archive: Path) -> int:
 
 
 # -- other compression methods (bzip2, lzma): zipfile decodes them ---------------------
-def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, writer: MemberWriter) -> None:
+def _copy_member(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    writer: MemberWriter,
+    wrote: Callable[[int], None] | None = None,
+) -> None:
     try:
         with zf.open(info) as src:
             while chunk := src.read(CHUNK):
                 writer.write(chunk)
+                if wrote is not None:
+                    wrote(len(chunk))
     except _ZIP_ERRORS as exc:
         writer.abort()
         raise errors.IntegrityError(
@@ -308,7 +322,14 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
         ) from exc
 
 
-def _extract_with_zipfile(archive: Path, output_dir: Path, select: Selector) -> None:
+def _extract_with_zipfile(
+    archive: Path,
+    output_dir: Path,
+    select: Selector,
+    progress: Callable[[int, int], None] | None = None,
+    total: int = 0,
+) -> None:
+    wrote = (lambda n: progress(n, total)) if progress is not None else None
     with _open_zip(archive) as zf, staging_dir(output_dir) as stage:
         for info in zf.infolist():
             relative = select(info.filename)
@@ -319,7 +340,8 @@ def _extract_with_zipfile(archive: Path, output_dir: Path, select: Selector) -> 
                 staged.mkdir(parents=True, exist_ok=True)
                 continue
             # zipfile verifies the CRC-32 as it reads (BadZipFile on mismatch)
-            _copy_member(zf, info, MemberWriter(info.filename, staged, info.file_size, None))
+            writer = MemberWriter(info.filename, staged, info.file_size, None)
+            _copy_member(zf, info, writer, wrote)
         move_into_place(stage, output_dir)
 
 

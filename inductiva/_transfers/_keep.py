@@ -79,7 +79,7 @@ def fetch_failed(part: Path, exc: BaseException) -> None:
     if part.exists() and part.stat().st_size > 0:
         logger.warning("Partial download kept in %s; call again to resume", part)
         if isinstance(exc, errors.InductivaError) and not isinstance(exc, errors.TaskError):
-            _with_note(exc, f" The partial download in {part} resumes on the next call.")
+            _with_note(exc, part, f" The partial download in {part} resumes on the next call.")
     else:
         _part.discard(part)
 
@@ -101,12 +101,22 @@ def _keep_complete(part: Path, exc: BaseException) -> None:
     if part.exists():
         logger.warning("Complete download kept in %s; call again to extract it", part)
         if isinstance(exc, errors.InductivaError):
-            _with_note(exc, f" The complete download in {part} is kept; the next call uses it.")
+            _with_note(
+                exc, part, f" The complete download in {part} is kept; the next call uses it."
+            )
 
 
-def _with_note(exc: errors.InductivaError, note: str) -> errors.InductivaError:
-    """``exc`` with ``note`` appended to its message (same class and attributes)."""
+def _with_note(exc: errors.InductivaError, part: Path, note: str) -> errors.InductivaError:
+    """``exc`` with ``note`` appended to its message (same class and attributes).
+
+    ``exc.kept`` names ``part``, and ``exc.problem`` keeps the message without the
+    note, for a caller that words the advice itself (the command line).
+    """
+    if exc.kept is None:
+        exc.kept = str(part)
     if note not in str(exc):
+        if exc.problem is None:
+            exc.problem = str(exc)
         exc.args = (f"{exc.args[0] if exc.args else exc}{note}", *exc.args[1:])
         if isinstance(exc, errors.ApiError):
             exc.message = str(exc.args[0])

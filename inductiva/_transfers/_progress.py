@@ -13,14 +13,16 @@ on by default there), elsewhere as text.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import sys
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from tqdm.auto import tqdm
 
-__all__ = ["ProgressReader", "byte_bar", "progress_enabled"]
+__all__ = ["ProgressReader", "byte_bar", "extract_bar", "progress_enabled"]
 
 
 def _stderr_is_terminal() -> bool:
@@ -64,6 +66,24 @@ def byte_bar(
         disable=not progress_enabled(progress),
         dynamic_ncols=True,
     )
+
+
+@contextlib.contextmanager
+def extract_bar(progress: bool | None = None) -> Iterator[Callable[[int, int], None]]:
+    """An "Extracting" bar (bytes written) and the ``progress(count, total)`` that advances it.
+
+    Extraction reports each chunk it writes and the total it will write (see
+    ``_extract.extract_archive``); the bar is drawn as :func:`byte_bar` decides.
+    """
+    with byte_bar(None, desc="Extracting", progress=progress) as bar:
+
+        def advance(count: int, total: int) -> None:
+            if bar.total != total:
+                bar.total = total
+                bar.refresh()
+            bar.update(count)
+
+        yield advance
 
 
 class ProgressReader(io.RawIOBase):

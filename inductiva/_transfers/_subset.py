@@ -27,7 +27,7 @@ from .._http._retry import budget_mark, resume_delay
 from . import _extract
 from ._listing import Listing
 from ._output import output_request
-from ._progress import byte_bar
+from ._progress import byte_bar, extract_bar
 
 __all__ = ["MAX_QUERY", "download_subset", "subset_batches", "subset_bound"]
 
@@ -125,14 +125,17 @@ def _check_members(archive: Path, names: Sequence[str]) -> None:
         )
 
 
-def _verify_and_extract(zips: list[tuple[Path, list[str]]], output_dir: Path) -> None:
+def _verify_and_extract(
+    zips: list[tuple[Path, list[str]]], output_dir: Path, progress: bool | None
+) -> None:
     """Check every subset zip (members, and CRCs when several), then extract them all."""
     for archive, batch in zips:
         _check_members(archive, batch)
         if len(zips) > 1:  # all verified before any file moves into place
             _extract.verify_archive(archive)
     for archive, batch in zips:
-        _extract.extract_archive(archive, output_dir, batch)
+        with extract_bar(progress) as advance:
+            _extract.extract_archive(archive, output_dir, batch, progress=advance)
 
 
 def download_subset(
@@ -149,4 +152,5 @@ def download_subset(
             archive = stage / f"subset-{index}.zip"
             yield from _fetch_retrying(task_id, batch, archive, subset_bound(listing, batch))
             zips.append((archive, batch))
-        yield from offload(lambda: _verify_and_extract(zips, output_dir))
+        settings = (yield from session()).settings
+        yield from offload(lambda: _verify_and_extract(zips, output_dir, settings.progress))

@@ -25,7 +25,7 @@ import struct
 import threading
 import zlib
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import IO, Any
 
@@ -293,12 +293,23 @@ class Plan:
         self.prefix = prefix
         self.renamed: dict[int, str] = {}
         self.fast = True  # every member stored or deflated
+        self.total = 0
+        """Bytes the members add up to (what a progress bar counts to)."""
 
 
 def unpack(
-    fh: IO[bytes], table: CentralDirectory, plan: Plan, cd_offset: int, dest: str | None
+    fh: IO[bytes],
+    table: CentralDirectory,
+    plan: Plan,
+    cd_offset: int,
+    dest: str | None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Check (and with ``dest``, write under it) the members of ``plan``; their count."""
+    """Check (and with ``dest``, write under it) the members of ``plan``; their count.
+
+    ``progress(count, total)`` is told of each member's ``count`` bytes once it is
+    handed over (``total``: :attr:`Plan.total`).
+    """
     window = _Window(fh)
     writer = BatchWriter()
     add, finished = writer.add, False
@@ -349,6 +360,8 @@ def unpack(
                 if len(piece) != csize:
                     raise _corrupt(name, "the archive ends inside it")
                 add((name, path, method, piece, size, crc))
+                if progress is not None:
+                    progress(size, plan.total)
                 continue
             fd = os.open(path, _FLAGS, 0o666) if path is not None else None
             try:
@@ -358,6 +371,8 @@ def unpack(
                     os.close(fd)
             if got != crc:
                 raise _corrupt(name, f"its CRC-32 is {got:08x}, the archive declares {crc:08x}")
+            if progress is not None:
+                progress(size, plan.total)
         finished = True
         writer.close()
     finally:

@@ -41,6 +41,7 @@ from collections.abc import Iterator, Sequence
 
 import inductiva
 from inductiva import _signals, errors
+from inductiva._http._install import check_installation
 from inductiva._task_info import ALL_STATUSES
 from inductiva._validate import printable
 from inductiva.cli._exit import (
@@ -324,11 +325,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             _logging_to_stderr(args.verbose),
             _settings(args.api_key, args.api_url),
         ):
+            check_installation()  # before a command asks anything (kill's confirmation)
             return _cli_commands.run(args)
     except errors.InductivaError as exc:
-        task_id = getattr(args, "task_id", None)
-        timeout = getattr(args, "timeout", None)
-        return _fail(cli_message(exc, task_id=task_id, timeout=timeout), _exit_code(exc))
+        message = cli_message(
+            exc,
+            task_id=getattr(args, "task_id", None),
+            timeout=getattr(args, "timeout", None),
+            sources=_cli_commands.sources(args),
+            again=_cli_commands.download_command(args) if args.command == "download" else None,
+        )
+        return _fail(message, _exit_code(exc))
     except _signals.Terminated:
         return _fail("terminated (SIGTERM); partial downloads are kept", EXIT_TERMINATED)
     except KeyboardInterrupt:

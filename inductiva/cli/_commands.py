@@ -8,18 +8,27 @@ and an exit code by :func:`inductiva.cli.main`.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 
 from inductiva import errors, tasks
+from inductiva._redact import redact_url
 from inductiva._render import render_task_info
+from inductiva._signals import Terminated
 from inductiva._validate import printable
-from inductiva.cli._exit import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from inductiva.cli._exit import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+)
 from inductiva.cli._json import dumps, output_info_json, task_json
-from inductiva.cli._messages import cli_message
+from inductiva.cli._messages import ENV_SOURCES, cli_message
 from inductiva.task import Task
 
-__all__ = ["COMMANDS", "ask_confirmation", "run"]
+__all__ = ["COMMANDS", "ask_confirmation", "download_command", "run", "sources"]
 
 SUCCESS = "success"
 
@@ -93,7 +102,7 @@ def cmd_kill(args: argparse.Namespace) -> int:
         except errors.AuthenticationError:
             raise  # every other task would fail the same way
         except errors.InductivaError as exc:
-            message = cli_message(exc, task_id=task.id)
+            message = cli_message(exc, task_id=task.id, sources=sources(args))
             _error(message if task.id in message else f"task {task.id}: {message}")
             if args.json:
                 _say(dumps({"id": task.id, "status": None, "error": message}))
@@ -103,26 +112,61 @@ def cmd_kill(args: argparse.Namespace) -> int:
     return code
 
 
+def sources(args: argparse.Namespace) -> dict[str, str]:
+    """Where the API URL and key come from: the flag if given, else the environment."""
+    given = {"api_url": "--api-url", "api_key": "--api-key"}
+    return {
+        name: flag if getattr(args, name, None) is not None else ENV_SOURCES[name]
+        for name, flag in given.items()
+    }
+
+
+def download_command(args: argparse.Namespace) -> str:
+    """The exact ``inductiva tasks download ...`` line that repeats (and resumes) ``args``'s."""
+    words = ["inductiva", "tasks", "download", args.task_id]
+    if args.filenames:
+        words += ["--filenames", *args.filenames]
+    if args.output_dir is not None:
+        words += ["--dir", args.output_dir]
+    if not args.uncompress:
+        words.append("--no-uncompress")
+    if args.json:
+        words.append("--json")
+    if getattr(args, "api_url", None) is not None:
+        words += ["--api-url", redact_url(args.api_url)]
+    line = shlex.join(words)
+    if getattr(args, "api_key", None) is not None:
+        line += " --api-key KEY"  # never the key itself
+    return printable(line)
+
+
 def cmd_wait(args: argparse.Namespace) -> int:
     """``tasks wait``: block until the task finishes; exit 0 only on success."""
     task = Task(args.task_id)
     try:
         status = str(task.wait(timeout=args.timeout))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        how = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
         _error(
-            f"interrupted; task {task.id} keeps running "
-            f"(stop it with `inductiva tasks kill {task.id}`)"
+            f"{how}; task {task.id} keeps running (stop it with `inductiva tasks kill {task.id}`)"
         )
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     _say(dumps({"id": task.id, "status": status}) if args.json else status)
     return EXIT_OK if status == SUCCESS else EXIT_ERROR
 
 
 def cmd_download(args: argparse.Namespace) -> int:
     """``tasks download``: fetch the outputs and print the directory holding them."""
-    output_dir = Task(args.task_id).download_outputs(
-        filenames=args.filenames, output_dir=args.output_dir, uncompress=args.uncompress
-    )
+    try:
+        output_dir = Task(args.task_id).download_outputs(
+            filenames=args.filenames, output_dir=args.output_dir, uncompress=args.uncompress
+        )
+    except KeyboardInterrupt as exc:
+        how = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        _error(
+            f"{how}; what was downloaded so far is kept: run `{download_command(args)}` to resume"
+        )
+        return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
     resolved = str(output_dir.resolve())
     _say(dumps({"id": args.task_id, "output_dir": resolved}) if args.json else resolved)
     return EXIT_OK

@@ -16,7 +16,11 @@ only the interpreter's start.
 from __future__ import annotations
 
 import contextlib
+import errno
+import logging
+import os
 import signal
+import socket
 import sys
 from collections.abc import Iterator
 from types import FrameType
@@ -57,12 +61,14 @@ def main(argv: list[str] | None = None) -> int:
     """Parse options, print the startup line and serve until interrupted."""
     stop = StopSignals()
     stop.install()
-    import logging
-    import os
 
     from .config import parse_args
 
     cfg = parse_args(argv)
+    busy = _port_in_use(cfg.host, cfg.port)
+    if busy:  # before the banner and the data dir: one line saying what to do
+        print(f"inductiva-mock: error: {busy}", file=sys.stderr, flush=True)
+        return 1
     logging.basicConfig(level=cfg.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     os.umask(0o077)  # every file of the server's state is private to its user
     from .app import create_app
@@ -114,6 +120,23 @@ def _serve(app: Any, cfg: Config, stop: StopSignals) -> None:
         loop="asyncio" if cfg.baseline_stack else "auto",
     )
     Server(config).run()
+
+
+def _port_in_use(host: str, port: int) -> str:
+    """Why the server could not listen on ``host:port`` (e.g. the port is taken), or ""."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind((host, port))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            return (
+                f"port {port} on {host} is already in use (another inductiva-mock?); "
+                "choose another with --port N"
+            )
+        return f"cannot listen on {host}:{port}: {exc.strerror or exc}; check --host and --port"
+    return ""
 
 
 def _announce(cfg: Config, data_dir: Path) -> None:

@@ -66,7 +66,7 @@ def default_spec_text() -> str:
         return REPO_SPEC_PATH.read_text(encoding="utf-8")
     raise FileNotFoundError(
         "openapi.yaml is neither packaged with inductiva_mock nor at the repository root; "
-        "reinstall with `pip install 'inductiva[mock]'` or pass --spec FILE"
+        "reinstall with `pip install 'inductiva-tasks[mock]'` or pass --spec FILE"
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -152,3 +153,22 @@ def test_bandwidth_fault_is_validated() -> None:
     )
     with pytest.raises(ValueError):
         Faults.from_dict({"bandwidth_per_connection": -1})
+
+
+def test_busy_port_fails_with_one_line_and_no_banner(tmp_path: Path) -> None:
+    """On a port another server holds: exit 1, one stderr line naming the port and --port."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        proc = subprocess.run(
+            [sys.executable, "-m", "inductiva_mock", "--port", str(port), "--api-key", "k"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in proc.stderr
+    assert "--port N" in proc.stderr and "Traceback" not in proc.stderr

@@ -27,7 +27,7 @@ def test_sdist_make_install(tmp_path: Path) -> None:
         ],
         cwd=tmp_path,
     )
-    (sdist,) = tmp_path.glob("inductiva-*.tar.gz")
+    (sdist,) = tmp_path.glob("inductiva_tasks-*.tar.gz")
     with tarfile.open(sdist) as tar:
         names = tar.getnames()
         tar.extractall(tmp_path / "unpacked", filter="data")

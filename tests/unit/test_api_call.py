@@ -95,7 +95,7 @@ def test_one_version_everywhere(api: Api) -> None:
     spec = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
     version = str(spec["info"]["version"])
     assert inductiva.__version__ == version
-    assert importlib.metadata.version("inductiva") == version
+    assert importlib.metadata.version("inductiva-tasks") == version
     import inductiva_mock
 
     assert inductiva_mock.__version__ == version

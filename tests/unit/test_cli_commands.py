@@ -221,11 +221,21 @@ def test_malformed_id_is_usage_error(api: FakeApi, capsys: pytest.CaptureFixture
 
 
 def test_bad_key(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
-    """A rejected API key exits 4 with one line mentioning INDUCTIVA_API_KEY and --api-key."""
+    """A rejected --api-key exits 4 with one line naming --api-key, not INDUCTIVA_API_KEY."""
     code, _, err = _run(capsys, "--api-key", "wrong", "tasks", "list")
     assert code == cli.EXIT_AUTH
     assert err.count("\n") == 1
-    assert "INDUCTIVA_API_KEY" in err and "--api-key" in err
+    assert "given with --api-key" in err and "INDUCTIVA_API_KEY" not in err
+
+
+def test_bad_key_from_the_environment(
+    api: FakeApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A rejected key from INDUCTIVA_API_KEY exits 4 naming that variable."""
+    monkeypatch.setenv("INDUCTIVA_API_KEY", "wrong")
+    code, _, err = _run(capsys, "tasks", "list")
+    assert code == cli.EXIT_AUTH
+    assert "in INDUCTIVA_API_KEY" in err and err.count("\n") == 1
 
 
 def test_missing_key(
@@ -250,10 +260,49 @@ def test_api_key_option_overrides_env(
 
 
 def test_bad_api_url_is_usage_error(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
-    """An --api-url that is not http(s) is a usage error (2)."""
+    """An --api-url that is not http(s) is a usage error (2) naming --api-url, not the variable."""
     code, _, err = _run(capsys, "--api-url", "ftp://x", "tasks", "info", T1)
     assert code == cli.EXIT_USAGE
-    assert "api_url" in err
+    assert "'ftp://x' is not an http(s) URL" in err and "Check --api-url" in err
+    assert "INDUCTIVA_API_URL" not in err and "inductiva.api_url" not in err
+
+
+def test_bad_api_url_from_the_environment(
+    api: FakeApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bad INDUCTIVA_API_URL is a usage error naming that variable, not --api-url."""
+    monkeypatch.setenv("INDUCTIVA_API_URL", "ftp://x")
+    code, _, err = _run(capsys, "tasks", "info", T1)
+    assert code == cli.EXIT_USAGE
+    assert "Check INDUCTIVA_API_URL" in err and "--api-url" not in err
+
+
+def test_api_url_with_a_wrong_path_gets_a_hint(
+    api: FakeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 404 "Not Found" for a route (a base URL with an extra path) says to check --api-url."""
+    _http.set_transport(
+        httpx.MockTransport(lambda r: httpx.Response(404, json={"detail": "Not Found"}))
+    )
+    code, _, err = _run(capsys, "--api-url", URL + "/v2", "tasks", "info", T1)
+    assert code == cli.EXIT_ERROR and err.count("\n") == 1
+    assert f"404 Not Found for GET /v2/tasks/{T1}" in err
+    assert "the API's root" in err and "Check --api-url" in err
+
+
+def test_unreachable_api_names_the_flag_used(
+    api: FakeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A connection failure with --api-url given advises checking --api-url."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    _http.set_transport(httpx.MockTransport(refuse))
+    code, _, err = _run(capsys, "--api-url", URL, "tasks", "info", T1)
+    assert code == cli.EXIT_ERROR
+    assert "Could not reach" in err and "Check --api-url" in err
+    assert "INDUCTIVA_API_URL" not in err
 
 
 def test_kill_with_yes(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
@@ -406,6 +455,72 @@ def test_wait_interrupted_keeps_task(
     assert code == cli.EXIT_INTERRUPTED
     assert out == "" and "keeps running" in err and f"tasks kill {T2}" in err
     assert not any("kill" in r for r in api.requests)
+
+
+def test_wait_terminated_exits_143(
+    api: FakeApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SIGTERM during `tasks wait` exits 143 (documented), not 130, and kills nothing."""
+    from inductiva._signals import Terminated
+
+    def terminated(self: object, timeout: float | None = None) -> str:
+        raise Terminated("terminated (SIGTERM)")
+
+    monkeypatch.setattr("inductiva.task.Task.wait", terminated)
+    code, out, err = _run(capsys, "tasks", "wait", T2)
+    assert code == cli.EXIT_TERMINATED
+    assert out == "" and "terminated (SIGTERM)" in err and "keeps running" in err
+    assert not any("kill" in r for r in api.requests)
+
+
+@pytest.mark.parametrize("signal_name", ["interrupt", "sigterm"])
+def test_download_interrupted_gives_the_command_to_resume(
+    api: FakeApi,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    signal_name: str,
+) -> None:
+    """An interrupted `tasks download` prints the exact command that resumes it (no key)."""
+    from inductiva._signals import Terminated
+
+    def interrupted(self: object, **kwargs: object) -> None:
+        raise Terminated() if signal_name == "sigterm" else KeyboardInterrupt()
+
+    monkeypatch.setattr("inductiva.task.Task.download_outputs", interrupted)
+    argv = ["tasks", "download", T1, "--dir", "my out", "--api-key", KEY, "--api-url", URL]
+    code, _, err = _run(capsys, *argv)
+    expected = cli.EXIT_TERMINATED if signal_name == "sigterm" else cli.EXIT_INTERRUPTED
+    assert code == expected
+    command = f"inductiva tasks download {T1} --dir 'my out' --api-url {URL} --api-key KEY"
+    assert f"run `{command}` to resume" in err
+    assert KEY not in err and "call again" not in err
+
+
+def test_download_error_that_kept_a_part_gives_the_command(
+    api: FakeApi, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A download cut off by the network says what is kept and the exact command to resume."""
+    api.archive = _zip({"artifacts/big.bin": bytes(range(256)) * 4096})
+    full = api.archive
+
+    class Dropped(httpx.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            yield full[: len(full) // 2]
+            raise httpx.ReadError("connection reset")
+
+    def cut(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/output"):
+            headers = {"Content-Length": str(len(full))}
+            return httpx.Response(200, stream=Dropped(), headers=headers)
+        return api(request)
+
+    _http.set_transport(httpx.MockTransport(cut))
+    out_dir = tmp_path / "o"
+    code, _, err = _run(capsys, "tasks", "download", T1, "--dir", str(out_dir))
+    assert code == cli.EXIT_ERROR, err
+    assert err.count("\n") == 1
+    assert f"run `inductiva tasks download {T1} --dir {out_dir}` to resume" in err
+    assert "next call" not in err and "call again" not in err
 
 
 def test_interrupt_elsewhere_exits_130(

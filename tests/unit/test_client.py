@@ -187,6 +187,9 @@ def _coroutines(owner: object) -> list[str]:
         inductiva.api,
         inductiva.api.Api,
         inductiva.molecules.ProteinSolvation,
+        inductiva.simulators.OpenFOAM,
+        inductiva.simulators.GROMACS,
+        inductiva.simulators.Synthetic,
         inductiva.client._Tasks,
         inductiva.AsyncClient,
     ],
@@ -204,3 +207,61 @@ def test_every_coroutine_ends_in_async_and_has_a_blocking_twin(owner: object) ->
         assert callable(twin) and not inspect.iscoroutinefunction(twin), name
     if isinstance(owner, types.ModuleType):
         assert all(name in owner.__all__ for name in coroutines)
+
+
+def test_with_options_changes_some_settings_and_keeps_the_rest(fake_api: FakeApi) -> None:
+    """with_options(timeout=5) is a new client with that timeout and every other setting kept."""
+    fake_api.add("1")
+    with fake_api.client(max_retries=2, progress=False) as client:
+        copy = client.with_options(timeout=5)
+        assert type(copy) is inductiva.Client and copy is not client
+        assert (copy.timeout, client.timeout) == (5.0, 60.0)
+        assert (copy.api_key, copy.api_url, copy.max_retries, copy.progress) == (
+            "unit-key",
+            "http://fake.test",
+            2,
+            False,
+        )
+        assert copy.task("1").get_status() == "submitted"
+
+
+def test_with_options_shares_no_pool(fake_api: FakeApi) -> None:
+    """The copy has its own core and pool: closing one leaves the other working."""
+    fake_api.add("1")
+    with fake_api.client() as client:
+        copy = client.with_options(max_retries=0)
+        assert copy._core is not client._core
+        client.task("1").get_status()
+        copy.task("1").get_status()
+        assert copy._core._sync is not client._core._sync
+        client.close()
+        assert copy.task("1").get_status() == "submitted"
+
+
+def test_with_options_keeps_unset_settings_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A setting the client holds as None (progress: auto) stays None, whatever the env says now."""
+    client = inductiva.Client(api_key="k", api_url="http://x.test")
+    monkeypatch.setenv("INDUCTIVA_PROGRESS", "1")
+    assert client.with_options(timeout=3).progress is None
+
+
+def test_with_options_checks_what_it_is_given() -> None:
+    """An unknown keyword or a bad value is refused, naming what is allowed."""
+    client = inductiva.Client(api_key="k", api_url="http://x.test")
+    with pytest.raises(errors.InvalidArgumentError, match=r"'timeot'.*timeout"):
+        client.with_options(timeot=5)
+    with pytest.raises(errors.ConfigurationError, match="timeout"):
+        client.with_options(timeout=-1)
+
+
+def test_with_options_of_an_async_client_is_an_async_client(fake_api: FakeApi) -> None:
+    """AsyncClient.with_options returns an AsyncClient bound to the same transports."""
+    fake_api.add("1")
+    transport = httpx.MockTransport(fake_api)
+    aclient = inductiva.AsyncClient(
+        api_key="k", api_url="http://fake.test", async_transport=transport
+    )
+    copy = aclient.with_options(api_key="other-key")
+    assert type(copy) is inductiva.AsyncClient and copy.api_key == "other-key"
+    status = asyncio.run(copy.task("1").get_status_async())
+    assert status == "submitted" and fake_api.requests[-1].headers["X-API-Key"] == "other-key"

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tqdm import tqdm
 from transfer_fakes import (
     TASK_ID,
     ArchiveServer,
@@ -202,3 +203,35 @@ def test_bad_download_arguments_are_refused_before_any_request(
     with pytest.raises(errors.InvalidArgumentError):
         download(TASK_ID, **kwargs)  # type: ignore[arg-type]
     assert server.requests == []
+
+
+class _Terminal(io.StringIO):
+    """A stderr that is a terminal."""
+
+    def isatty(self) -> bool:
+        """Always a terminal."""
+        return True
+
+
+@pytest.mark.parametrize("progress", ["1", "0"])
+def test_extraction_shows_a_bar_of_the_bytes_written(
+    server: ArchiveServer,
+    download: Download,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    progress: str,
+) -> None:
+    """An "Extracting" bar counts every byte written to its total, unless progress is off."""
+    stderr = _Terminal()
+    monkeypatch.setattr("sys.stderr", stderr)
+    monkeypatch.setenv("INDUCTIVA_PROGRESS", progress)
+    download(TASK_ID, output_dir=tmp_path / "out")
+    _assert_extracted(tmp_path / "out")
+    total = sum(len(data) for data in MEMBERS.values())
+    shown = stderr.getvalue()
+    if progress == "0":
+        assert "Extracting" not in shown
+    else:
+        last = shown.rsplit("Extracting", 1)[1]
+        size = tqdm.format_sizeof(total, divisor=1024)
+        assert "100%" in last and f"{size}/{size}" in last

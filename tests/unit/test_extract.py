@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -198,3 +199,17 @@ def test_invalid_utf8_member_name_is_refused(
     with pytest.raises(errors.UnsafeArchiveError, match="UTF-8"):
         download(TASK_ID, output_dir=tmp_path, filenames=["ok.txt"] if partial else None)
     unserve()
+
+
+def test_progress_counts_every_byte_written_against_the_total(tmp_path: Path) -> None:
+    """progress(count, total) sees chunks adding up to the total bytes the extraction writes."""
+    members = {"a.bin": bytes(3 * 1024 * 1024), "b/c.txt": b"hello", "d/": b""}
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    seen: list[tuple[int, int]] = []
+    extract_archive(archive, tmp_path / "out", progress=lambda n, total: seen.append((n, total)))
+    total = sum(len(d) for d in members.values())
+    assert sum(n for n, _ in seen) == total and {t for _, t in seen} == {total}
+    assert len(seen) >= 4  # the large member in 1 MiB chunks

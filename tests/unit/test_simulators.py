@@ -3,10 +3,13 @@ arguments before any request, submit the era's methods and parameters, and OpenF
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import json
 import pathlib
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from task_fakes import FakeApi, input_zip, installed, multipart_parts
 
@@ -150,3 +153,99 @@ def test_openfoam_output_parses_files(tmp_path: pathlib.Path) -> None:
         ForceCoefficients(1.0, 0.5, 0.01),
         ForceCoefficients(2.0, 0.45, -0.02),
     ]
+
+
+def _simulators(case: pathlib.Path) -> dict[str, tuple[object, dict[str, object]]]:
+    """Each simulator with run() keywords that submit a valid task."""
+    return {
+        "OpenFOAM": (
+            inductiva.simulators.OpenFOAM(),
+            {"input_dir": case, "commands": ["simpleFoam"], "n_cores": 2},
+        ),
+        "GROMACS": (inductiva.simulators.GROMACS(), {"input_dir": case, "commands": ["gmx"]}),
+        "Synthetic": (inductiva.simulators.Synthetic(), {"duration": 1, "files": [("f", 3)]}),
+    }
+
+
+@pytest.mark.parametrize("name", ["OpenFOAM", "GROMACS", "Synthetic"])
+def test_run_async_submits_what_run_submits(
+    fake_api: FakeApi, case: pathlib.Path, name: str
+) -> None:
+    """await run_async(...) sends the same method, params and input files as run(...)."""
+    simulator, kwargs = _simulators(case)[name]
+    blocking = simulator.run(**kwargs, run_async=True)  # type: ignore[attr-defined]
+    awaited = asyncio.run(simulator.run_async(**kwargs, run_async=True))  # type: ignore[attr-defined]
+    assert isinstance(awaited, inductiva.Task) and awaited.id != blocking.id
+    first, second = (body for body, _ in _submissions(fake_api))
+    assert first == second and first["method"] == simulator.method_name  # type: ignore[attr-defined]
+    uploads = [r for r in fake_api.requests if r.url.path.endswith("/input")]
+    zips = [input_zip(multipart_parts(r)["file"][1]) for r in uploads]
+    assert zips[0] == zips[1]
+
+
+@pytest.mark.parametrize("name", ["OpenFOAM", "GROMACS", "Synthetic"])
+def test_run_async_awaits_the_end_of_the_task(
+    fake_api: FakeApi, case: pathlib.Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """Without run_async=True, await run_async(...) returns once the task has finished."""
+    simulator, kwargs = _simulators(case)[name]
+    register = fake_api._submit
+
+    def finishing_later(request: httpx.Request) -> httpx.Response:
+        answer = register(request)
+        fake_api.at(answer.json()["id"], fake_api.clock.now + 90, "success")
+        return answer
+
+    monkeypatch.setattr(fake_api, "_submit", finishing_later)
+    task = asyncio.run(simulator.run_async(**kwargs))  # type: ignore[attr-defined]
+    assert fake_api.tasks[task.id]["status"] == "success"
+
+
+@pytest.mark.parametrize("name", ["OpenFOAM", "GROMACS", "Synthetic"])
+def test_run_async_checks_arguments_before_any_request(
+    fake_api: FakeApi, case: pathlib.Path, name: str
+) -> None:
+    """A bad argument fails run_async as it fails run: before any request."""
+    simulator, _ = _simulators(case)[name]
+    bad = {"duration": -1} if name == "Synthetic" else {"input_dir": case, "commands": []}
+    with pytest.raises(errors.InvalidArgumentError):
+        asyncio.run(simulator.run_async(**bad))  # type: ignore[attr-defined]
+    assert fake_api.requests == []
+
+
+@pytest.mark.parametrize("name", ["OpenFOAM", "GROMACS", "Synthetic"])
+def test_cancelled_run_async_kills_the_task(
+    case: pathlib.Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """Cancelling run_async while it waits kills the remote task, then the cancel goes on."""
+    api = FakeApi()
+
+    async def main() -> None:
+        with api.client() as client:
+            simulator, kwargs = _simulators(case)[name]
+            simulator.client = client  # type: ignore[attr-defined]
+            job = asyncio.ensure_future(simulator.run_async(**kwargs))  # type: ignore[attr-defined]
+            while not any(r.url.path.endswith("/status") for r in api.requests):
+                await asyncio.sleep(0.01)
+            job.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await job
+
+    asyncio.run(main())
+    [task] = api.tasks.values()
+    assert task["status"] == "killed"
+
+
+def test_twins_have_the_same_signature_and_say_what_they_are() -> None:
+    """run and run_async take the same arguments; each is named and documented as itself."""
+    for cls in (
+        inductiva.simulators.OpenFOAM,
+        inductiva.simulators.GROMACS,
+        inductiva.simulators.Synthetic,
+    ):
+        run, run_async = cls.run, cls.run_async
+        assert inspect.signature(run) == inspect.signature(run_async)
+        assert (run.__name__, run_async.__name__) == ("run", "run_async")
+        assert inspect.iscoroutinefunction(run_async) and not inspect.iscoroutinefunction(run)
+        assert "asyncio twin of :meth:`run`" in (run_async.__doc__ or "")
+        assert str(inspect.signature(run).return_annotation).startswith("Task[")

@@ -6,6 +6,7 @@ Every test of a listing runs under both drivers (the ``run`` fixture).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import httpx
@@ -188,3 +189,75 @@ def test_client_list_prints_its_tasks(capsys: pytest.CaptureFixture[str], run: R
         run(client.tasks.list, 5)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and lines[1].split()[:3] == ["7", "openfoam", "success"]
+
+
+def _collect(driver: str, **kwargs: object) -> list[inductiva.Task]:
+    """Every task tasks.iter (driver sync) or tasks.iter_async (async) yields."""
+    if driver == "sync":
+        return list(inductiva.tasks.iter(**kwargs))  # type: ignore[arg-type]
+
+    async def collect() -> list[inductiva.Task]:
+        return [t async for t in inductiva.tasks.iter_async(**kwargs)]  # type: ignore[arg-type]
+
+    return asyncio.run(collect())
+
+
+def test_iter_yields_every_task_newest_first_page_by_page(fake_api: FakeApi, driver: str) -> None:
+    """iter() yields every task, newest first, one request per page until a short page."""
+    ids = _fill(fake_api, 25)
+    tasks = _collect(driver, page_size=10)
+    assert [t.id for t in tasks] == ids
+    pages = [(r.url.params["page"], r.url.params["per_page"]) for r in fake_api.requests]
+    assert pages == [("1", "10"), ("2", "10"), ("3", "10")]
+
+
+def test_iter_is_lazy(fake_api: FakeApi) -> None:
+    """No request before the first task is asked for; the next page only when one is used up."""
+    _fill(fake_api, 25)
+    tasks = inductiva.tasks.iter(page_size=10)
+    assert fake_api.requests == []
+    first = [next(tasks) for _ in range(10)]
+    assert len(first) == 10 and len(fake_api.requests) == 1
+    next(tasks)
+    assert len(fake_api.requests) == 2
+
+
+def test_async_iter_is_lazy(fake_api: FakeApi) -> None:
+    """iter_async() fetches its next page only when the previous one is used up."""
+    _fill(fake_api, 25)
+
+    async def take(count: int) -> int:
+        found = 0
+        async for _ in inductiva.tasks.iter_async(page_size=10):
+            found += 1
+            if found == count:
+                break
+        return len(fake_api.requests)
+
+    assert asyncio.run(take(10)) == 1
+
+
+def test_iter_filters_by_status_and_keeps_the_client(fake_api: FakeApi, driver: str) -> None:
+    """status= is sent with each page, and the tasks keep the client they came through."""
+    for number in range(5):
+        fake_api.add(str(1692000000000000000 + number), "failed" if number % 2 else "success")
+    with fake_api.client() as client:
+        if driver == "sync":
+            tasks = list(client.tasks.iter("failed"))
+        else:
+
+            async def collect() -> list[inductiva.Task]:
+                return [t async for t in client.tasks.iter_async("failed")]
+
+            tasks = asyncio.run(collect())
+    assert len(tasks) == 2 and all(t.info and t.info.status == "failed" for t in tasks)
+    assert all(r.url.params["status"] == "failed" for r in fake_api.requests)
+    assert all(t._core is client._core for t in tasks)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1001, 2.5, "10", True])
+def test_iter_checks_page_size_before_any_request(fake_api: FakeApi, bad: object) -> None:
+    """A page_size outside 1..1000 is refused before any request, naming the range."""
+    with pytest.raises(errors.InvalidArgumentError, match="page_size must be a whole number"):
+        inductiva.tasks.iter(page_size=bad)  # type: ignore[arg-type]
+    assert fake_api.requests == []
