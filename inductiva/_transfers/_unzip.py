@@ -206,8 +206,10 @@ class _Window:
 class _Sink:
     """A large member's bytes: counted, CRC-checked, and written to ``fd`` if given."""
 
-    def __init__(self, name: str, size: int, fd: int | None) -> None:
-        self.name, self.size, self.fd = name, size, fd
+    def __init__(
+        self, name: str, size: int, fd: int | None, wrote: Callable[[int], None] | None = None
+    ) -> None:
+        self.name, self.size, self.fd, self.wrote = name, size, fd, wrote
         self.seen = self.crc = 0
 
     def write(self, data: bytes | memoryview) -> None:
@@ -217,6 +219,8 @@ class _Sink:
         self.seen += len(data)
         if self.fd is not None:
             _write_all(self.fd, data)
+        if self.wrote is not None:
+            self.wrote(len(data))
 
     def finish(self) -> None:
         pass
@@ -248,10 +252,17 @@ def _decode_whole(
 
 
 def _stream(
-    window: _Window, name: str, method: int, start: int, csize: int, size: int, fd: int | None
+    window: _Window,
+    name: str,
+    method: int,
+    start: int,
+    csize: int,
+    size: int,
+    fd: int | None,
+    wrote: Callable[[int], None] | None = None,
 ) -> int:
-    """Decode a large member from ``start`` in steps; its CRC-32."""
-    sink = _Sink(name, size, fd)
+    """Decode a large member from ``start`` in steps (each step told to ``wrote``); its CRC-32."""
+    sink = _Sink(name, size, fd, wrote)
     inflate = _decompressobj(-15) if method == 8 else None
     try:
         for pos in range(start, start + csize, _STEP):
@@ -311,6 +322,7 @@ def unpack(
     handed over (``total``: :attr:`Plan.total`).
     """
     window = _Window(fh)
+    wrote = (lambda n: progress(n, plan.total)) if progress is not None else None
     writer = BatchWriter()
     add, finished = writer.add, False
     made: set[str] = {""}
@@ -365,14 +377,12 @@ def unpack(
                 continue
             fd = os.open(path, _FLAGS, 0o666) if path is not None else None
             try:
-                got = _stream(window, name, method, start, csize, size, fd)
+                got = _stream(window, name, method, start, csize, size, fd, wrote)
             finally:
                 if fd is not None:
                     os.close(fd)
             if got != crc:
                 raise _corrupt(name, f"its CRC-32 is {got:08x}, the archive declares {crc:08x}")
-            if progress is not None:
-                progress(size, plan.total)
         finished = True
         writer.close()
     finally:
