@@ -44,8 +44,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypedDict
 
 import attrs
+from typing_extensions import Unpack
 
 from ._redact import redact
 
@@ -72,6 +74,7 @@ __all__ = [
     "PermissionDeniedError",
     "RangeNotSatisfiableError",
     "RateLimitError",
+    "RequestFacts",
     "ResponseTooLargeError",
     "ServerError",
     "TaskError",
@@ -170,6 +173,15 @@ class FieldError:
         return f"{where}: {self.msg}" if where else self.msg
 
 
+class RequestFacts(TypedDict, total=False):
+    """What an :class:`ApiError` knows of the request and the answer besides the status."""
+
+    method: str
+    url: str
+    retry_after: str | None
+    detail: Sequence[FieldError]
+
+
 class ApiError(InductivaError):
     """The API answered with an error status.
 
@@ -178,23 +190,14 @@ class ApiError(InductivaError):
     request and what to do. ``detail`` holds the field errors of a 422.
     """
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        status_code: int,
-        method: str = "",
-        url: str = "",
-        retry_after: str | None = None,
-        detail: Sequence[FieldError] = (),
-    ) -> None:
+    def __init__(self, message: str, *, status_code: int, **request: Unpack[RequestFacts]) -> None:
         super().__init__(message)
         self.message = message
         self.status_code = status_code
-        self.detail = list(detail)
-        self.method = method
-        self.url = url
-        self.retry_after = retry_after
+        self.detail = list(request.get("detail", ()))
+        self.method = request.get("method", "")
+        self.url = request.get("url", "")
+        self.retry_after = request.get("retry_after")
 
 
 class AuthenticationError(ApiError):
@@ -310,32 +313,20 @@ _HINTS: dict[type[ApiError], str] = {
 }
 
 
-def error_for_status(
-    status_code: int,
-    message: str,
-    *,
-    method: str = "",
-    url: str = "",
-    retry_after: str | None = None,
-    detail: Sequence[FieldError] = (),
-) -> ApiError:
+def error_for_status(status_code: int, message: str, **request: Unpack[RequestFacts]) -> ApiError:
     """The ApiError subclass for an HTTP error status, with a message saying what to do.
 
     The field errors of ``detail`` (a 422's list) are appended to ``message``.
     Secrets (API keys, URL passwords) are masked in the message and the URL.
     """
     cls = _BY_STATUS.get(status_code) or (ServerError if status_code >= 500 else ApiError)
+    detail, method = request.get("detail", ()), request.get("method", "")
     problems = "; ".join(str(d) for d in detail)
     text = message or f"HTTP {status_code}"
     if problems:
         text = f"{text}: {problems}" if message else problems
-    url = redact(url)
+    url = redact(request.get("url", ""))
     where = f" ({method} {url})" if method else ""
-    return cls(
-        redact(f"{text}{where}{_HINTS.get(cls, '')}"),
-        status_code=status_code,
-        method=method,
-        url=url,
-        retry_after=retry_after,
-        detail=detail,
-    )
+    message = redact(f"{text}{where}{_HINTS.get(cls, '')}")
+    request["url"] = url
+    return cls(message, status_code=status_code, **request)
