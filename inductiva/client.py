@@ -31,15 +31,16 @@ import builtins
 import pathlib
 import types
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar
 
 import attrs
 import httpx
+from typing_extensions import Unpack
 
 from . import tasks as _tasks
 from ._http import HttpCore
 from ._http._own import AsyncOwnClientTransport, OwnClientTransport
-from ._http._settings import SETTING_NAMES, Settings, resolve_settings
+from ._http._settings import SETTING_NAMES, Settings, Tuning, resolve_settings
 from ._outputs import TaskOutput
 from ._redact import redact_url
 from ._types import TaskStatus
@@ -158,6 +159,24 @@ def _check_own_clients(
             )
 
 
+T = TypeVar("T")
+
+
+class _Setting(Generic[T]):
+    """A client's resolved setting, read from :attr:`_BaseClient.settings` (by its name)."""
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, client: _BaseClient, owner: type | None = None) -> T:
+        value: T = getattr(client.settings, self.name)
+        return value
+
+
 class _BaseClient:
     """Settings, pools and the bound API shared by :class:`Client` and :class:`AsyncClient`."""
 
@@ -166,26 +185,20 @@ class _BaseClient:
         api_key: str | None = None,
         api_url: str | None = None,
         *,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        progress: bool | None = None,
-        download_connections: int | None = None,
-        max_response_bytes: int | None = None,
         transport: httpx.BaseTransport | None = None,
         async_transport: httpx.AsyncBaseTransport | None = None,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
+        **tuning: Unpack[Tuning],
     ) -> None:
         _check_own_clients(transport, async_transport, http_client, async_http_client)
-        settings = resolve_settings(
-            api_key,
-            api_url,
-            timeout,
-            max_retries,
-            download_connections,
-            progress,
-            max_response_bytes,
-        )
+        unknown = sorted(set(tuning) - set(Tuning.__annotations__))
+        if unknown:
+            raise InvalidArgumentError(
+                f"{type(self).__name__}() got {', '.join(map(repr, unknown))}; it takes "
+                f"api_key, api_url, {', '.join(Tuning.__annotations__)}, {', '.join(_IO_OPTIONS)}."
+            )
+        settings = resolve_settings(api_key, api_url, **tuning)
         self._io = {
             "transport": transport,
             "async_transport": async_transport,
@@ -212,35 +225,15 @@ class _BaseClient:
         assert self._core.settings is not None
         return self._core.settings
 
-    @property
-    def api_key(self) -> str | None:
-        """The API key this client sends."""
-        return self.settings.api_key
-
-    @property
-    def api_url(self) -> str:
-        """The API base URL."""
-        return self.settings.api_url
-
-    @property
-    def timeout(self) -> float:
-        """Seconds per request."""
-        return self.settings.timeout
-
-    @property
-    def max_retries(self) -> int:
-        """Retries of a failed request."""
-        return self.settings.max_retries
-
-    @property
-    def download_connections(self) -> int:
-        """Concurrent range requests per large download of this client's tasks."""
-        return self.settings.download_connections
-
-    @property
-    def progress(self) -> bool | None:
-        """Progress bars: True, False, or None (a terminal or notebook decides)."""
-        return self.settings.progress
+    api_key = _Setting[str | None]("The API key this client sends.")
+    api_url = _Setting[str]("The API base URL.")
+    timeout = _Setting[float]("Seconds each API call may take (and each read of a transfer).")
+    max_retries = _Setting[int]("Retries of a failed request.")
+    download_connections = _Setting[int]("Concurrent range requests per large download.")
+    progress = _Setting[bool | None](
+        "Progress bars: True, False, or None (a terminal or notebook decides)."
+    )
+    max_response_bytes = _Setting[int]("Longest answer to an API call (archives aside) read.")
 
     def with_options(self, **overrides: Any) -> Self:
         """A new client of this class with some settings changed, e.g. ``with_options(timeout=5)``.

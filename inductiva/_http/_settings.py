@@ -14,11 +14,12 @@ import os
 import re
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 import attrs
 import httpx
+from typing_extensions import Unpack
 
 from .. import errors
 from .._redact import redact_url
@@ -32,6 +33,7 @@ __all__ = [
     "MAX_RETRIES_LIMIT",
     "SETTING_NAMES",
     "Settings",
+    "Tuning",
     "clean_api_key",
     "parse_progress",
     "resolve_settings",
@@ -218,14 +220,18 @@ def _progress(argument: object) -> bool | None:
     return parse_progress(raw, "INDUCTIVA_PROGRESS")
 
 
+class Tuning(TypedDict, total=False):
+    """The settings besides the key and the URL, as keyword arguments (None: not given)."""
+
+    timeout: float | None
+    max_retries: int | None
+    download_connections: int | None
+    progress: bool | None
+    max_response_bytes: int | None
+
+
 def resolve_settings(
-    api_key: str | None = None,
-    api_url: str | None = None,
-    timeout: float | None = None,
-    max_retries: int | None = None,
-    download_connections: int | None = None,
-    progress: bool | None = None,
-    max_response_bytes: int | None = None,
+    api_key: str | None = None, api_url: str | None = None, **tuning: Unpack[Tuning]
 ) -> Settings:
     """Per setting: argument, then ``inductiva.<name>``, then ``INDUCTIVA_<NAME>``, then default.
 
@@ -234,10 +240,13 @@ def resolve_settings(
     too (see :mod:`._logging`), so it takes effect with the first client.
     """
     setup_logging()
-    seconds = _setting("timeout", timeout, 60.0, float)
-    retries = _setting("max_retries", max_retries, 4, int)
+    seconds = _setting("timeout", tuning.get("timeout"), 60.0, float)
+    retries = _setting("max_retries", tuning.get("max_retries"), 4, int)
     connections = _setting(
-        "download_connections", download_connections, DEFAULT_DOWNLOAD_CONNECTIONS, int
+        "download_connections",
+        tuning.get("download_connections"),
+        DEFAULT_DOWNLOAD_CONNECTIONS,
+        int,
     )
     check_seconds("timeout", seconds, error=errors.ConfigurationError)
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
@@ -251,7 +260,12 @@ def resolve_settings(
             "download_connections must be an integer >= 1 (1 = one stream, default "
             f"{DEFAULT_DOWNLOAD_CONNECTIONS}), got {printable(repr(connections)[:60])}"
         )
-    limit = _setting("max_response_bytes", max_response_bytes, DEFAULT_MAX_RESPONSE_BYTES, int)
+    limit = _setting(
+        "max_response_bytes",
+        tuning.get("max_response_bytes"),
+        DEFAULT_MAX_RESPONSE_BYTES,
+        int,
+    )
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1024:
         raise errors.ConfigurationError(
             "max_response_bytes must be a whole number of bytes >= 1024 (default "
@@ -264,5 +278,5 @@ def resolve_settings(
         max_retries=retries,
         max_response_bytes=limit,
         download_connections=connections,
-        progress=_progress(progress),
+        progress=_progress(tuning.get("progress")),
     )
