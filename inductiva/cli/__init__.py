@@ -38,34 +38,18 @@ import logging
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import inductiva
 from inductiva import _signals, errors
 from inductiva._http._install import check_installation
 from inductiva._task_info import ALL_STATUSES
 from inductiva._validate import printable
-from inductiva.cli._exit import (
-    EXIT_AUTH,
-    EXIT_ERROR,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_TERMINATED,
-    EXIT_TIMEOUT,
-    EXIT_USAGE,
-)
+from inductiva.cli import _exit
+from inductiva.cli._exit import *  # noqa: F403  (the exit codes are part of this package)
 from inductiva.cli._messages import cli_message
 
-__all__ = [
-    "EXIT_AUTH",
-    "EXIT_ERROR",
-    "EXIT_INTERRUPTED",
-    "EXIT_OK",
-    "EXIT_TERMINATED",
-    "EXIT_TIMEOUT",
-    "EXIT_USAGE",
-    "build_parser",
-    "main",
-]
+__all__ = [*_exit.__all__, "build_parser", "main"]
 
 PROG = "inductiva"
 _EPILOG = """\
@@ -123,7 +107,10 @@ def _positive_seconds(text: str) -> float:
 def _add_task_commands(tasks: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     common = _global_options(suppress=True)
 
-    def command(name: str, help_text: str, description: str) -> argparse.ArgumentParser:
+    def command(
+        name: str, help_text: str, description: str, *, one_task: bool = False
+    ) -> argparse.ArgumentParser:
+        """A ``tasks`` subcommand (``one_task``: it takes one task ID)."""
         parser = tasks.add_parser(
             name,
             help=help_text,
@@ -138,6 +125,8 @@ def _add_task_commands(tasks: argparse._SubParsersAction[argparse.ArgumentParser
             action="store_true",
             help="print JSON for scripts: one document (JSON lines for list and kill)",
         )
+        if one_task:
+            parser.add_argument("task_id", metavar="ID", help="the task id")
         return parser
 
     listing = command(
@@ -161,12 +150,12 @@ def _add_task_commands(tasks: argparse._SubParsersAction[argparse.ArgumentParser
         help="only tasks with this status; one of: " + ", ".join(ALL_STATUSES),
     )
 
-    info = command(
+    command(
         "info",
         "show one task's details",
         "Show a task's status, simulator, times, duration and machine (type, CPUs, memory).",
+        one_task=True,
     )
-    info.add_argument("task_id", metavar="ID", help="the task id")
 
     kill = command(
         "kill",
@@ -183,8 +172,8 @@ def _add_task_commands(tasks: argparse._SubParsersAction[argparse.ArgumentParser
         "Block until the task finishes, then print its final status. Exit 0 on success, "
         "1 if it ended otherwise (e.g. failed, killed), 3 on timeout. "
         "Ctrl-C stops waiting; it does not kill the task.",
+        one_task=True,
     )
-    wait.add_argument("task_id", metavar="ID", help="the task id")
     wait.add_argument(
         "--timeout",
         type=_positive_seconds,
@@ -196,8 +185,8 @@ def _add_task_commands(tasks: argparse._SubParsersAction[argparse.ArgumentParser
         "download",
         "download a task's outputs and print where they are",
         "Download a task's output archive (or only some files) and print the output directory.",
+        one_task=True,
     )
-    download.add_argument("task_id", metavar="ID", help="the task id")
     download.add_argument(
         "--filenames",
         nargs="+",
@@ -217,22 +206,25 @@ def _add_task_commands(tasks: argparse._SubParsersAction[argparse.ArgumentParser
         help="keep the downloaded zip archive instead of extracting it",
     )
 
-    files = command(
+    command(
         "files",
         "list the files in a task's output archive",
         "Print the output archive's size and each file's size, compressed size and name.",
+        one_task=True,
     )
-    files.add_argument("task_id", metavar="ID", help="the task id")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``inductiva`` argument parser (subcommands: ``tasks list|info|kill|wait|...``)."""
+    shown: dict[str, Any] = {  # every level shows the exit codes and settings
+        "epilog": _EPILOG,
+        "formatter_class": argparse.RawDescriptionHelpFormatter,
+    }
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Manage your Inductiva simulation tasks from the shell.",
         parents=[_global_options(suppress=False)],
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **shown,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {inductiva.__version__}")
     groups = parser.add_subparsers(dest="group", metavar="COMMAND", required=True)
@@ -241,8 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="list, inspect, kill, wait for and download tasks",
         description="List, inspect, kill, wait for and download your tasks.",
         parents=[_global_options(suppress=True)],
-        epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        **shown,
     )
     tasks = tasks_parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_task_commands(tasks)
@@ -301,12 +292,12 @@ def _fail(message: str, code: int) -> int:
 
 def _exit_code(exc: errors.InductivaError) -> int:
     if isinstance(exc, errors.AuthenticationError):
-        return EXIT_AUTH
+        return _exit.EXIT_AUTH
     if isinstance(exc, errors.ConfigurationError | errors.InvalidArgumentError):
-        return EXIT_USAGE
+        return _exit.EXIT_USAGE
     if isinstance(exc, errors.TaskTimeoutError):
-        return EXIT_TIMEOUT
-    return EXIT_ERROR
+        return _exit.EXIT_TIMEOUT
+    return _exit.EXIT_ERROR
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -315,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        return exc.code if isinstance(exc.code, int) else _exit.EXIT_USAGE
     # Imported here so that --help and --version stay instant.
     from inductiva.cli import _commands as _cli_commands
 
@@ -337,20 +328,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return _fail(message, _exit_code(exc))
     except _signals.Terminated:
-        return _fail("terminated (SIGTERM); partial downloads are kept", EXIT_TERMINATED)
+        return _fail("terminated (SIGTERM); partial downloads are kept", _exit.EXIT_TERMINATED)
     except KeyboardInterrupt:
-        return _fail("interrupted", EXIT_INTERRUPTED)
+        return _fail("interrupted", _exit.EXIT_INTERRUPTED)
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): stop quietly, without a second error at exit.
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_ERROR
+        return _exit.EXIT_ERROR
     except OSError as exc:  # a local file problem not met inside the transfer engine
-        return _fail(f"{exc.strerror or exc} ({exc.filename or 'local file'})", EXIT_ERROR)
+        return _fail(f"{exc.strerror or exc} ({exc.filename or 'local file'})", _exit.EXIT_ERROR)
     except Exception as exc:  # a bug: still one line, never a traceback
         logging.getLogger("inductiva").debug("unexpected error", exc_info=True)
         return _fail(
             f"unexpected {type(exc).__name__}: {cli_message(exc)} (please report this; "
             "-vv shows details)",
-            EXIT_ERROR,
+            _exit.EXIT_ERROR,
         )

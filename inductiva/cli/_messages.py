@@ -89,7 +89,8 @@ _REWRITES: tuple[tuple[str, str], ...] = (
 
 def _rewritten(text: str, task: str) -> str:
     for pattern, replacement in _REWRITES:
-        text = re.sub(pattern, replacement.replace("{id}", task), text)
+        # The id is text, never part of a regex template (``\1`` in it is no group).
+        text = re.sub(pattern, replacement.replace("{id}", task.replace("\\", "\\\\")), text)
     return text
 
 

@@ -7,7 +7,7 @@ import asyncio
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -94,21 +94,8 @@ class Faults:
         return f
 
     def to_dict(self) -> dict[str, Any]:
-        """The settings as JSON."""
-        return {
-            "fail_next": self.fail_next,
-            "fail_status": self.fail_status,
-            "retry_after": self.retry_after,
-            "path_regex": self.path_regex,
-            "drop_download_after_bytes": self.drop_download_after_bytes,
-            "drop_download_times": self.drop_download_times,
-            "delay_seconds": self.delay_seconds,
-            "bandwidth_per_connection": self.bandwidth_per_connection,
-            "endless_body": self.endless_body,
-            "trickle_bytes_per_second": self.trickle_bytes_per_second,
-            "garbage": self.garbage,
-            "echo_key": self.echo_key,
-        }
+        """The settings as JSON (every public field)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
 
     def matches(self, path: str) -> bool:
         """Whether the faults apply to a request for *path*."""

@@ -24,6 +24,7 @@ import binascii
 import contextlib
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -198,14 +199,36 @@ async def garbage(kind: str, app: ASGIApp, scope: Scope, receive: Receive, send:
         await send(_start(200, b"application/json", len(body)))
         await send({"type": "http.response.body", "body": body})
         return
+
+    def wrong(start: Message, body: bytes) -> list[Message]:
+        with contextlib.suppress(ValueError):
+            body = json_bytes(_wrong_types(json.loads(body)))
+        return [_start(200, b"application/json", len(body)), _body(body)]
+
+    def is_json(start: Message) -> bool:
+        media: bytes = dict(start.get("headers", [])).get(b"content-type", b"")
+        return media.startswith(b"application/json")
+
+    capture = _rewriting(send, is_json, wrong)
+    await app(scope, receive, capture)
+
+
+def _body(data: bytes) -> Message:
+    return {"type": "http.response.body", "body": data}
+
+
+def _rewriting(
+    send: Send,
+    holds: Callable[[Message], bool],
+    rewrite: Callable[[Message, bytes], list[Message]],
+) -> Send:
+    """``send`` that holds an answer ``holds`` picks (its start and whole body) and sends what
+    ``rewrite(start, body)`` makes of it instead; any other answer passes as it is."""
     held: list[Message] = []
 
-    async def capture(message: Message) -> None:
-        if message["type"] == "http.response.start":
+    async def rewriting(message: Message) -> None:
+        if message["type"] == "http.response.start" and holds(message):
             held.append(message)
-            media = dict(message.get("headers", [])).get(b"content-type", b"")
-            if not media.startswith(b"application/json"):
-                await send(held.pop())  # not JSON: passed through as it is
             return
         if not held:
             await send(message)
@@ -213,13 +236,11 @@ async def garbage(kind: str, app: ASGIApp, scope: Scope, receive: Receive, send:
         held.append(message)
         if message.get("more_body", False):
             return
-        data = b"".join(m.get("body", b"") for m in held[1:])
-        with contextlib.suppress(ValueError):
-            data = json_bytes(_wrong_types(json.loads(data)))
-        await send(_start(200, b"application/json", len(data)))
-        await send({"type": "http.response.body", "body": data})
+        body = b"".join(m.get("body", b"") for m in held[1:])
+        for out in rewrite(held[0], body):
+            await send(out)
 
-    await app(scope, receive, capture)
+    return rewriting
 
 
 def _credentials(scope: Scope) -> list[str]:
@@ -267,23 +288,11 @@ def _echoed(body: bytes, scope: Scope) -> bytes:
 
 def echoing(send: Send, scope: Scope) -> Send:
     """``send`` whose error answers (status >= 400) quote the request's secrets."""
-    held: list[Message] = []
 
-    async def echo(message: Message) -> None:
-        if message["type"] == "http.response.start" and message["status"] >= 400:
-            held.append(message)
-            return
-        if not held:
-            await send(message)
-            return
-        held.append(message)
-        if message.get("more_body", False):
-            return
-        start = held[0]
-        body = _echoed(b"".join(m.get("body", b"") for m in held[1:]), scope)
+    def echo(start: Message, body: bytes) -> list[Message]:
+        body = _echoed(body, scope)
         headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
         headers += [(b"content-length", str(len(body)).encode()), *echo_headers(scope)]
-        await send({**start, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        return [{**start, "headers": headers}, _body(body)]
 
-    return echo
+    return _rewriting(send, lambda start: int(start["status"]) >= 400, echo)

@@ -220,6 +220,15 @@ def test_malformed_id_is_usage_error(api: FakeApi, capsys: pytest.CaptureFixture
     assert api.requests == []
 
 
+def test_id_with_regex_escapes_is_shown_as_typed(
+    api: FakeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An id holding ``\\1`` (a regex group reference) is quoted as text, never crashing."""
+    code, _, err = _run(capsys, "tasks", "info", "\\1")
+    assert code == cli.EXIT_USAGE
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
 def test_bad_key(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
     """A rejected --api-key exits 4 with one line naming --api-key, not INDUCTIVA_API_KEY."""
     code, _, err = _run(capsys, "--api-key", "wrong", "tasks", "list")
