@@ -37,8 +37,8 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import inductiva
 from inductiva import _signals, errors
@@ -52,6 +52,7 @@ from inductiva.cli._messages import cli_message
 __all__ = [*_exit.__all__, "build_parser", "main"]
 
 PROG = "inductiva"
+N = TypeVar("N", int, float)
 _EPILOG = """\
 exit codes: 0 ok, 1 API or task error, 2 usage error, 3 wait timed out,
 4 missing or invalid API key, 130 interrupted, 143 terminated (SIGTERM).
@@ -84,24 +85,23 @@ def _global_options(*, suppress: bool) -> argparse.ArgumentParser:
     return parent
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
-    return value
+def _positive(kind: Callable[[str], N], wanted: str) -> Callable[[str], N]:
+    """An argparse ``type``: ``kind(text)`` if it is a finite number > 0, else a usage error."""
+
+    def parse(text: str) -> N:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}") from None
+        if not 0 < float(value) < float("inf"):
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
+        return value
+
+    return parse
 
 
-def _positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds > 0, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected seconds > 0, got {text!r}")
-    return value
+_positive_int = _positive(int, "a whole number >= 1")
+_positive_seconds = _positive(float, "seconds > 0")
 
 
 def _add_task_commands(tasks: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
