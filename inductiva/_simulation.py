@@ -281,14 +281,14 @@ def submitter_async(
     """The asyncio twin of :func:`submitter`: the same arguments, checks and submission."""
     name = prepare.__name__.lstrip("_")
 
-    async def method(self: S, /, *args: P.args, **kwargs: P.kwargs) -> Task[OutT]:
+    async def method_async(self: S, /, *args: P.args, **kwargs: P.kwargs) -> Task[OutT]:
         return await prepare(self, *args, **kwargs).send_async()
 
     _twin(
-        method,
+        method_async,
         prepare,
         f"The asyncio twin of :meth:`{name}`: the same arguments and checks (the upload on "
         f"the client's async pool). Awaits the end of the task unless ``run_async``; "
         f"cancelling it kills the remote task, as Ctrl-C does during ``{name}()``.",
     )
-    return method
+    return method_async

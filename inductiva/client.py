@@ -317,7 +317,7 @@ class AsyncClient(_BaseClient):
 
     async def close_async(self) -> None:
         """Close the running loop's connection pool (a later request opens a new one)."""
-        await self._core.aclose()
+        await self._core.close_async()
 
     aclose = close_async
     """The standard name of :meth:`close_async` (``contextlib.aclosing``, httpx)."""

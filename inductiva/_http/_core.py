@@ -90,7 +90,7 @@ def _wrap(client: httpx.Client | httpx.AsyncClient) -> AuthenticatedClient:
     return api.set_async_httpx_client(client)
 
 
-async def _closer(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+async def _closer_async(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
     """Closes ``client`` when finalised: at loop shutdown, or once it is dropped."""
     try:
         yield
@@ -106,7 +106,7 @@ def _close_with_loop(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
     in ``shutdown_asyncgens`` while the loop still runs; a generator dropped
     earlier (settings changed, :meth:`HttpCore.close`) has its loop schedule the close.
     """
-    gen = _closer(client)
+    gen = _closer_async(client)
     with contextlib.suppress(StopIteration):
         gen.asend(None).send(None)
     return gen
@@ -235,7 +235,7 @@ class HttpCore:
 
     # -- closing -------------------------------------------------------------------------
     def close(self) -> None:
-        """Close the sync pool; async pools are closed by their own loops (see ``_closer``).
+        """Close the sync pool; async pools are closed by their own loops (see ``_closer_async``).
 
         What was learnt about the server (cached per pool) is forgotten with them.
         """
@@ -245,7 +245,7 @@ class HttpCore:
             self._sync = None
             self._async.clear()
 
-    async def aclose(self) -> None:
+    async def close_async(self) -> None:
         """Close the running loop's async pool now (and the sync pool)."""
         with contextlib.suppress(RuntimeError):
             pool = self._async.pop(asyncio.get_running_loop(), None)

@@ -69,7 +69,7 @@ from ._flow import (
 from ._retry import declared_idempotent, retry_budget
 from ._settings import Settings
 
-__all__ = ["Session", "in_thread", "run", "run_async"]
+__all__ = ["Session", "in_thread_async", "run", "run_async"]
 
 T = TypeVar("T")
 
@@ -331,7 +331,7 @@ def run(flow: Flow[T], session: Session, *, interruptible: bool = False) -> T:
 # -- asyncio ----------------------------------------------------------------------------
 
 
-async def in_thread(fn: Callable[[], T]) -> T:
+async def in_thread_async(fn: Callable[[], T]) -> T:
     """Run blocking ``fn`` in a worker thread; if cancelled, wait for it to end, then re-raise.
 
     A thread cannot be stopped: waiting for it keeps the files it holds (and the
@@ -360,12 +360,12 @@ class _AsyncStream:
         self.closed = False
 
     @classmethod
-    async def open(cls, http: httpx.AsyncClient, effect: Open) -> _AsyncStream:
+    async def open_async(cls, http: httpx.AsyncClient, effect: Open) -> _AsyncStream:
         stream = cls(
             http.stream(effect.method, effect.url, params=effect.params, headers=effect.headers)
         )
         stream.response = await stream._cm.__aenter__()
-        stream._body = _wire.aiter_body(stream.response)
+        stream._body = _wire.iter_body_async(stream.response)
         stream._count = _Body(effect.max_bytes, stream.response.request)
         return stream
 
@@ -377,10 +377,10 @@ class _AsyncStream:
     def headers(self) -> httpx.Headers:
         return self.response.headers
 
-    async def read(self) -> bytes:
+    async def read_async(self) -> bytes:
         return self._count.count(await anext(self._body, b""))
 
-    async def close(self) -> None:
+    async def close_async(self) -> None:
         if not self.closed:
             self.closed = True
             with contextlib.suppress(httpx.TransportError):
@@ -395,7 +395,7 @@ class _AsyncRunner:
         self.http = session.api.get_async_httpx_client()
         self.streams: list[_AsyncStream] = []
 
-    async def drive(self, flow: Flow[T]) -> T:
+    async def drive_async(self, flow: Flow[T]) -> T:
         value: Any = None
         error: BaseException | None = None
         mark = len(self.streams)  # a nested (budgeted) flow closes only its own streams
@@ -408,24 +408,24 @@ class _AsyncRunner:
                     return result
                 value, error = None, None
                 try:
-                    value = await self._carry_out(effect)
+                    value = await self._carry_out_async(effect)
                 except BaseException as exc:  # thrown into the flow, which decides
                     error = exc
         finally:
             for stream in self.streams[mark:]:
-                await asyncio.shield(stream.close())
+                await asyncio.shield(stream.close_async())
             del self.streams[mark:]
 
-    async def _carry_out(self, effect: Effect) -> Any:
+    async def _carry_out_async(self, effect: Effect) -> Any:
         try:
-            return await self._handle(effect)
+            return await self._handle_async(effect)
         except httpx.TransportError as exc:
             raise connection_error(exc) from exc
 
-    async def _handle(self, effect: Effect) -> Any:
+    async def _handle_async(self, effect: Effect) -> Any:
         if isinstance(effect, Read):
             assert isinstance(effect.stream, _AsyncStream)
-            return await effect.stream.read()
+            return await effect.stream.read_async()
         if isinstance(effect, Call):
             module = _skew.endpoint_module(effect.endpoint)
             request = _skew.request_of(module, effect.args, dict(effect.kwargs))
@@ -433,18 +433,18 @@ class _AsyncRunner:
                 response = await self.http.request(**request)
             return _parsed(_skew.build(module, self.session.api, response))
         if isinstance(effect, Open):
-            stream = await _AsyncStream.open(self.http, effect)
+            stream = await _AsyncStream.open_async(self.http, effect)
             self.streams.append(stream)
             return stream
         if isinstance(effect, Close):
             assert isinstance(effect.stream, _AsyncStream)
-            await effect.stream.close()
+            await effect.stream.close_async()
             return None
         if isinstance(effect, Sleep):
             await sleep_async(max(0.0, effect.seconds))
             return None
         if isinstance(effect, Offload):
-            return await in_thread(effect.fn)
+            return await in_thread_async(effect.fn)
         if isinstance(effect, Park):
             assert isinstance(effect.signal, asyncio.Event)
             try:
@@ -455,14 +455,16 @@ class _AsyncRunner:
         if isinstance(effect, GetSession):
             return self.session
         if isinstance(effect, Gather):
-            return await self._gather(effect)
+            return await self._gather_async(effect)
         if isinstance(effect, Budgeted):
             with retry_budget(self.session.settings.max_retries):
-                return await self.drive(effect.flow)
+                return await self.drive_async(effect.flow)
         raise TypeError(f"not an effect: {effect!r}")
 
-    async def _gather(self, effect: Gather) -> list[Any]:
-        tasks = [asyncio.ensure_future(_AsyncRunner(self.session).drive(f)) for f in effect.flows]
+    async def _gather_async(self, effect: Gather) -> list[Any]:
+        tasks = [
+            asyncio.ensure_future(_AsyncRunner(self.session).drive_async(f)) for f in effect.flows
+        ]
         try:
             pending = set(tasks)
             while pending:
@@ -473,7 +475,7 @@ class _AsyncRunner:
         except BaseException:
             for task in tasks:
                 task.cancel()
-            await _settle(tasks)
+            await _settle_async(tasks)
             for task in tasks:  # retrieved: the interruption is what the caller sees
                 if not task.cancelled():
                     task.exception()
@@ -481,7 +483,7 @@ class _AsyncRunner:
         return [Cancelled() if t.cancelled() else (t.exception() or t.result()) for t in tasks]
 
 
-async def _settle(tasks: list[asyncio.Task[Any]]) -> None:
+async def _settle_async(tasks: list[asyncio.Task[Any]]) -> None:
     """Wait until every task has ended, even if this wait is cancelled meanwhile."""
     while not all(task.done() for task in tasks):
         with contextlib.suppress(asyncio.CancelledError):
@@ -490,4 +492,4 @@ async def _settle(tasks: list[asyncio.Task[Any]]) -> None:
 
 async def run_async(flow: Flow[T], session: Session) -> T:
     """The asyncio twin of :func:`run`: cancelling the awaiting task cancels the flow."""
-    return await _AsyncRunner(session).drive(flow)
+    return await _AsyncRunner(session).drive_async(flow)

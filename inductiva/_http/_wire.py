@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator, Iterator
 import httpcore
 import httpx
 
-__all__ = ["DIRECT_MIN", "READ_BYTES", "aiter_body", "iter_body"]
+__all__ = ["DIRECT_MIN", "READ_BYTES", "iter_body", "iter_body_async"]
 
 READ_BYTES = 1024 * 1024
 """Most bytes one read from the network stream asks for."""
@@ -97,7 +97,7 @@ def iter_body(response: httpx.Response) -> Iterator[bytes]:
         yield data
 
 
-async def aiter_body(response: httpx.Response) -> AsyncIterator[bytes]:
+async def iter_body_async(response: httpx.Response) -> AsyncIterator[bytes]:
     """The asyncio twin of :func:`iter_body`."""
     remaining = _direct_length(response, httpcore.AsyncNetworkStream)
     if remaining is None:

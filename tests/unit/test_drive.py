@@ -20,7 +20,7 @@ from inductiva_api.api.tasks import get_task_status
 
 from inductiva import _signals, errors
 from inductiva._http import HttpCore, Settings
-from inductiva._http._drive import in_thread
+from inductiva._http._drive import in_thread_async
 from inductiva._http._flow import (
     Cancelled,
     Flow,
@@ -227,7 +227,7 @@ def test_a_cancelled_asyncio_run_waits_for_its_offloaded_work(core: HttpCore) ->
 
 
 def test_in_thread_waits_for_the_thread_when_cancelled() -> None:
-    """A cancelled in_thread() returns only after its blocking work ended."""
+    """A cancelled in_thread_async() returns only after its blocking work ended."""
     finished = threading.Event()
 
     def slow() -> None:
@@ -235,7 +235,7 @@ def test_in_thread_waits_for_the_thread_when_cancelled() -> None:
         finished.set()
 
     async def main() -> None:
-        job = asyncio.create_task(in_thread(slow))
+        job = asyncio.create_task(in_thread_async(slow))
         await asyncio.sleep(0.05)
         job.cancel()
         with pytest.raises(asyncio.CancelledError):

@@ -162,26 +162,26 @@ def test_without_a_network_stream_the_body_comes_through_httpx() -> None:
 
 
 def test_async_large_body_is_read_from_the_network_stream() -> None:
-    """aiter_body reads the same bytes the same way on an async network stream."""
+    """iter_body_async reads the same bytes the same way on an async network stream."""
     first = b"f" * 500
     rest = b"".join(chunks(BIG - len(first)))
     stream = AsyncRecording([rest])
 
     async def main() -> bytes:
         r = response(first, BIG, stream)
-        return b"".join([c async for c in _wire.aiter_body(r)])
+        return b"".join([c async for c in _wire.iter_body_async(r)])
 
     assert asyncio.run(main()) == first + rest
     assert stream.reads and max(stream.reads) == _wire.READ_BYTES
 
 
 def test_a_sync_stream_is_not_read_from_async_code() -> None:
-    """aiter_body falls back to httpx when the published stream is not an async one."""
+    """iter_body_async falls back to httpx when the published stream is not an async one."""
     stream = Recording([b"NOT THE BODY"])
 
     async def main() -> bytes:
         r = response(b"body", BIG, stream)
-        return b"".join([c async for c in _wire.aiter_body(r)])
+        return b"".join([c async for c in _wire.iter_body_async(r)])
 
     assert asyncio.run(main()) == b"body"
     assert stream.reads == []
