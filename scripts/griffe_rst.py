@@ -10,7 +10,7 @@ Markdown, so this griffe extension rewrites, when the API reference is built:
   without dots is looked up in the enclosing class and module first;
 * ``text::`` and its indented block into ``text:`` and a fenced block (Python
   when it parses as Python, plain text otherwise);
-* a simple table into a plain-text block, as it reads in the source.
+* a simple table into a Markdown table.
 
 The library's files are not changed.
 """
@@ -18,9 +18,11 @@ The library's files are not changed.
 from __future__ import annotations
 
 import ast
+import functools
 import html
 import re
 import textwrap
+from collections.abc import Callable
 from typing import Any
 
 import griffe
@@ -67,8 +69,36 @@ def _fence(block: list[str]) -> list[str]:
     return [f"```{language}", *body.splitlines(), "```"]
 
 
+def _table(lines: list[str]) -> list[str]:
+    """A simple table (its rules included) as a Markdown table; a row whose first cell is
+    empty continues the row above it."""
+    starts = [m.start() for m in re.finditer(r"=+", lines[0])]
+    ends = [*starts[1:], None]  # a cell runs to the next column's start
+    rules = [i for i, line in enumerate(lines) if _TABLE_RULE.match(line)]
+    header_end = rules[1] if len(rules) == 3 else 0
+    rows: list[list[str]] = []
+    header: list[str] = []
+    for i, line in enumerate(lines):
+        if i in rules:
+            continue
+        cells = [line[a:b].strip() for a, b in zip(starts, ends, strict=True)]
+        target = header if i < header_end else None
+        if target is not None:
+            header[:] = [
+                " ".join(filter(None, pair))
+                for pair in zip(header or [""] * len(cells), cells, strict=True)
+            ]
+        elif rows and not cells[0]:
+            rows[-1] = [" ".join(filter(None, pair)) for pair in zip(rows[-1], cells, strict=True)]
+        else:
+            rows.append(cells)
+    header = header or [""] * len(starts)
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(starts)]
+    return [*out, *("| " + " | ".join(row) + " |" for row in rows), ""]
+
+
 def _blocks(text: str) -> str:
-    """Literal blocks (``::``) and simple tables as fenced Markdown blocks."""
+    """Literal blocks (``::``) as fenced blocks, simple tables as Markdown tables."""
     lines = text.splitlines()
     out: list[str] = []
     i = 0
@@ -76,14 +106,17 @@ def _blocks(text: str) -> str:
         line = lines[i]
         if _TABLE_RULE.match(line):
             end = i + 1
-            rules = 1
-            while end < len(lines) and rules < 3:
-                rules += bool(_TABLE_RULE.match(lines[end]))
+            while end < len(lines) and not _TABLE_RULE.match(lines[end]):
                 end += 1
-            out += ["```text", *lines[i:end], "```"]
-            i = end
+            if end + 1 < len(lines) and lines[end + 1].strip():  # a header rule: one more
+                end += 1
+                while end < len(lines) and not _TABLE_RULE.match(lines[end]):
+                    end += 1
+            out += ["", *_table(lines[i : end + 1])]
+            i = end + 1
             continue
-        if line.rstrip().endswith("::") and not line.lstrip().startswith(("`", ":")):
+        stripped = line.strip()
+        if stripped.endswith("::"):
             indent = len(line) - len(line.lstrip())
             j = i + 1
             while j < len(lines) and not lines[j].strip():
@@ -106,6 +139,12 @@ def _blocks(text: str) -> str:
     return "\n".join(out)
 
 
+def _outside_fences(text: str, change: Callable[[str], str]) -> str:
+    """``change`` applied to the text between fenced blocks only."""
+    parts = re.split(r"(^```.*?^```$)", text, flags=re.MULTILINE | re.DOTALL)
+    return "".join(part if part.startswith("```") else change(part) for part in parts)
+
+
 class RstToMarkdown(griffe.Extension):
     """Rewrite every docstring's reST roles, literal blocks and tables as Markdown."""
 
@@ -115,5 +154,6 @@ class RstToMarkdown(griffe.Extension):
         while todo:
             obj = todo.pop()
             if obj.docstring is not None:
-                obj.docstring.value = _roles(obj, _blocks(obj.docstring.value))
+                text = _blocks(obj.docstring.value)
+                obj.docstring.value = _outside_fences(text, functools.partial(_roles, obj))
             todo += [m for m in obj.members.values() if not m.is_alias]
