@@ -88,8 +88,16 @@ def test_mock_starts(user_venv: Path, tmp_path: Path, entry: str) -> None:
 
 
 def plugin_examples() -> list[str]:
-    """The pytest modules of docs/testing.md (each between the plugin-example markers)."""
-    text = (REPO / "docs" / "testing.md").read_text(encoding="utf-8")
+    """The pytest modules of the README and docs/testing.md (between plugin-example markers)."""
+    modules = []
+    for page in (REPO / "README.md", REPO / "docs" / "testing.md"):
+        text = page.read_text(encoding="utf-8")
+        modules += _marked_modules(text)
+    assert len(modules) == 3
+    return modules
+
+
+def _marked_modules(text: str) -> list[str]:
     modules = []
     for part in text.split("<!-- plugin-example:start -->")[1:]:
         match = re.search(
@@ -97,7 +105,6 @@ def plugin_examples() -> list[str]:
         )
         assert match is not None
         modules.append(match.group(1))
-    assert len(modules) == 2
     return modules
 
 
@@ -109,4 +116,4 @@ def test_plugin_examples_pass(user_venv: Path, tmp_path: Path) -> None:
         (project / "tests" / f"test_with_inductiva_mock_{number}.py").write_text(module)
     python = str(user_venv / "bin" / "python")
     proc = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=project)
-    assert re.search(r"\b9 passed\b", proc.stdout), proc.stdout
+    assert re.search(r"\b10 passed\b", proc.stdout), proc.stdout
