@@ -6,9 +6,10 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 DEMO_STAMP := $(VENV)/.installed-demo
 NODE_STAMP := node_modules/.installed
+DOCS_STAMP := $(VENV)/.docs-installed
 MOCK_ARGS ?=
 
-.PHONY: install generate check-generated check-contract lint typecheck test test-fast mock demo bench clean
+.PHONY: install generate check-generated check-contract lint typecheck test test-fast mock demo bench docs clean
 
 install: $(STAMP) $(NODE_STAMP)
 
@@ -64,5 +65,14 @@ demo: $(DEMO_STAMP)
 bench: $(STAMP)
 	$(PY) scripts/bench.py
 
+$(DOCS_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet -e '.[docs]'
+	touch $@
+
+# The docs site (docs/, mkdocs.yml) into site/; --strict: a broken link, anchor or
+# reference fails the build.
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 clean:
-	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache .demo .bench
+	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache .demo .bench site

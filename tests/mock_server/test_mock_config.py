@@ -1,4 +1,4 @@
-"""Server configuration: options, INDUCTIVA_MOCK_* variables, --help and the README table."""
+"""Server configuration: options, INDUCTIVA_MOCK_* variables, --help and the docs' table."""
 
 from __future__ import annotations
 
@@ -109,15 +109,14 @@ def test_bad_values_exit_with_a_message(
     assert expected in capsys.readouterr().err
 
 
-def _readme_options() -> set[str]:
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    section = text.split("## Mock server (`inductiva_mock`)", 1)[1].split("\n## ", 1)[0]
-    table = section.split("| Option |", 1)[1].split("\n\n", 1)[0]
+def _documented_options() -> set[str]:
+    text = (REPO / "docs" / "mock.md").read_text(encoding="utf-8")
+    table = text.split("| Option |", 1)[1].split("\n\n", 1)[0]
     return set(re.findall(r"^\| `(--[a-z-]+)", table, re.MULTILINE))
 
 
-def test_help_matches_readme_table() -> None:
-    """`python -m inductiva_mock --help` lists exactly the options of the README table."""
+def test_help_matches_the_documented_table() -> None:
+    """`python -m inductiva_mock --help` lists exactly the options of the docs' table."""
     out = subprocess.run(
         [sys.executable, "-m", "inductiva_mock", "--help"],
         capture_output=True,
@@ -127,7 +126,7 @@ def test_help_matches_readme_table() -> None:
     ).stdout
     assert out.startswith("usage: python -m inductiva_mock")
     options = set(re.findall(r"^\s+(--[a-z-]+)", out, re.MULTILINE)) - {"--help"}
-    assert options == _readme_options()
+    assert options == _documented_options()
 
 
 def test_server_reads_environment(monkeypatch: pytest.MonkeyPatch) -> None:

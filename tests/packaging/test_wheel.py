@@ -132,22 +132,33 @@ def test_readme_quickstart_runs_against_the_installed_mock(user_venv: Path, tmp_
     assert "synthetic" in proc.stdout and "success" in lines[-1]
 
 
-def readme_example() -> str:
-    """The plugin example of the README (between the plugin-example markers)."""
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    block = text.split("<!-- plugin-example:start -->", 1)[1].split("<!-- plugin-example:end -->")[
-        0
-    ]
-    match = re.search(r"```python\n(.*?)```", block, re.DOTALL)
-    assert match is not None
-    return match.group(1)
+def plugin_examples() -> list[str]:
+    """The pytest modules of the README and docs/testing.md (between plugin-example markers)."""
+    modules = []
+    for page in (REPO / "README.md", REPO / "docs" / "testing.md"):
+        text = page.read_text(encoding="utf-8")
+        modules += _marked_modules(text)
+    assert len(modules) == 3
+    return modules
 
 
-def test_readme_example_suite_passes(user_venv: Path, tmp_path: Path) -> None:
-    """The README's plugin example, as a user's test suite, passes against the installed wheel."""
+def _marked_modules(text: str) -> list[str]:
+    modules = []
+    for part in text.split("<!-- plugin-example:start -->")[1:]:
+        match = re.search(
+            r"```python\n(.*?)```", part.split("<!-- plugin-example:end -->")[0], re.DOTALL
+        )
+        assert match is not None
+        modules.append(match.group(1))
+    return modules
+
+
+def test_plugin_examples_pass(user_venv: Path, tmp_path: Path) -> None:
+    """The docs' plugin examples, as a user's test suite, pass against the installed wheel."""
     project = tmp_path / "user-project"
     (project / "tests").mkdir(parents=True)
-    (project / "tests" / "test_with_inductiva_mock.py").write_text(readme_example())
+    for number, module in enumerate(plugin_examples()):
+        (project / "tests" / f"test_with_inductiva_mock_{number}.py").write_text(module)
     python = str(user_venv / "bin" / "python")
     proc = run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=project)
-    assert re.search(r"\b7 passed\b", proc.stdout), proc.stdout
+    assert re.search(r"\b10 passed\b", proc.stdout), proc.stdout
