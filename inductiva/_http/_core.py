@@ -16,12 +16,11 @@ alike. :meth:`HttpCore.run` and :meth:`HttpCore.run_async` run a flow (see
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import threading
 import weakref
 from collections.abc import AsyncGenerator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from inductiva_api import AuthenticatedClient
@@ -36,6 +35,9 @@ from ._flow import Flow
 from ._install import check_installation
 from ._retry import AsyncRetryTransport, RetryTransport
 from ._settings import Settings, resolve_settings
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["KEEPALIVE_SECONDS", "LIMITS", "POOL_CONNECTIONS", "USER_AGENT", "HttpCore"]
 
@@ -172,6 +174,8 @@ class HttpCore:
 
     def _async_pool(self) -> _Pool:
         settings = self.current_settings()
+        import asyncio
+
         loop = asyncio.get_running_loop()
         cached = self._async.get(loop)
         if cached is not None and cached.settings == settings:
@@ -225,13 +229,15 @@ class HttpCore:
         return _drive.run(flow, session, interruptible=interruptible)
 
     async def run_async(self, flow: Flow[T]) -> T:
-        """Run ``flow`` on the running loop's pool (see :func:`._drive.run_async`)."""
+        """Run ``flow`` on the running loop's pool (see :func:`._drive_async.run_async`)."""
         try:
             session = self.session_async()
         except BaseException:
             flow.close()
             raise
-        return await _drive.run_async(flow, session)
+        from . import _drive_async
+
+        return await _drive_async.run_async(flow, session)
 
     # -- closing -------------------------------------------------------------------------
     def close(self) -> None:
@@ -248,6 +254,8 @@ class HttpCore:
     async def close_async(self) -> None:
         """Close the running loop's async pool now (and the sync pool)."""
         with contextlib.suppress(RuntimeError):
+            import asyncio
+
             pool = self._async.pop(asyncio.get_running_loop(), None)
             if pool is not None:
                 await pool.api.get_async_httpx_client().aclose()

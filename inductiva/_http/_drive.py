@@ -1,4 +1,5 @@
-"""The two drivers of flows: blocking (:func:`run`) and asyncio (:func:`run_async`).
+"""The two drivers of flows: blocking (:func:`run`, here) and asyncio (``run_async``, in
+:mod:`._drive_async`, imported by asyncio runs only).
 
 Each takes a flow (see :mod:`inductiva._http._flow`) and a :class:`Session`
 (the connection pool and settings of one client) and carries out the effects
@@ -32,13 +33,12 @@ keeping what it received.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import contextvars
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import attrs
@@ -69,7 +69,7 @@ from ._flow import (
 from ._retry import declared_idempotent, retry_budget
 from ._settings import Settings
 
-__all__ = ["Session", "in_thread_async", "run", "run_async"]
+__all__ = ["Session", "monotonic", "run", "sleep", "sleep_async"]
 
 T = TypeVar("T")
 
@@ -77,7 +77,15 @@ T = TypeVar("T")
 # run long waits on a simulated clock (replacing the three together).
 monotonic: Callable[[], float] = time.monotonic
 sleep: Callable[[float], None] = time.sleep
-sleep_async: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+
+async def _asyncio_sleep_async(seconds: float) -> None:
+    import asyncio  # imported by asyncio runs only: a blocking program never loads it
+
+    await asyncio.sleep(seconds)
+
+
+sleep_async: Callable[[float], Awaitable[None]] = _asyncio_sleep_async
 
 # Effects a flow that was already told of its cancellation may still have carried out.
 _CLEANUP = (Close, Offload, GetSession)
@@ -94,14 +102,18 @@ class Session:
 
     def new_signal(self) -> Signal:
         """A flag flows of this pool can set and park on."""
-        return asyncio.Event() if self.is_async else threading.Event()
+        if self.is_async:
+            import asyncio
+
+            return asyncio.Event()
+        return threading.Event()
 
     def clock(self) -> float:
         """Seconds on the monotonic clock :class:`~._flow.Sleep` is measured by."""
         return monotonic()
 
 
-def _parsed(response: Response[Any]) -> Any:
+def parsed(response: Response[Any]) -> Any:
     parsed = response.parsed
     if parsed is None or isinstance(parsed, HTTPError | HTTPValidationError):
         raise errors.ApiError(
@@ -111,7 +123,7 @@ def _parsed(response: Response[Any]) -> Any:
     return parsed
 
 
-class _Body:
+class Body:
     """Counts a body's bytes against the bound an :class:`Open` set."""
 
     def __init__(self, limit: int | None, request: httpx.Request) -> None:
@@ -139,7 +151,7 @@ class _SyncStream:
         )
         self.response = self._cm.__enter__()
         self._body: Iterator[bytes] = _wire.iter_body(self.response)
-        self._count = _Body(effect.max_bytes, self.response.request)
+        self._count = Body(effect.max_bytes, self.response.request)
         self.closed = False
 
     @property
@@ -228,7 +240,7 @@ class _Runner:
             request = _skew.request_of(module, effect.args, dict(effect.kwargs))
             with declared_idempotent(effect.idempotent):
                 response = self.http.request(**request)
-            return _parsed(_skew.build(module, self.session.api, response))
+            return parsed(_skew.build(module, self.session.api, response))
         if isinstance(effect, Open):
             stream = _SyncStream(self.http, effect)
             self.streams.append(stream)
@@ -326,170 +338,3 @@ def run(flow: Flow[T], session: Session, *, interruptible: bool = False) -> T:
     guard = _signals.sigterm_as_interrupt() if interruptible else contextlib.nullcontext()
     with guard:
         return _Runner(session).drive(flow)
-
-
-# -- asyncio ----------------------------------------------------------------------------
-
-
-async def in_thread_async(fn: Callable[[], T]) -> T:
-    """Run blocking ``fn`` in a worker thread; if cancelled, wait for it to end, then re-raise.
-
-    A thread cannot be stopped: waiting for it keeps the files it holds (and the
-    directory lock of a download) until its own ``finally`` has run.
-    """
-    future = asyncio.ensure_future(asyncio.to_thread(fn))
-    try:
-        return await asyncio.shield(future)
-    except asyncio.CancelledError:
-        while not future.done():
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait({future})
-        if not future.cancelled():
-            future.exception()  # retrieved: the cancellation is what the caller sees
-        raise
-
-
-class _AsyncStream:
-    """A streamed response of the asyncio driver."""
-
-    def __init__(self, cm: contextlib.AbstractAsyncContextManager[httpx.Response]) -> None:
-        self._cm = cm
-        self.response: httpx.Response
-        self._body: AsyncIterator[bytes]
-        self._count: _Body
-        self.closed = False
-
-    @classmethod
-    async def open_async(cls, http: httpx.AsyncClient, effect: Open) -> _AsyncStream:
-        stream = cls(
-            http.stream(effect.method, effect.url, params=effect.params, headers=effect.headers)
-        )
-        stream.response = await stream._cm.__aenter__()
-        stream._body = _wire.iter_body_async(stream.response)
-        stream._count = _Body(effect.max_bytes, stream.response.request)
-        return stream
-
-    @property
-    def status_code(self) -> int:
-        return self.response.status_code
-
-    @property
-    def headers(self) -> httpx.Headers:
-        return self.response.headers
-
-    async def read_async(self) -> bytes:
-        return self._count.count(await anext(self._body, b""))
-
-    async def close_async(self) -> None:
-        if not self.closed:
-            self.closed = True
-            with contextlib.suppress(httpx.TransportError):
-                await self._cm.__aexit__(None, None, None)
-
-
-class _AsyncRunner:
-    """Drives one flow as (part of) an asyncio task."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.http = session.api.get_async_httpx_client()
-        self.streams: list[_AsyncStream] = []
-
-    async def drive_async(self, flow: Flow[T]) -> T:
-        value: Any = None
-        error: BaseException | None = None
-        mark = len(self.streams)  # a nested (budgeted) flow closes only its own streams
-        try:
-            while True:
-                try:
-                    effect = flow.send(value) if error is None else flow.throw(error)
-                except StopIteration as stop:
-                    result: T = stop.value
-                    return result
-                value, error = None, None
-                try:
-                    value = await self._carry_out_async(effect)
-                except BaseException as exc:  # thrown into the flow, which decides
-                    error = exc
-        finally:
-            for stream in self.streams[mark:]:
-                await asyncio.shield(stream.close_async())
-            del self.streams[mark:]
-
-    async def _carry_out_async(self, effect: Effect) -> Any:
-        try:
-            return await self._handle_async(effect)
-        except httpx.TransportError as exc:
-            raise connection_error(exc) from exc
-
-    async def _handle_async(self, effect: Effect) -> Any:
-        if isinstance(effect, Read):
-            assert isinstance(effect.stream, _AsyncStream)
-            return await effect.stream.read_async()
-        if isinstance(effect, Call):
-            module = _skew.endpoint_module(effect.endpoint)
-            request = _skew.request_of(module, effect.args, dict(effect.kwargs))
-            with declared_idempotent(effect.idempotent):
-                response = await self.http.request(**request)
-            return _parsed(_skew.build(module, self.session.api, response))
-        if isinstance(effect, Open):
-            stream = await _AsyncStream.open_async(self.http, effect)
-            self.streams.append(stream)
-            return stream
-        if isinstance(effect, Close):
-            assert isinstance(effect.stream, _AsyncStream)
-            await effect.stream.close_async()
-            return None
-        if isinstance(effect, Sleep):
-            await sleep_async(max(0.0, effect.seconds))
-            return None
-        if isinstance(effect, Offload):
-            return await in_thread_async(effect.fn)
-        if isinstance(effect, Park):
-            assert isinstance(effect.signal, asyncio.Event)
-            try:
-                await asyncio.wait_for(effect.signal.wait(), effect.timeout)
-            except TimeoutError:
-                return False
-            return True
-        if isinstance(effect, GetSession):
-            return self.session
-        if isinstance(effect, Gather):
-            return await self._gather_async(effect)
-        if isinstance(effect, Budgeted):
-            with retry_budget(self.session.settings.max_retries):
-                return await self.drive_async(effect.flow)
-        raise TypeError(f"not an effect: {effect!r}")
-
-    async def _gather_async(self, effect: Gather) -> list[Any]:
-        tasks = [
-            asyncio.ensure_future(_AsyncRunner(self.session).drive_async(f)) for f in effect.flows
-        ]
-        try:
-            pending = set(tasks)
-            while pending:
-                _, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_EXCEPTION)
-                if any(t.done() and not t.cancelled() and t.exception() for t in tasks):
-                    for task in pending:
-                        task.cancel()
-        except BaseException:
-            for task in tasks:
-                task.cancel()
-            await _settle_async(tasks)
-            for task in tasks:  # retrieved: the interruption is what the caller sees
-                if not task.cancelled():
-                    task.exception()
-            raise
-        return [Cancelled() if t.cancelled() else (t.exception() or t.result()) for t in tasks]
-
-
-async def _settle_async(tasks: list[asyncio.Task[Any]]) -> None:
-    """Wait until every task has ended, even if this wait is cancelled meanwhile."""
-    while not all(task.done() for task in tasks):
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait(tasks)
-
-
-async def run_async(flow: Flow[T], session: Session) -> T:
-    """The asyncio twin of :func:`run`: cancelling the awaiting task cancels the flow."""
-    return await _AsyncRunner(session).drive_async(flow)

@@ -11,7 +11,8 @@ the command line before it runs a command), never at import, and refused with a
 
 from __future__ import annotations
 
-import importlib.metadata
+import os
+import re
 import sys
 
 from .. import errors
@@ -27,9 +28,26 @@ VENDOR_DISTRIBUTION = "inductiva"
 _checked = False
 
 
-def _vendor() -> importlib.metadata.Distribution | None:
-    """The installed distribution named ``inductiva`` (not ours), if any."""
-    return next(iter(importlib.metadata.distributions(name=VENDOR_DISTRIBUTION)), None)
+_VENDOR_INFO = re.compile(r"^inductiva-(\d[^-]*)\.(?:dist|egg)-info$", re.IGNORECASE)
+"""The metadata directory of the vendor's distribution (ours is ``inductiva_tasks-...``)."""
+
+
+def _vendor() -> tuple[str, str] | None:
+    """``(version, site directory)`` of an installed ``inductiva`` distribution, if any.
+
+    The metadata directories on ``sys.path`` are listed by name (no metadata is
+    parsed, and ``importlib.metadata`` is not imported): a few milliseconds, where
+    scanning every distribution's metadata takes a tenth of a second or more.
+    """
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if (match := _VENDOR_INFO.match(name)) is not None:
+                return match.group(1), os.path.abspath(entry or ".")
+    return None
 
 
 def check_installation() -> None:
@@ -44,8 +62,7 @@ def check_installation() -> None:
     if found is None:
         _checked = True
         return
-    version = printable(found.version or "?")
-    where = printable(str(found.locate_file("")))
+    version, where = printable(found[0]), printable(found[1])
     raise errors.ConfigurationError(
         f"The distribution {VENDOR_DISTRIBUTION!r} {version} (Inductiva's own SDK, an "
         f"unrelated package) is installed in {where} beside {DISTRIBUTION} (this client): both "

@@ -29,7 +29,6 @@ where that is provably safe:
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import contextvars
 import email.utils
@@ -304,11 +303,13 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         self,
         wrapped: httpx.AsyncBaseTransport,
         policy: RetryPolicy,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
+        import asyncio  # an asyncio client is being built: asyncio is in use already
+
         self._wrapped = wrapped
         self._policy = policy
-        self._sleep = sleep
+        self._sleep = sleep or asyncio.sleep
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request``, retrying per the policy; the last outcome is returned or raised."""

@@ -7,22 +7,66 @@ pile up as messy partial lines. ``inductiva.progress = True`` or
 ``INDUCTIVA_PROGRESS=1`` forces them on, ``False``/``0`` off, and
 ``inductiva.Client(progress=...)`` beats both for its own transfers (resolved
 with the client's other settings, see :mod:`inductiva._http._settings`). Bars
-come from ``tqdm.auto``: in a Jupyter notebook they are drawn as widgets (and
-on by default there), elsewhere as text.
+come from tqdm: in a Jupyter notebook ``tqdm.auto`` draws them as widgets (and
+on by default there), elsewhere as text. tqdm is imported only when a bar is
+drawn: a hidden bar is a :class:`Bar` that counts (the fast path of scripts and CI).
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import os
 import sys
 from collections.abc import Callable, Iterator
-from typing import IO, Any
+from types import TracebackType
+from typing import IO, Any, Protocol
 
-from tqdm.auto import tqdm
+__all__ = ["Bar", "ProgressReader", "byte_bar", "extract_bar", "progress_enabled"]
 
-__all__ = ["ProgressReader", "byte_bar", "extract_bar", "progress_enabled"]
+
+class Bar(Protocol):
+    """What transfers use of a progress bar (a tqdm bar, or a hidden one)."""
+
+    n: float
+    total: float | None
+
+    def update(self, n: float = 1) -> bool | None: ...
+
+    def refresh(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Bar: ...
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+
+class _Hidden:
+    """A bar that is not drawn: it only counts (no tqdm import, no terminal I/O)."""
+
+    def __init__(self, total: float | None, initial: float) -> None:
+        self.total, self.n = total, initial
+
+    def update(self, n: float = 1) -> None:
+        self.n += n
+
+    def refresh(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> _Hidden:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        pass
 
 
 def _stderr_is_terminal() -> bool:
@@ -53,9 +97,15 @@ def byte_bar(
     initial: int = 0,
     *,
     progress: bool | None = None,
-) -> tqdm[Any]:
+) -> Bar:
     """A byte-counting progress bar on stderr (``progress``: see :func:`progress_enabled`)."""
-    return tqdm(
+    if not progress_enabled(progress):
+        return _Hidden(total, initial)
+    # In a notebook, tqdm.auto's widgets; else plain text (tqdm.auto imports asyncio and the
+    # notebook helpers, a tenth of a second of a script's start).
+    module = "tqdm.auto" if _in_notebook() else "tqdm"
+    tqdm: Any = importlib.import_module(module).tqdm
+    bar: Bar = tqdm(
         total=total,
         initial=initial,
         desc=desc,
@@ -63,9 +113,9 @@ def byte_bar(
         unit_scale=True,
         unit_divisor=1024,
         file=sys.stderr,
-        disable=not progress_enabled(progress),
         dynamic_ncols=True,
     )
+    return bar
 
 
 @contextlib.contextmanager
@@ -93,7 +143,7 @@ class ProgressReader(io.RawIOBase):
     (and send ``Content-Length``) while streaming the body in chunks.
     """
 
-    def __init__(self, raw: IO[bytes], bar: tqdm[Any]) -> None:
+    def __init__(self, raw: IO[bytes], bar: Bar) -> None:
         super().__init__()
         self._raw = raw
         self._bar = bar

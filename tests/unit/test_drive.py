@@ -20,7 +20,7 @@ from inductiva_api.api.tasks import get_task_status
 
 from inductiva import _signals, errors
 from inductiva._http import HttpCore, Settings
-from inductiva._http._drive import in_thread_async
+from inductiva._http._drive_async import in_thread_async
 from inductiva._http._flow import (
     Cancelled,
     Flow,

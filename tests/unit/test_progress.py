@@ -4,6 +4,7 @@ progress setting (resolved by inductiva._http._settings), else on a terminal or 
 from __future__ import annotations
 
 import io
+import subprocess
 import sys
 
 import pytest
@@ -70,14 +71,13 @@ def test_bars_default_to_off_when_stderr_is_not_a_terminal(
 
 
 def test_bars_use_tqdm_auto_and_show_in_notebooks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Bars come from tqdm.auto (widgets in Jupyter), and are on by default in a notebook."""
+    """In Jupyter, bars are on by default and come from tqdm.auto (widgets)."""
     import types
 
     import tqdm.auto
 
     from inductiva._transfers import _progress
 
-    assert _progress.tqdm is tqdm.auto.tqdm
     monkeypatch.setattr(sys, "stderr", FakeStderr(terminal=False))
     assert not _enabled()
 
@@ -87,6 +87,21 @@ def test_bars_use_tqdm_auto_and_show_in_notebooks(monkeypatch: pytest.MonkeyPatc
     fake = types.SimpleNamespace(get_ipython=ZMQInteractiveShell)
     monkeypatch.setitem(sys.modules, "IPython", fake)
     assert _enabled()
+    with _progress.byte_bar(10, progress=True) as bar:
+        assert isinstance(bar, tqdm.auto.tqdm)
+
+
+def test_text_bars_come_from_plain_tqdm_and_hidden_ones_import_nothing() -> None:
+    """Outside a notebook a bar is tqdm's text one; a hidden bar counts without importing tqdm."""
+    code = (
+        "import sys; from inductiva._transfers import _progress\n"
+        "bar = _progress.byte_bar(10, progress=False); bar.update(4)\n"
+        "print('tqdm' in sys.modules, bar.n)\n"
+        "with _progress.byte_bar(10, progress=True) as shown: pass\n"
+        "print(type(shown).__module__, 'asyncio' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "4", "tqdm.std", "False"]
 
 
 def test_client_progress_beats_module_setting(monkeypatch: pytest.MonkeyPatch) -> None:
