@@ -57,6 +57,8 @@ WINDOW = 2 * 1024 * 1024
 """Archive bytes read at a time."""
 WHOLE = 1024 * 1024
 """Members up to this size (compressed and not) are decoded in one step."""
+THREADS_FROM = 12 * 1024
+"""Members averaging fewer bytes are finished inline (threads pay off from about here)."""
 BATCH_BYTES = 1024 * 1024
 BATCH_FILES = 256
 QUEUED = 3
@@ -323,7 +325,10 @@ def unpack(
     """
     window = _Window(fh)
     wrote = (lambda n: progress(n, plan.total)) if progress is not None else None
-    writer = BatchWriter()
+    # Tiny members cost Python time under the GIL, not inflating: threads only slow them
+    # down (measured: 20,000 files of 4 KiB 0.40 s inline, 0.52 s with two threads).
+    small = plan.total < THREADS_FROM * max(1, len(plan.order))
+    writer = BatchWriter(1 if small else None)
     add, finished = writer.add, False
     made: set[str] = {""}
     data, starts, big = table.layout()
