@@ -28,7 +28,7 @@ from ._http._flow import Flow, budgeted
 from ._indicator import StatusCallback, wait_indicator
 from ._outputs import TaskOutput
 from ._transfers import _upload
-from ._validate import check_flag
+from ._validate import check_flag, check_path
 from ._waits import wait_flow
 from .errors import InvalidArgumentError
 from .task import DEFAULT_KILL_TIMEOUT, OutputT, Task, kill_after_flow
@@ -54,7 +54,7 @@ P = ParamSpec("P")
 
 
 def _existing(name: str, value: str | pathlib.Path, *, directory: bool) -> pathlib.Path:
-    path = pathlib.Path(value)
+    path = pathlib.Path(check_path(name, value))
     if path.is_dir() if directory else path.is_file():
         return path
     other = path.is_file() if directory else path.is_dir()
@@ -135,6 +135,7 @@ def _submit_flow(
 ) -> Flow[Task[OutputT]]:
     sim_dir = _upload.SIM_DIR
     full_params = {sim_dir: sim_dir, **{k: v for k, v in params.items() if k != sim_dir}}
+    _upload.check_input(input_dir, full_params)
     task_id = yield from budgeted(_submit.register_flow(method, full_params, resource_pool))
     task: Task[OutputT] = Task(task_id, client=client, output=output)
     logger.info("Task %s submitted (%s).", task_id, method)

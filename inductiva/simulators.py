@@ -35,6 +35,7 @@ from ._simulation import (
     submitter,
     submitter_async,
 )
+from ._validate import check_seconds, printable
 from .errors import InvalidArgumentError
 from .outputs.gromacs import GROMACSOutput
 from .outputs.openfoam import ForceCoefficients, OpenFOAMOutput
@@ -138,6 +139,17 @@ def _params_file(directory: pathlib.Path) -> None:
     (directory / "params.txt").write_text("synthetic\n")
 
 
+def _file_spec(spec: object) -> tuple[str, int]:
+    """One ``(name, size in bytes)`` pair of Synthetic's ``files``, checked."""
+    match spec:
+        case (str() as name, int() as size) if name and size >= 0 and not isinstance(size, bool):
+            return name, size
+    raise InvalidArgumentError(
+        f"each of files must be a (name, size in bytes) pair: a non-empty str and an int >= 0,"
+        f" got {printable(repr(spec))[:80]}"
+    )
+
+
 class Synthetic(_Simulator):
     """A test simulator: sleeps ``duration`` seconds, prints, writes files, exits."""
 
@@ -154,16 +166,26 @@ class Synthetic(_Simulator):
         compressible: bool = True,
     ) -> Submission[TaskOutput]:
         """Submit a synthetic task; ``files`` are ``(name, size in bytes)`` pairs to create."""
-        if isinstance(duration, bool) or not isinstance(duration, int | float) or duration < 0:
-            raise InvalidArgumentError(f"duration must be seconds >= 0, got {duration!r}")
+        seconds = check_seconds("duration", duration, allow_zero=True)
+        if (
+            isinstance(exit_code, bool)
+            or not isinstance(exit_code, int)
+            or not 0 <= exit_code <= 255
+        ):
+            raise InvalidArgumentError(
+                f"exit_code must be an int from 0 to 255, got {printable(repr(exit_code))[:80]}"
+            )
+        for name, text in (("stdout", stdout), ("stderr", stderr)):
+            if not isinstance(text, str):
+                raise InvalidArgumentError(f"{name} must be a str, got {type(text).__name__}")
         params: dict[str, Any] = {
-            "duration": float(duration),
-            "exit_code": int(exit_code),
+            "duration": seconds,
+            "exit_code": exit_code,
             "stdout": stdout,
             "stderr": stderr,
             "files": [
-                {"name": name, "size": int(size), "compressible": compressible}
-                for name, size in files
+                {"name": name, "size": size, "compressible": compressible}
+                for name, size in map(_file_spec, files)
             ],
         }
         return self._submission(params, TaskOutput, run_async, render=_params_file)

@@ -45,6 +45,7 @@ __all__ = [
     "INPUT_JSON",
     "SIM_DIR",
     "build_input_zip",
+    "check_input",
     "input_zip",
     "log_plan",
     "multipart_body",
@@ -104,10 +105,28 @@ def zip_directory(src: Path, dest: Path, prefix: str = "") -> int:
 
 def _document(params: Mapping[str, Any]) -> bytes:
     try:
-        text = json.dumps({**params, SIM_DIR: SIM_DIR}, indent=2, sort_keys=True)
+        text = json.dumps({**params, SIM_DIR: SIM_DIR}, indent=2, sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise errors.InvalidArgumentError(f"Task parameters are not JSON: {exc}") from exc
     return (text + "\n").encode()
+
+
+def check_input(input_dir: Path, params: Mapping[str, Any]) -> None:
+    """InvalidArgumentError unless ``input_dir`` is a directory and ``params`` are JSON.
+
+    Checked before a task is registered, so a bad argument leaves no task behind.
+    """
+    _require_dir(Path(input_dir))
+    _document(params)
+
+
+def _unreadable(exc: OSError, input_dir: Path) -> errors.LocalFileError:
+    """A LocalFileError for an input file or directory that could not be read."""
+    where = exc.filename or input_dir
+    return errors.LocalFileError(
+        f"Could not read the input {str(where)!r}: {exc.strerror or exc}; check its "
+        "permissions, or leave it out of the input directory, then submit again."
+    )
 
 
 def input_zip(input_dir: Path, params: Mapping[str, Any]) -> _zipwrite.InputZip:
@@ -198,7 +217,10 @@ def upload_flow(task_id: str, input_dir: Path, params: Mapping[str, Any]) -> Flo
     from inductiva_api.api.tasks import upload_task_input
 
     current = yield from session()
-    stream = yield from offload(lambda: input_zip(input_dir, params))
+    try:
+        stream = yield from offload(lambda: input_zip(input_dir, params))
+    except OSError as exc:
+        raise _unreadable(exc, input_dir) from exc
     body: IO[bytes] = (
         cast(IO[bytes], AheadReader(cast(IO[bytes], stream), stream.size))
         if current.is_async
@@ -215,6 +237,8 @@ def upload_flow(task_id: str, input_dir: Path, params: Mapping[str, Any]) -> Flo
                 return
             except (errors.ApiError, errors.ApiConnectionError) as exc:
                 yield from sleep(resend_wait(task_id, exc, attempt, policy))
+    except OSError as exc:  # a file the plan listed could not be read while sending
+        raise _unreadable(exc, input_dir) from exc
     finally:
         yield from offload(body.close)  # an AheadReader joins its thread (off the loop)
         stream.close()

@@ -99,6 +99,14 @@ def test_missing_pdb_is_rejected_before_any_request(
     assert fake_api.requests == []
 
 
+@pytest.mark.parametrize("bad", [None, 3, 1.5, True, ["a.pdb"], ""])
+def test_pdb_that_is_not_a_path_is_rejected(fake_api: FakeApi, bad: object) -> None:
+    """A protein_pdb that is not a non-empty str/Path is an InvalidArgumentError (no TypeError)."""
+    with pytest.raises(errors.InvalidArgumentError, match="protein_pdb"):
+        inductiva.molecules.ProteinSolvation(protein_pdb=bad)  # type: ignore[arg-type]
+    assert fake_api.requests == []
+
+
 def test_bad_simulation_parameters_are_rejected(
     fake_api: FakeApi, pdb: pathlib.Path, run: Run
 ) -> None:

@@ -137,6 +137,43 @@ def test_gromacs_and_synthetic_method_names(fake_api: FakeApi, case: pathlib.Pat
     assert params["files"] == [{"name": "a.bin", "size": 10, "compressible": True}]
 
 
+@pytest.mark.parametrize("bad", [("a.bin",), ("a.bin", -1), ("", 3), ("a", 1.5), ("a", True), "a"])
+def test_synthetic_files_must_be_name_size_pairs(fake_api: FakeApi, bad: object) -> None:
+    """Synthetic's files entries other than (name, size >= 0) are refused before any request."""
+    with pytest.raises(errors.InvalidArgumentError, match=r"\(name, size in bytes\) pair"):
+        inductiva.simulators.Synthetic().run(files=[bad], run_async=True)  # type: ignore[list-item]
+    assert fake_api.requests == []
+
+
+@pytest.mark.parametrize("bad", [None, 3, True, ["case"], ""])
+def test_input_dir_that_is_not_a_path_is_rejected(fake_api: FakeApi, bad: object) -> None:
+    """An input_dir that is not a non-empty str/Path is an InvalidArgumentError naming it."""
+    with pytest.raises(errors.InvalidArgumentError, match="input_dir"):
+        inductiva.simulators.OpenFOAM().run(input_dir=bad, commands=["x"], run_async=True)  # type: ignore[arg-type]
+    assert fake_api.requests == []
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"exit_code": 256},
+        {"exit_code": -1},
+        {"exit_code": "1"},
+        {"exit_code": None},
+        {"stdout": 3},
+        {"stderr": None},
+        {"duration": float("nan")},
+        {"duration": 10**400},
+    ],
+)
+def test_synthetic_arguments_are_checked(fake_api: FakeApi, kwargs: dict[str, object]) -> None:
+    """Synthetic's exit_code (0-255), stdout/stderr (str) and duration are checked up front."""
+    name = next(iter(kwargs))
+    with pytest.raises(errors.InvalidArgumentError, match=name):
+        inductiva.simulators.Synthetic().run(run_async=True, **kwargs)  # type: ignore[arg-type]
+    assert fake_api.requests == []
+
+
 def test_openfoam_output_parses_files(tmp_path: pathlib.Path) -> None:
     """OpenFOAMOutput reads logs, time directories and force coefficients."""
     (tmp_path / "log.simpleFoam").write_text("End\n")

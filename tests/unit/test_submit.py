@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import pathlib
 import threading
 from collections.abc import Callable
@@ -327,3 +328,54 @@ def test_bad_progress_setting_fails_before_the_task_is_created(
     with pytest.raises(errors.ConfigurationError, match="INDUCTIVA_PROGRESS"):
         inductiva.Client()
     assert requests == []
+
+
+@pytest.mark.parametrize(
+    ("params", "missing", "match"),
+    [
+        ({"x": float("nan")}, False, "not JSON"),
+        ({"x": object()}, False, "not JSON"),
+        ({"x": 1}, True, "does not exist"),
+    ],
+    ids=["nan", "object", "no-input-dir"],
+)
+def test_bad_params_or_input_dir_fail_before_the_task_is_registered(
+    fake_api: FakeApi,
+    input_dir: pathlib.Path,
+    run: Run,
+    params: dict[str, Any],
+    missing: bool,
+    match: str,
+) -> None:
+    """Parameters that are not JSON, or a missing input directory, send no request at all."""
+    where = input_dir / "nope" if missing else input_dir
+    with fake_api.client() as client, pytest.raises(errors.InvalidArgumentError, match=match):
+        run(_simulation.submit, METHOD, params, where, client=client, run_async=True)
+    assert fake_api.paths() == [] and not fake_api.tasks
+
+
+def test_unreadable_input_file_is_a_local_file_error_and_kills_the_task(
+    fake_api: FakeApi, input_dir: pathlib.Path, monkeypatch: pytest.MonkeyPatch, run: Run
+) -> None:
+    """An input file that cannot be read is a LocalFileError naming it; the task is killed."""
+    real_open = pathlib.Path.open
+
+    def refuse(path: pathlib.Path, *args: Any, **kwargs: Any) -> Any:
+        if path.name == "a.txt":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "open", refuse)
+    real_os_open = os.open
+
+    def refuse_fd(path: Any, *args: Any, **kwargs: Any) -> int:
+        if os.fspath(path).endswith("a.txt"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_os_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse_fd)
+    with fake_api.client() as client, pytest.raises(errors.LocalFileError, match=r"a\.txt") as info:
+        _submit_with(run, client, input_dir, run_async=True)
+    assert "Permission denied" in str(info.value)
+    [task] = fake_api.tasks.values()
+    assert task["status"] == "killed"
