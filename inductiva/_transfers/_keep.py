@@ -35,6 +35,11 @@ def output_dir_locked(path: Path) -> Iterator[Path]:
             f"output_dir {printable(repr(str(path)))} cannot be created: a file is in the way "
             "(a path component is not a directory); choose another directory."
         ) from None
+    except FileNotFoundError:  # e.g. under /proc: this file system holds no such directory
+        raise errors.InvalidArgumentError(
+            f"output_dir {printable(repr(str(path)))} cannot be created: this file system "
+            "does not allow a directory there; choose another directory."
+        ) from None
     except OSError as exc:
         raise local_error(exc, f"create the output directory {str(path)!r}") from exc
     space = _workspace.Workspace(path)

@@ -435,6 +435,18 @@ def test_download_unknown_file(
     assert "nope.txt" in err and err.count("\n") == 1
 
 
+@pytest.mark.parametrize("directory", ["/dev/null/x", "/proc/inductiva-nope"])
+def test_download_into_an_impossible_dir_is_a_usage_error(
+    api: FakeApi, capsys: pytest.CaptureFixture[str], directory: str
+) -> None:
+    """--dir through a file, or where the file system allows no directory, exits 2 naming it."""
+    if directory.startswith("/proc") and not Path("/proc/self").is_dir():
+        pytest.skip("no /proc here")
+    code, _, err = _run(capsys, "tasks", "download", T1, "--dir", directory)
+    assert code == cli.EXIT_USAGE
+    assert directory in err and err.count("\n") == 1 and "Traceback" not in err
+
+
 def test_verbose_logs_to_stderr(api: FakeApi, capsys: pytest.CaptureFixture[str]) -> None:
     """-vv logs the HTTP requests to stderr, keeping stdout clean."""
     code, out, err = _run(capsys, "-vv", "tasks", "info", T1)

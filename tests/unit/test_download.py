@@ -180,6 +180,19 @@ def test_output_dir_below_a_file_is_an_invalid_argument(
         download(TASK_ID, output_dir="/dev/null/x")
 
 
+def test_output_dir_the_file_system_cannot_hold_is_an_invalid_argument(
+    download: Download, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, server: ArchiveServer
+) -> None:
+    """output_dir where mkdir says ENOENT (e.g. under /proc) is an InvalidArgumentError."""
+
+    def enoent(self: Path, *args: object, **kwargs: object) -> None:
+        raise FileNotFoundError(2, "No such file or directory", str(self))
+
+    monkeypatch.setattr(Path, "mkdir", enoent)
+    with pytest.raises(errors.InvalidArgumentError, match="does not allow a directory"):
+        download(TASK_ID, output_dir=tmp_path / "x")
+
+
 def test_unwritable_output_dir_is_a_local_file_error(
     download: Download, tmp_path: Path, server: ArchiveServer
 ) -> None:
