@@ -28,7 +28,7 @@ from ._http._flow import Flow, budgeted
 from ._indicator import StatusCallback, wait_indicator
 from ._outputs import TaskOutput
 from ._transfers import _upload
-from ._validate import check_flag, check_path
+from ._validate import check_flag, check_path, printable
 from ._waits import wait_flow
 from .errors import InvalidArgumentError
 from .task import DEFAULT_KILL_TIMEOUT, OutputT, Task, kill_after_flow
@@ -75,12 +75,18 @@ def existing_dir(name: str, value: str | pathlib.Path) -> pathlib.Path:
     return _existing(name, value, directory=True)
 
 
+MAX_NUMBER = 1e15
+"""Largest accepted numeric simulation parameter: larger ones (or NaN) are mistakes."""
+
+
 def check_positive(name: str, value: object, *, integer: bool = False) -> None:
     """InvalidArgumentError unless ``value`` is a number > 0 (an int if ``integer``)."""
     kinds = int if integer else int | float
-    if isinstance(value, bool) or not isinstance(value, kinds) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, kinds) or not 0 < value <= MAX_NUMBER:
         kind = "a positive integer" if integer else "a positive number"
-        raise InvalidArgumentError(f"{name} must be {kind}, got {value!r}")
+        raise InvalidArgumentError(
+            f"{name} must be {kind} up to {MAX_NUMBER:.0e}, got {printable(repr(value))[:80]}"
+        )
 
 
 def _command(value: object) -> dict[str, Any] | None:

@@ -167,6 +167,11 @@ class Synthetic(_Simulator):
     ) -> Submission[TaskOutput]:
         """Submit a synthetic task; ``files`` are ``(name, size in bytes)`` pairs to create."""
         seconds = check_seconds("duration", duration, allow_zero=True)
+        if isinstance(files, str | bytes) or not isinstance(files, Sequence):
+            raise InvalidArgumentError(
+                "files must be a list of (name, size in bytes) pairs, got "
+                f"{printable(repr(files))[:80]}"
+            )
         if (
             isinstance(exit_code, bool)
             or not isinstance(exit_code, int)

@@ -119,6 +119,18 @@ def test_bad_simulation_parameters_are_rejected(
     assert fake_api.requests == []
 
 
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), 10**400, 1e16])
+@pytest.mark.parametrize("name", ["simulation_time_ns", "temperature", "output_timestep_ps"])
+def test_non_finite_or_huge_parameters_are_rejected(
+    fake_api: FakeApi, pdb: pathlib.Path, run: Run, name: str, bad: float
+) -> None:
+    """NaN, infinity or absurdly large numbers are InvalidArgumentErrors naming the parameter."""
+    scenario = inductiva.molecules.ProteinSolvation(protein_pdb=pdb)
+    with pytest.raises(errors.InvalidArgumentError, match=name):
+        run(scenario.simulate, **{name: bad})
+    assert fake_api.requests == []
+
+
 def test_protein_solvation_async_submits_and_uploads(
     fake_api: FakeApi, pdb: pathlib.Path, run: Run
 ) -> None:

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from task_fakes import FakeApi, input_zip, installed, multipart_parts
 
 import inductiva
@@ -142,6 +144,14 @@ def test_synthetic_files_must_be_name_size_pairs(fake_api: FakeApi, bad: object)
     """Synthetic's files entries other than (name, size >= 0) are refused before any request."""
     with pytest.raises(errors.InvalidArgumentError, match=r"\(name, size in bytes\) pair"):
         inductiva.simulators.Synthetic().run(files=[bad], run_async=True)  # type: ignore[list-item]
+    assert fake_api.requests == []
+
+
+@pytest.mark.parametrize("bad", [None, 3, "a.bin", {"a.bin": 3}])
+def test_synthetic_files_must_be_a_list(fake_api: FakeApi, bad: object) -> None:
+    """Synthetic's files must be a list of pairs; anything else is refused before any request."""
+    with pytest.raises(errors.InvalidArgumentError, match="files must be a list"):
+        inductiva.simulators.Synthetic().run(files=bad, run_async=True)  # type: ignore[arg-type]
     assert fake_api.requests == []
 
 
@@ -286,3 +296,62 @@ def test_twins_have_the_same_signature_and_say_what_they_are() -> None:
         assert inspect.iscoroutinefunction(run_async) and not inspect.iscoroutinefunction(run)
         assert "asyncio twin of :meth:`run`" in (run_async.__doc__ or "")
         assert str(inspect.signature(run).return_annotation).startswith("Task[")
+
+
+_hostile = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.just(10**400),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
+    st.lists(st.one_of(st.text(max_size=4), st.integers(-3, 3)), max_size=3),
+    st.tuples(st.text(max_size=4), st.integers(-3, 10**3)).map(lambda pair: [pair]),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.builds(object),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    target=st.sampled_from(
+        [
+            ("Synthetic", "duration"),
+            ("Synthetic", "exit_code"),
+            ("Synthetic", "stdout"),
+            ("Synthetic", "files"),
+            ("Synthetic", "compressible"),
+            ("OpenFOAM", "commands"),
+            ("OpenFOAM", "n_cores"),
+            ("OpenFOAM", "input_dir"),
+            ("GROMACS", "commands"),
+            ("ProteinSolvation", "simulation_time_ns"),
+            ("ProteinSolvation", "temperature"),
+            ("ProteinSolvation", "n_steps_min"),
+            ("ProteinSolvation", "integrator"),
+        ]
+    ),
+    value=_hostile,
+)
+def test_any_argument_value_submits_or_is_an_inductiva_error(
+    fake_api: FakeApi, case: pathlib.Path, target: tuple[str, str], value: object
+) -> None:
+    """Hostile values for any submission argument submit, or raise an InductivaError first."""
+    kind, name = target
+    before = len(fake_api.requests)
+    try:
+        if kind == "ProteinSolvation":
+            pdb = case / "p.pdb"
+            pdb.write_text("ATOM\n")
+            scenario = inductiva.molecules.ProteinSolvation(protein_pdb=pdb)
+            scenario.simulate(run_async=True, **{name: value})
+        else:
+            simulator = getattr(inductiva.simulators, kind)()
+            args: dict[str, object] = {"run_async": True}
+            if kind != "Synthetic":
+                args.update(input_dir=case, commands=["x"])
+            simulator.run(**{**args, name: value})
+    except errors.InvalidArgumentError:
+        assert len(fake_api.requests) == before  # refused before any request
+    except errors.InductivaError:
+        pass
