@@ -8,12 +8,16 @@ one task). END_AFTER seconds after the waits start it ends every task in one adm
 request (``INDUCTIVA_MOCK_ADMIN_TOKEN``, sent with urllib so its connection is not
 counted), and prints one JSON line: the wall time from the start of the waits to
 the last return, how late each wait returned after the tasks ended (p50/p99/max),
-the process's CPU seconds, and the TCP connections its HTTP client opened.
+the process's CPU seconds, the TCP connections its HTTP client opened, and the
+rate of status requests per task from 30 s after the start until the tasks end,
+taken from the send times of its own requests (so requests still in flight when a
+server-side counter is read cannot skew it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import resource
@@ -57,6 +61,44 @@ def _count_connections() -> None:
     assert httpcore  # imported for its backends
 
 
+_status_sends: dict[str, list[float]] = {}
+
+
+def _record_status_sends() -> None:
+    """Note the send time of every ``GET /tasks/{id}/status``, per task (both transports)."""
+    import httpx
+
+    def note(request: httpx.Request) -> None:
+        path = request.url.path
+        if request.method == "GET" and path.endswith("/status"):
+            _status_sends.setdefault(path, []).append(time.monotonic())
+
+    sync_send = httpx.HTTPTransport.handle_request
+    async_send = httpx.AsyncHTTPTransport.handle_async_request
+
+    def handle_request(self: Any, request: httpx.Request) -> Any:
+        note(request)
+        return sync_send(self, request)
+
+    async def handle_async_request(self: Any, request: httpx.Request) -> Any:
+        note(request)
+        return await async_send(self, request)
+
+    httpx.HTTPTransport.handle_request = handle_request  # type: ignore[method-assign]
+    httpx.AsyncHTTPTransport.handle_async_request = handle_async_request  # type: ignore[method-assign]
+
+
+def _status_rate(after: float, before: float) -> tuple[float, float, int]:
+    """Status requests per task-minute between ``after`` and ``before``, the shortest gap, n."""
+    gaps: list[float] = []
+    for times in _status_sends.values():
+        kept = [t for t in times if after <= t <= before]
+        gaps.extend(b - a for a, b in itertools.pairwise(kept))
+    if not gaps:
+        return 0.0, 0.0, 0
+    return 60.0 * len(gaps) / sum(gaps), min(gaps), len(gaps)
+
+
 def _end_tasks(ids: list[str], end_after: float, ended: list[float]) -> None:
     time.sleep(end_after)
     url = os.environ["INDUCTIVA_API_URL"] + "/__mock__/tasks/end"
@@ -95,6 +137,7 @@ def _poll5(task_id: str) -> str:
 def main() -> None:
     mode, ids_file, end_after = sys.argv[1], sys.argv[2], float(sys.argv[3])
     _count_connections()
+    _record_status_sends()
     import inductiva
 
     ids = Path(ids_file).read_text().split()
@@ -137,6 +180,7 @@ def main() -> None:
     end_time = ended[1]  # the admin request came back: every task has ended
     late = [max(0.0, r - end_time) for r in returned]
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    rate, shortest, gaps = _status_rate(start + 30.0, ended[0])
     print(
         json.dumps(
             {
@@ -149,6 +193,9 @@ def main() -> None:
                 "cpu_s": cpu,
                 "connections": _connections,
                 "peak_rss_kib": usage.ru_maxrss,
+                "status_per_min_after_30s": rate,
+                "status_shortest_gap_s": shortest,
+                "status_gaps": gaps,
             }
         )
     )
