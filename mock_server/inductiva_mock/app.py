@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Scope
 
 from .admin import admin_routes
 from .config import Config
@@ -27,7 +28,7 @@ from .datadir import open_data_dir
 from .db import TaskRow, TaskStore, key_hash
 from .errors import PayloadResponse, conflict, error_response, invalid, not_found, unauthorized
 from .events import StatusHub
-from .faults import FaultMiddleware, FaultState
+from .faults import FaultMiddleware, FaultState, faults_of
 from .handlers import Ctx, Handler
 from .operations import OperationFacts, extensions, is_json, operations
 from .routing import HANDLERS_MODULE, build_routes
@@ -258,18 +259,18 @@ class MockBackend:
             return conflict(f"Task {task.id} has no outputs.")
         return task, Path(task.output_path)
 
-    def drop(self, length: int | None = None) -> int | None:
+    def drop(self, scope: Scope, length: int | None = None) -> int | None:
         """Bytes after which to cut this download (fault injection), None for no cut."""
-        faults = self.faults.faults
+        faults = faults_of(scope, self.faults.faults)
         if faults.drop_download_times > 0 and (
             length is None or faults.drop_download_after_bytes < length
         ):
             return faults.take_download_drop()
         return None
 
-    def cap(self) -> int:
+    def cap(self, scope: Scope) -> int:
         """Bytes a second one download response may carry (fault injection), 0 for no cap."""
-        return self.faults.faults.bandwidth_per_connection
+        return faults_of(scope, self.faults.faults).bandwidth_per_connection
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

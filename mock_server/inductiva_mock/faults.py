@@ -37,6 +37,21 @@ FAULT_KEYS = frozenset(
 )
 
 
+SCOPE_KEY = "inductiva_mock.faults"
+"""The ASGI scope key holding the fault settings a request arrived under."""
+
+
+def faults_of(scope: Scope, current: Faults) -> Faults:
+    """The fault settings ``scope``'s request arrived under (``current`` if none were noted).
+
+    A request still in progress when the settings are replaced (one held by
+    ``delay_seconds`` whose client gave up) fires only the faults it arrived under:
+    it never consumes a drop meant for a later test.
+    """
+    noted = scope.get(SCOPE_KEY)
+    return noted if isinstance(noted, Faults) else current
+
+
 class DownloadDropped(Exception):
     """Raised inside an output stream to cut the connection (fault injection)."""
 
@@ -182,6 +197,7 @@ class FaultMiddleware:
         route = self.route_of(str(scope.get("method", "GET")), path)
         stats.requests_by_route[route] += 1
         f = self.state.faults
+        scope[SCOPE_KEY] = f  # what this request's handler may fire (see faults_of)
         if not f.matches(path):
             await self.app(scope, receive, send)
             return

@@ -232,7 +232,13 @@ def handlers(b: MockBackend) -> dict[str, Handler]:
             download_name = f"{task.id}-subset.zip"
         if b.legacy:  # no byte-ranges: Range/If-Range ignored, no ETag
             return archive_response(
-                path, None, None, b.faults.stats, b.drop(), download_name, b.cap()
+                path,
+                None,
+                None,
+                b.faults.stats,
+                b.drop(request.scope),
+                download_name,
+                b.cap(request.scope),
             )
         size = path.stat().st_size
         etag = etag_of(path, task.id)
@@ -250,7 +256,13 @@ def handlers(b: MockBackend) -> dict[str, Handler]:
             )
         length = size if byte_range is None else byte_range.length
         return archive_response(
-            path, etag, byte_range, b.faults.stats, b.drop(length), download_name, b.cap()
+            path,
+            etag,
+            byte_range,
+            b.faults.stats,
+            b.drop(request.scope, length),
+            download_name,
+            b.cap(request.scope),
         )
 
     return {

@@ -48,6 +48,26 @@ def test_dropped_download(clean_faults: MockServer, api: httpx.Client) -> None:
     assert len(api.get(f"/tasks/{task_id}/output").content) == size  # next one is whole
 
 
+def test_request_held_by_a_delay_fires_only_the_faults_it_arrived_under(
+    clean_faults: MockServer, api: httpx.Client
+) -> None:
+    """A download held by delay_seconds whose client gave up never consumes a later drop."""
+    task_id = submit(
+        api, SYNTHETIC, {"files": [{"name": "f.bin", "size": 300_000, "compressible": False}]}
+    )
+    assert wait_final(api, task_id) == "success"
+    size = api.get(f"/tasks/{task_id}/output/list").json()["size"]
+    clean_faults.set_faults(delay_seconds=1.0, path_regex="/output$")
+    with pytest.raises(httpx.ReadTimeout):
+        api.get(f"/tasks/{task_id}/output", timeout=0.2)  # the server still holds it
+    clean_faults.set_faults(drop_download_after_bytes=10_000, drop_download_times=1)
+    time.sleep(1.2)  # the held request goes on now, under the settings it arrived with
+    with pytest.raises(httpx.HTTPError), api.stream("GET", f"/tasks/{task_id}/output") as r:
+        for _ in r.iter_bytes():
+            pass  # the drop is still there for this request
+    assert len(api.get(f"/tasks/{task_id}/output").content) == size
+
+
 def test_delay(clean_faults: MockServer, api: httpx.Client) -> None:
     """delay_seconds delays matching responses."""
     clean_faults.set_faults(delay_seconds=0.4, path_regex="^/version")
