@@ -131,3 +131,22 @@ def test_protein_without_c_alphas_gets_an_empty_rmsf(tmp_path: pathlib.Path) -> 
     )
     assert code == 0, stderr
     assert np.load(io.BytesIO(files["rmsf_values.npy"])).shape == (0,)
+
+
+def test_npz_bytes_do_not_depend_on_the_clock(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """write_npz gives the same bytes at any time of day (no member timestamps)."""
+    import time
+
+    from inductiva_mock.runners._npy import write_npz
+
+    arrays = {"field": ([1.0, 2.0, 3.0, 4.0], (2, 2))}
+    written = []
+    for clock in (0.0, 1_800_000_000.0):
+        monkeypatch.setattr(time, "time", lambda clock=clock: clock)
+        write_npz(tmp_path / f"{clock}.npz", arrays)
+        written.append((tmp_path / f"{clock}.npz").read_bytes())
+    assert written[0] == written[1]
+    with np.load(tmp_path / "0.0.npz") as loaded:
+        assert loaded["field"].tolist() == [[1.0, 2.0], [3.0, 4.0]]

@@ -49,8 +49,13 @@ def write_npy(
 
 
 def write_npz(path: Path, arrays: Mapping[str, tuple[Sequence[float], tuple[int, ...]]]) -> None:
-    """Write `name -> (values, shape)` float64 arrays to *path* as an `.npz` archive."""
+    """Write `name -> (values, shape)` float64 arrays to *path* as an `.npz` archive.
+
+    Members carry a fixed date (1980-01-01), so the same arrays give the same bytes
+    whenever they are written (the mock's outputs are deterministic).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
         for name, (values, shape) in arrays.items():
-            zf.writestr(f"{name}.npy", npy_bytes(values, shape))
+            member = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            zf.writestr(member, npy_bytes(values, shape))
