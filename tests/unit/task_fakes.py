@@ -14,7 +14,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 import httpx
@@ -246,6 +246,16 @@ class FakeApi:
             async_transport=transport,
             **settings,
         )
+
+
+async def cancel_when(job: Coroutine[Any, Any, object], ready: Callable[[], bool]) -> None:
+    """Run ``job``, cancel it once ``ready()`` holds, and check the cancel propagates."""
+    task = asyncio.ensure_future(job)
+    while not ready():
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
 
 
 def simulated_time(monkeypatch: pytest.MonkeyPatch, clock: SimClock) -> None:

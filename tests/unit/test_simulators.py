@@ -13,7 +13,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from task_fakes import FakeApi, input_zip, installed, multipart_parts
+from task_fakes import FakeApi, cancel_when, input_zip, installed, multipart_parts
 
 import inductiva
 from inductiva import errors
@@ -271,12 +271,10 @@ def test_cancelled_run_async_kills_the_task(
         with api.client() as client:
             simulator, kwargs = _simulators(case)[name]
             simulator.client = client  # type: ignore[attr-defined]
-            job = asyncio.ensure_future(simulator.run_async(**kwargs))  # type: ignore[attr-defined]
-            while not any(r.url.path.endswith("/status") for r in api.requests):
-                await asyncio.sleep(0.01)
-            job.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await job
+            job = simulator.run_async(**kwargs)  # type: ignore[attr-defined]
+            await cancel_when(
+                job, lambda: any(r.url.path.endswith("/status") for r in api.requests)
+            )
 
     asyncio.run(main())
     [task] = api.tasks.values()

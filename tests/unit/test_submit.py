@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from inductiva_api import contract
-from task_fakes import FakeApi, Run, simulated_time
+from task_fakes import FakeApi, Run, cancel_when, simulated_time
 
 import inductiva
 from inductiva import _simulation, _submit, errors
@@ -299,14 +299,8 @@ def test_cancelled_submit_async_kills_the_task(
 
     async def main() -> None:
         with api.client() as client:
-            job = asyncio.ensure_future(
-                _simulation.submit_async(METHOD, {}, input_dir, run_async=True, client=client)
-            )
-            while not uploading.is_set():
-                await asyncio.sleep(0.01)
-            job.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await job
+            job = _simulation.submit_async(METHOD, {}, input_dir, run_async=True, client=client)
+            await cancel_when(job, uploading.is_set)
 
     asyncio.run(main())
     [task] = api.tasks.values()
